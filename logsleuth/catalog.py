@@ -1,0 +1,297 @@
+"""The knowledge base: load, validate and lint the ``patterns/*.toml`` catalogs.
+
+A catalog file holds ``[[pattern]]`` tables (a known problem: regex, category, cause, fix,
+samples) and ``[[ignore]]`` tables (known-harmless warnings that must not be reported as
+unknown errors). Every entry carries sample lines that prove it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import regex
+
+CATEGORIES: dict[str, str] = {
+    "port_conflict": "部署问题",
+    "config_missing": "部署问题",
+    "config_invalid": "部署问题 / 连接问题",
+    "permission": "部署问题",
+    "connection_refused": "连接问题",
+    "tls": "常见错误消息",
+    "oidc": "认证问题",
+    "preauth_key": "认证问题",
+    "user_not_found": "常见错误消息",
+    "database_locked": "数据库问题",
+    "database_corrupt": "数据库问题",
+    "database_other": "数据库问题",
+    "derp": "网络问题",
+    "nat_traversal": "网络问题",
+    "noise_handshake": "连接问题",
+    "node_offline": "连接问题",
+    "route": "网络问题",
+    "oom": "性能问题",
+    "performance": "性能问题",
+}
+"""Category ids (a contract, see DESIGN.md) and the guide section each belongs to."""
+
+SEVERITIES: tuple[str, ...] = ("info", "warning", "error", "critical")
+DEFAULT_PRIORITY = 50
+REGEX_FLAGS = regex.ASCII | regex.VERSION0
+
+
+class CatalogError(Exception):
+    """A catalog file or entry that cannot be used; the message names file, id and reason."""
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A more specific cause, chosen when an extracted field has a given value."""
+
+    field: str
+    values: tuple[str, ...]
+    contains: tuple[str, ...]
+    cause: str
+    cause_zh: str
+    fix: tuple[str, ...]
+    fix_zh: tuple[str, ...]
+
+    def applies(self, values: dict[str, int]) -> bool:
+        """True when any observed value of the field satisfies the hint."""
+        return any(
+            v in self.values or any(part in v for part in self.contains) for v in values
+        )
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One known problem: how to recognise it and what to do about it."""
+
+    id: str
+    category: str
+    severity: str
+    title: str
+    regex: str
+    cause: str
+    fix: tuple[str, ...]
+    guide: str
+    samples_match: tuple[str, ...]
+    samples_no_match: tuple[str, ...]
+    source: str
+    title_zh: str = ""
+    cause_zh: str = ""
+    fix_zh: tuple[str, ...] = ()
+    priority: int = DEFAULT_PRIORITY
+    continuation: bool = False
+    versions: str = ""
+    hints: tuple[Hint, ...] = ()
+    compiled: regex.Pattern = field(repr=False, compare=False, default=None)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(self.compiled.groupindex)
+
+    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
+        """Title, cause and fix in ``lang`` (``zh`` falls back to English where missing)."""
+        if lang == "zh":
+            return (self.title_zh or self.title, self.cause_zh or self.cause,
+                    self.fix_zh or self.fix)
+        return self.title, self.cause, self.fix
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """A warning or error line known to be harmless: never a finding, never unknown."""
+
+    id: str
+    regex: str
+    reason: str
+    samples_match: tuple[str, ...]
+    samples_no_match: tuple[str, ...]
+    source: str
+    compiled: regex.Pattern = field(repr=False, compare=False, default=None)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """The words of a diagnosis rule that combines several findings (logic in diagnose)."""
+
+    id: str
+    title: str
+    cause: str
+    fix: tuple[str, ...]
+    source: str
+    title_zh: str = ""
+    cause_zh: str = ""
+    fix_zh: tuple[str, ...] = ()
+
+    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
+        if lang == "zh":
+            return (self.title_zh or self.title, self.cause_zh or self.cause,
+                    self.fix_zh or self.fix)
+        return self.title, self.cause, self.fix
+
+
+@dataclass(frozen=True)
+class Catalog:
+    patterns: tuple[Pattern, ...]
+    ignores: tuple[Ignore, ...]
+    correlations: tuple[Correlation, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {p.id: p for p in self.patterns})
+
+    def get(self, pattern_id: str) -> Pattern:
+        return self._by_id[pattern_id]  # type: ignore[attr-defined]
+
+    def __contains__(self, pattern_id: str) -> bool:
+        return pattern_id in self._by_id  # type: ignore[attr-defined]
+
+    def correlation(self, rule_id: str) -> Correlation | None:
+        return next((c for c in self.correlations if c.id == rule_id), None)
+
+
+def builtin_dir() -> Path:
+    """The catalog shipped inside the package."""
+    return Path(str(resources.files("logsleuth") / "patterns"))
+
+
+def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
+    """Load the built-in catalog plus any extra directories; raise CatalogError on problems."""
+    files: list[Path] = sorted(builtin_dir().glob("*.toml"))
+    for directory in extra_dirs:
+        if not directory.is_dir():
+            raise CatalogError(f"{directory}: not a directory of pattern files")
+        files.extend(sorted(directory.glob("*.toml")))
+    patterns: list[Pattern] = []
+    ignores: list[Ignore] = []
+    correlations: list[Correlation] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        file_patterns, file_ignores, file_correlations = _load_file(path)
+        for entry in (*file_patterns, *file_ignores, *file_correlations):
+            if entry.id in seen:
+                raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
+            seen[entry.id] = str(path)
+        patterns.extend(file_patterns)
+        ignores.extend(file_ignores)
+        correlations.extend(file_correlations)
+    return Catalog(tuple(patterns), tuple(ignores), tuple(correlations))
+
+
+def _load_file(path: Path) -> tuple[list[Pattern], list[Ignore], list[Correlation]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: invalid TOML: {exc}") from None
+    unknown = set(data) - {"pattern", "ignore", "correlation"}
+    if unknown:
+        raise CatalogError(f"{path}: unknown top-level tables {sorted(unknown)}")
+    patterns = [_parse_pattern(path, raw) for raw in data.get("pattern", [])]
+    ignores = [_parse_ignore(path, raw) for raw in data.get("ignore", [])]
+    correlations = [_parse_correlation(path, raw) for raw in data.get("correlation", [])]
+    return patterns, ignores, correlations
+
+
+def _require(path: Path, raw: dict, key: str, kind: type = str):
+    pid = raw.get("id", "?")
+    if key not in raw:
+        raise CatalogError(f"{path}: {pid}: missing required key '{key}'")
+    value = raw[key]
+    if not isinstance(value, kind):
+        raise CatalogError(f"{path}: {pid}: '{key}' must be {kind.__name__}")
+    return value
+
+
+def _str_list(path: Path, raw: dict, key: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"{path}: {raw.get('id', '?')}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _samples(path: Path, raw: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    samples = raw.get("samples", {})
+    if not isinstance(samples, dict):
+        raise CatalogError(f"{path}: {raw.get('id', '?')}: 'samples' must be a table")
+    return _str_list(path, samples, "match"), _str_list(path, samples, "no_match")
+
+
+def _compile(path: Path, pid: str, pattern: str) -> regex.Pattern:
+    try:
+        return regex.compile(pattern, REGEX_FLAGS)
+    except regex.error as exc:
+        raise CatalogError(f"{path}: {pid}: regex does not compile: {exc}") from None
+
+
+def _parse_pattern(path: Path, raw: dict) -> Pattern:
+    pid = _require(path, raw, "id")
+    category = _require(path, raw, "category")
+    if category not in CATEGORIES:
+        raise CatalogError(f"{path}: {pid}: unknown category '{category}'")
+    severity = _require(path, raw, "severity")
+    if severity not in SEVERITIES:
+        raise CatalogError(f"{path}: {pid}: unknown severity '{severity}'")
+    pattern = _require(path, raw, "regex")
+    match, no_match = _samples(path, raw)
+    priority = raw.get("priority", DEFAULT_PRIORITY)
+    if not isinstance(priority, int):
+        raise CatalogError(f"{path}: {pid}: 'priority' must be an integer")
+    return Pattern(
+        id=pid,
+        category=category,
+        severity=severity,
+        title=_require(path, raw, "title"),
+        title_zh=raw.get("title_zh", ""),
+        regex=pattern,
+        cause=_require(path, raw, "cause"),
+        cause_zh=raw.get("cause_zh", ""),
+        fix=_str_list(path, raw, "fix"),
+        fix_zh=_str_list(path, raw, "fix_zh"),
+        guide=raw.get("guide", CATEGORIES[category]),
+        samples_match=match,
+        samples_no_match=no_match,
+        source=str(path),
+        priority=priority,
+        continuation=bool(raw.get("continuation", False)),
+        versions=raw.get("versions", ""),
+        hints=tuple(_parse_hint(path, pid, h) for h in raw.get("hint", [])),
+        compiled=_compile(path, pid, pattern),
+    )
+
+
+def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
+    if not isinstance(raw, dict) or "field" not in raw or "cause" not in raw:
+        raise CatalogError(f"{path}: {pid}: every hint needs 'field' and 'cause'")
+    return Hint(
+        field=raw["field"],
+        values=_str_list(path, raw, "values"),
+        contains=_str_list(path, raw, "contains"),
+        cause=raw["cause"],
+        cause_zh=raw.get("cause_zh", ""),
+        fix=_str_list(path, raw, "fix"),
+        fix_zh=_str_list(path, raw, "fix_zh"),
+    )
+
+
+def _parse_correlation(path: Path, raw: dict) -> Correlation:
+    return Correlation(
+        id=_require(path, raw, "id"), title=_require(path, raw, "title"),
+        cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"), source=str(path),
+        title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
+        fix_zh=_str_list(path, raw, "fix_zh"),
+    )
+
+
+def _parse_ignore(path: Path, raw: dict) -> Ignore:
+    iid = _require(path, raw, "id")
+    pattern = _require(path, raw, "regex")
+    match, no_match = _samples(path, raw)
+    return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path),
+                  _compile(path, iid, pattern))

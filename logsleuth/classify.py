@@ -1,0 +1,167 @@
+"""Turn the scan's candidate lines into classified entries.
+
+For each candidate: confirm the proposed patterns on the decoded line, let the most
+specific (highest priority) win, lift its named groups, parse the envelope, and merge
+continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) into the
+entry they continue, so one event is one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .catalog import SEVERITIES, Catalog, Pattern
+from .envelope import Envelope, EnvelopeParser
+from .redact import redact
+from .scan import Candidate, Rule
+from .templates import template_of
+
+MAX_MATCH_CHARS = 64 * 1024
+_ELEVATING_LEVELS = {"fatal", "panic"}
+_UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
+
+
+@dataclass
+class Entry:
+    """One classified log entry (one or more physical lines)."""
+
+    source: str
+    line_no: int
+    last_line: int
+    service: str | None
+    container: str | None
+    timestamp: datetime | None
+    level: str | None
+    pattern: Pattern | None
+    severity: str | None
+    message: str
+    line: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    template: str | None = None
+
+    @property
+    def category(self) -> str | None:
+        return self.pattern.category if self.pattern else None
+
+    @property
+    def pattern_id(self) -> str | None:
+        return self.pattern.id if self.pattern else None
+
+
+def _severity(pattern: Pattern, level: str | None) -> str:
+    """Pattern severity, raised to critical when the line killed the process."""
+    return "critical" if level in _ELEVATING_LEVELS else pattern.severity
+
+
+def _max_severity(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b, key=SEVERITIES.index)
+
+
+class Classifier:
+    """Classifies the candidates of one source, chunk after chunk."""
+
+    def __init__(self, catalog: Catalog, rules: list[Rule], source: str,
+                 redact_output: bool = True) -> None:
+        self._catalog = catalog
+        self._rules = rules
+        self._source = source
+        self._redact = redact if redact_output else (lambda text: text)
+        self._parser = EnvelopeParser()
+        self._pending: Entry | None = None
+        self.truncated = 0
+
+    def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
+        """Entries completed by this chunk; the last one is held back for continuations."""
+        done: list[Entry] = []
+        for candidate in found:
+            entry = self._entry(chunk, first_line, candidate)
+            if entry is None:
+                continue
+            if self._continues_pending(entry):
+                self._merge(entry)
+                continue
+            if self._pending is not None:
+                done.append(self._pending)
+            self._pending = entry
+        return done
+
+    def flush(self) -> list[Entry]:
+        """The held-back entry at the end of the source."""
+        pending, self._pending = self._pending, None
+        return [pending] if pending else []
+
+    def _entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
+        raw = chunk[candidate.start:candidate.end]
+        if len(raw) > MAX_MATCH_CHARS:
+            raw = raw[:MAX_MATCH_CHARS]
+            self.truncated += 1
+        text = raw.decode("utf-8", "replace")
+        confirmed, ignored, problem_level = self._confirm(text, candidate.rules)
+        if not confirmed and (ignored or not problem_level):
+            return None
+        env = self._parser.parse(text)
+        if not confirmed and env.level not in _UNKNOWN_LEVELS and env.level is not None:
+            return None
+        line_no = first_line + candidate.index
+        entry = Entry(
+            source=self._source, line_no=line_no, last_line=line_no, service=env.service,
+            container=self._container(text, env), timestamp=env.timestamp, level=env.level,
+            pattern=None, severity=None, message=self._redact(self._describe(env)),
+            line=self._redact(text),
+        )
+        if confirmed:
+            pattern, match = max(confirmed, key=lambda pm: pm[0].priority)
+            entry.pattern = pattern
+            entry.severity = _severity(pattern, env.level)
+            entry.fields = [(k, self._redact(v)) for k, v in match.groupdict().items() if v]
+        else:
+            entry.template = template_of(entry.message)
+        return entry
+
+    def _confirm(self, text: str, rule_ids: frozenset[int]):
+        """Patterns whose full regex matches, whether an ignore matched, and whether the
+        line carries a warning/error level marker."""
+        confirmed, ignored, problem_level = [], False, False
+        for rule_id in sorted(rule_ids):
+            rule = self._rules[rule_id]
+            if rule.kind == "level":
+                problem_level = True
+            elif rule.kind == "ignore":
+                ignored = ignored or bool(self._catalog.ignores[rule.index].compiled.search(text))
+            else:
+                pattern = self._catalog.patterns[rule.index]
+                match = pattern.compiled.search(text)
+                if match:
+                    confirmed.append((pattern, match))
+        return confirmed, ignored, problem_level
+
+    @staticmethod
+    def _container(text: str, env: Envelope) -> str | None:
+        if env.service is None or "|" not in text:
+            return env.service
+        return text.split("|", 1)[0].strip() or env.service
+
+    @staticmethod
+    def _describe(env: Envelope) -> str:
+        error = env.fields.get("error")
+        return f"{env.message} error={error}" if error else env.message
+
+    def _continues_pending(self, entry: Entry) -> bool:
+        pending = self._pending
+        return (entry.pattern is not None and entry.pattern.continuation
+                and pending is not None and pending.last_line == entry.line_no - 1
+                and pending.service == entry.service)
+
+    def _merge(self, entry: Entry) -> None:
+        pending = self._pending
+        assert pending is not None and entry.pattern is not None
+        pending.last_line = entry.line_no
+        pending.line = f"{pending.line}\n{entry.line}"
+        pending.fields.extend(entry.fields)
+        if pending.pattern is None or entry.pattern.priority > pending.pattern.priority:
+            pending.pattern = entry.pattern
+            pending.template = None
+        pending.severity = _max_severity(pending.severity, _severity(entry.pattern, entry.level))

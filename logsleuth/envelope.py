@@ -1,0 +1,255 @@
+"""Lift the wrapping off a log line: compose prefix, docker/journald timestamps, zerolog
+console or JSON, cobra ``Error:`` lines, Go std-log lines (net/http, tailscaled), plain text.
+
+Only lines the scan picked are parsed here, so clarity beats micro-speed. Per compose
+service the inner format that parsed last is tried first (the format is "locked on").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
+
+_COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
+_OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
+_LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
+_JOURNALD = re.compile(
+    r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
+    r"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
+)
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{_ISO}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
+_CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
+_STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
+_FIELD = r'[A-Za-z_][\w.\-]*=(?:"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|[^ ]*)'
+_FIELDS_TAIL = re.compile(rf"{_FIELD}(?: {_FIELD})*$")
+_FIELD_ONE = re.compile(rf'(?P<k>[A-Za-z_][\w.\-]*)=(?P<v>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{{[^}}]*\}}|[^ ]*)')
+_FIELD_START = re.compile(r"(?:^| )(?=[A-Za-z_][\w.\-]*=)")
+_SERVICE_INDEX = re.compile(r"[-_]\d+$")
+
+_CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
+                   "ERR": "error", "FTL": "fatal", "PNC": "panic", "???": None}
+_JSON_LEVELS = {"trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"}
+# Lines that carry no level of their own but say how bad they are by their first word.
+_BARE_PREFIX_LEVELS = (
+    ("Error: ", "fatal"),            # cobra: headscale serve exited (v0.29 startup failures)
+    ("Fatal config error: ", "fatal"),
+    ("FATAL: ", "fatal"),            # deprecation block continuation
+    ("WARN: ", "warn"),
+    ("fatal error: ", "fatal"),      # Go runtime
+    ("panic: ", "panic"),
+)
+_TAILSCALED_PREFIXES = ("magicsock:", "control:", "netcheck:", "wgengine", "Received error",
+                        "derphttp", "health", "logtail", "ipnlocal", "tstun", "is CONFIG_TUN",
+                        "router:", "dns:", "portmapper", "monitor:", "linkChange", "backend error")
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warn": 3, "error": 4, "fatal": 5, "panic": 5}
+
+
+@dataclass
+class Envelope:
+    """What a line says, with its wrapping taken off."""
+
+    message: str
+    service: str | None = None
+    timestamp: datetime | None = None
+    level: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    caller: str | None = None
+    format: str = "plain"
+
+    @property
+    def stamped(self) -> bool:
+        """True when the line has its own time or level (so it starts an entry)."""
+        return self.timestamp is not None or self.level is not None
+
+
+def strip_controls(chunk: bytes) -> bytes:
+    """Remove ANSI colour/cursor codes and carriage returns from a whole chunk at once."""
+    if b"\x1b" not in chunk and b"\r" not in chunk:
+        return chunk
+    return _ANSI.sub(b"", chunk).replace(b"\r", b"")
+
+
+def service_name(container: str) -> str:
+    """``headscale-1`` / ``headscale_1`` -> ``headscale``; custom container names stay."""
+    return _SERVICE_INDEX.sub("", container)
+
+
+def parse_time(text: str) -> datetime | None:
+    """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
+    main, _, rest = text.partition(".")
+    if rest:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{main}.{rest[:min(digits, 6)]}{rest[digits:]}"
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    elif len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _unix_time(value: object) -> datetime | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        if seconds > 1e12:          # milliseconds
+            seconds /= 1000
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        return parse_time(value)
+    return None
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value[1:-1]
+    return value
+
+
+def split_fields(text: str) -> tuple[str, dict[str, str]]:
+    """Split zerolog console text into the message and its trailing ``key=value`` fields."""
+    for start in _FIELD_START.finditer(text):
+        pos = start.end()
+        if _FIELDS_TAIL.fullmatch(text, pos):
+            fields = {m["k"]: _unquote(m["v"]) for m in _FIELD_ONE.finditer(text, pos)}
+            return text[:start.start()].rstrip(), fields
+    return text, {}
+
+
+class EnvelopeParser:
+    """Parses lines of one source; remembers, per service, which inner format worked."""
+
+    def __init__(self, year: int | None = None) -> None:
+        self._year = year or datetime.now(timezone.utc).year
+        self._locked: dict[str | None, str] = {}
+
+    def parse(self, line: str) -> Envelope:
+        service, docker_ts, journald_ts, fmt, rest = None, None, None, "plain", line
+        compose = _COMPOSE.match(rest)
+        if compose:
+            service = service_name(compose["name"])
+            fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
+            rest = rest[compose.end():]
+        journald = _JOURNALD.match(rest) or self._journald_iso(rest)
+        if journald:
+            service = service or journald["ident"]
+            journald_ts = self._journald_time(journald)
+            rest = rest[journald.end():]
+            fmt = "journald"
+        outer = _OUTER_TS.match(rest)
+        if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
+            docker_ts = parse_time(outer["ts"])     # docker -t column
+            rest = rest[outer.end():]
+        env = self._inner(rest, service)
+        env.service = service
+        if compose or fmt == "journald":
+            env.format = f"{fmt}/{env.format}"
+        env.timestamp = docker_ts or env.timestamp or journald_ts
+        return env
+
+    def _journald_iso(self, rest: str) -> re.Match | None:
+        match = _JOURNALD_ISO.match(rest)
+        if match and _LEVEL_TOKEN.match(rest, match.start("host")):
+            return None
+        return match
+
+    def _journald_time(self, match: re.Match) -> datetime | None:
+        if "ts" in match.groupdict() and match["ts"]:
+            return parse_time(match["ts"])
+        try:
+            moment = datetime(self._year, _MONTHS[match["mon"]], int(match["day"]),
+                              *map(int, match["time"].split(":")), tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        return moment
+
+    def _inner(self, text: str, service: str | None) -> Envelope:
+        order = list(_INNER_PARSERS)
+        locked = self._locked.get(service)
+        if locked:
+            order.remove(locked)
+            order.insert(0, locked)
+        for name in order:
+            env = _INNER_PARSERS[name](text)
+            if env is not None:
+                self._locked[service] = name
+                return env
+        return _plain(text)
+
+
+def _zerolog_console(text: str) -> Envelope | None:
+    match = re.match(rf"(?P<ts>{_ISO}) ", text)
+    if not match:
+        return None
+    level = _LEVEL_TOKEN.match(text, match.end())
+    if not level:
+        return None
+    rest = text[level.end():]
+    caller = _CALLER.match(rest)
+    if caller:
+        rest = rest[caller.end():]
+    message, fields = split_fields(rest)
+    return Envelope(message=message.strip(), timestamp=parse_time(match["ts"]),
+                    level=_CONSOLE_LEVELS[level["lvl"]], fields=fields,
+                    caller=caller["caller"] if caller else None, format="zerolog-console")
+
+
+def _zerolog_json(text: str) -> Envelope | None:
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    level = str(data.pop("level", "")).lower()
+    message = data.pop("message", data.pop("msg", ""))
+    timestamp = _unix_time(data.pop("time", None))
+    caller = data.pop("caller", None)
+    fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+    return Envelope(message=str(message).strip(), timestamp=timestamp,
+                    level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
+                    fields=fields, caller=caller, format="zerolog-json")
+
+
+def _go_stdlog(text: str) -> Envelope | None:
+    match = _STDLOG.match(text)
+    if not match:
+        return None
+    message = text[match.end():]
+    moment = parse_time(match["ts"].replace("/", "-").replace(" ", "T"))
+    fmt = "tailscaled" if message.startswith(_TAILSCALED_PREFIXES) else "go-log"
+    return Envelope(message=message, timestamp=moment, format=fmt)
+
+
+def _plain(text: str) -> Envelope:
+    for prefix, level in _BARE_PREFIX_LEVELS:
+        if text.startswith(prefix):
+            return Envelope(message=text, level=level, format="cli")
+    fmt = "tailscaled" if text.startswith(_TAILSCALED_PREFIXES) else "plain"
+    return Envelope(message=text, format=fmt)
+
+
+_INNER_PARSERS = {"zerolog-console": _zerolog_console, "zerolog-json": _zerolog_json,
+                  "go-log": _go_stdlog}

@@ -1,0 +1,52 @@
+"""Bytes to chunks of whole lines, a few MiB each, in bounded memory.
+
+A chunk ends at its last newline; the partial line is carried into the next one. A line
+longer than ``max_line`` is cut for matching (the rest skipped and counted), so a 50 MB
+line can never blow memory. Lines are counted here without decoding them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+CHUNK_SIZE = 4 << 20
+MAX_LINE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    data: bytes          # whole lines, the last one ending in b"\n"
+    first_line: int      # 1-based number of the first line within its source
+    lines: int
+    truncated: int       # lines cut to max_line in this chunk
+
+
+def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
+           max_line: int = MAX_LINE) -> Iterator[Chunk]:
+    """Yield chunks of whole lines from a binary stream."""
+    carry = b""
+    line_no = 1
+    skipping = False
+    while True:
+        block = stream.read(chunk_size)
+        if not block:
+            break
+        if skipping:
+            newline = block.find(b"\n")
+            if newline < 0:
+                continue
+            block, skipping = block[newline + 1:], False
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n")
+        body, carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+        truncated = 0
+        if len(carry) > max_line:
+            body += carry[:max_line] + b"\n"
+            carry, skipping, truncated = b"", True, 1
+        if body:
+            lines = body.count(b"\n")
+            yield Chunk(body, line_no, lines, truncated)
+            line_no += lines
+    if carry:
+        yield Chunk(carry + b"\n", line_no, 1, 0)

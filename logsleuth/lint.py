@@ -1,0 +1,104 @@
+"""Portability and proof checks for catalog entries (``logsleuth patterns lint``).
+
+Catalog regexes must run unchanged in Hyperscan, RE2/Rust-regex engines (Loki, Vector,
+ClickHouse, ripgrep) and Python, must never match across a line break, and must never
+backtrack catastrophically. Every entry must prove itself with samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from .catalog import Catalog, Ignore, Pattern
+
+_FORBIDDEN: tuple[tuple[str, str], ...] = (
+    (r"\(\?<?[=!]", "look-around is not portable (RE2/Rust have none)"),
+    (r"\\[1-9]|\(\?P=|\\k<", "back-references are not portable"),
+    (r"\(\?>|[*+?}]\+", "atomic groups and possessive quantifiers are not portable"),
+    (r"\\[bB]", r"\b is Unicode-aware in Rust/RE2 engines (590x slower); use explicit delimiters"),
+    (r"\\[sWD]", r"\s, \W and \D also match a newline; write [ \t] or an explicit class"),
+    (r"\(\?[a-hj-zA-OQ-Z]", "only the (?i) flag is portable"),
+    (r".\(\?i\)", "(?i) only at the very start; use (?i:...) for a part"),
+    (r"^(?:\(\?i\))?\^?\.\*", "a leading .* is slow everywhere and explosive in backtracking engines"),
+)
+_FORBIDDEN_RE = tuple((regex.compile(rule), reason) for rule, reason in _FORBIDDEN)
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    source: str
+    entry_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.entry_id}: {self.reason}"
+
+
+def scan_form(pattern: str) -> bytes:
+    """The regex as the chunk scanner runs it: named groups made plain, negated classes
+    kept inside one line (so a match can never run across a newline)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if not in_class and pattern.startswith("(?P<", i):
+            i = pattern.index(">", i) + 1
+            out.append("(?:")
+            continue
+        if not in_class and ch == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^\\n")
+                i += 2
+                continue
+        elif in_class and ch == "]" and out and out[-1] not in ("[", "[^\\n"):
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out).encode("utf-8")
+
+
+def lint_regex(pattern: str) -> list[str]:
+    """Reasons why a regex is not acceptable in the catalog (empty when it is)."""
+    reasons = [reason for rule, reason in _FORBIDDEN_RE if rule.search(pattern)]
+    try:
+        if regex.compile(pattern).search(""):
+            reasons.append("the regex matches the empty string")
+    except regex.error as exc:
+        reasons.append(f"does not compile: {exc}")
+    return reasons
+
+
+def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
+    """All problems of one pattern or ignore entry, including failing samples."""
+    problems = [LintProblem(entry.source, entry.id, r) for r in lint_regex(entry.regex)]
+    if not entry.samples_match:
+        problems.append(LintProblem(entry.source, entry.id, "no sample that must match"))
+    if not entry.samples_no_match:
+        problems.append(LintProblem(entry.source, entry.id, "no near-miss sample that must not match"))
+    for sample in entry.samples_match:
+        if not entry.compiled.search(sample):
+            problems.append(LintProblem(entry.source, entry.id, f"sample does not match: {sample!r}"))
+    for sample in entry.samples_no_match:
+        if entry.compiled.search(sample):
+            problems.append(LintProblem(entry.source, entry.id, f"near-miss sample matches: {sample!r}"))
+    return problems
+
+
+def lint_catalog(catalog: Catalog) -> list[LintProblem]:
+    """Every problem in the catalog, plus a compile check in the fast scanner."""
+    problems: list[LintProblem] = []
+    for entry in (*catalog.patterns, *catalog.ignores):
+        problems.extend(lint_entry(entry))
+    if not problems:
+        from .scan import compile_check
+
+        problems.extend(LintProblem(e.source, e.id, reason)
+                        for e, reason in compile_check([*catalog.patterns, *catalog.ignores]))
+    return problems

@@ -1,0 +1,159 @@
+"""The library entry point: run source → frame → scan → envelope → classify → aggregate →
+diagnose over some inputs and return an :class:`~logsleuth.result.Analysis`.
+
+>>> from logsleuth import analyze, Options
+>>> result = analyze(["docker-compose.log"], Options())       # doctest: +SKIP
+>>> [f.category for f in result.findings]                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from .aggregate import Aggregator
+from .catalog import Catalog, load_catalog
+from .classify import Classifier, Entry
+from .diagnose import build_causes, build_findings, build_unknown
+from .envelope import EnvelopeParser, strip_controls
+from .frame import frames
+from .result import Analysis, LineStats
+from .scan import build_rules, candidates, make_engine
+from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
+
+
+@dataclass
+class Options:
+    """What to analyse and how. All fields have sensible defaults."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    services: tuple[str, ...] = ()
+    lang: str = "en"
+    redact: bool = True
+    engine: str = "auto"
+    pattern_dirs: tuple[Path, ...] = ()
+    catalog: Catalog | None = None
+
+
+@dataclass
+class _Progress:
+    lines: LineStats = field(default_factory=LineStats)
+    first: datetime | None = None
+    last: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+    services: set[str] = field(default_factory=set)
+
+    def saw(self, moment: datetime | None) -> None:
+        if moment is None:
+            return
+        self.first = moment if self.first is None else min(self.first, moment)
+        self.last = moment if self.last is None else max(self.last, moment)
+
+
+class Pipeline:
+    """Holds the compiled catalog and scanner; runs inputs through every stage."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.catalog = options.catalog or load_catalog(options.pattern_dirs)
+        self.rules = build_rules(self.catalog)
+        self.engine = make_engine(self.rules, options.engine)
+
+    def entries(self, sources: list[Source], stdin: BinaryIO,
+                progress: _Progress | None = None) -> Iterator[list[Entry]]:
+        """Batches of classified entries that pass the filters, source after source."""
+        progress = progress or _Progress()
+        for source in sources:
+            try:
+                stream = open_source(source, stdin)
+            except InputError as exc:
+                progress.errors.append(str(exc))
+                continue
+            yield from self._source_entries(source, stream, progress)
+
+    def _source_entries(self, source: Source, stream: BinaryIO,
+                        progress: _Progress) -> Iterator[list[Entry]]:
+        classifier = Classifier(self.catalog, self.rules, source.name, self.options.redact)
+        edges = EnvelopeParser()
+        last_time: list[datetime | None] = [None]
+        try:
+            for chunk in frames(stream):
+                data = strip_controls(chunk.data)
+                progress.lines.total += chunk.lines
+                progress.lines.truncated += chunk.truncated
+                self._window_edges(data, edges, progress)
+                found = candidates(data, self.engine)
+                yield self._keep(classifier.classify(data, chunk.first_line, found),
+                                 last_time, progress)
+        except DECOMPRESSION_ERRORS as exc:
+            progress.errors.append(f"{source.name}: input ends early or is damaged ({exc}); "
+                                   "everything before the damage was analysed")
+        finally:
+            progress.lines.truncated += classifier.truncated
+            yield self._keep(classifier.flush(), last_time, progress)
+
+    @staticmethod
+    def _window_edges(data: bytes, parser: EnvelopeParser, progress: _Progress) -> None:
+        """Time of the first and last line of a chunk: the analysis window, cheaply."""
+        first_end = data.find(b"\n")
+        last_start = data.rfind(b"\n", 0, len(data) - 1) + 1
+        for raw in {data[:first_end], data[last_start:-1]}:
+            progress.saw(parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp)
+
+    def _keep(self, batch: list[Entry], last_time: list[datetime | None],
+              progress: _Progress) -> list[Entry]:
+        """Apply --since/--until/--service; untimed entries take the last time seen."""
+        kept = []
+        since, until, services = self.options.since, self.options.until, self.options.services
+        for entry in batch:
+            if entry.timestamp is not None:
+                last_time[0] = entry.timestamp
+            moment = entry.timestamp or last_time[0]
+            if since and (moment is None or moment < since):
+                continue
+            if until and moment is not None and moment > until:
+                continue
+            if services and entry.service not in services and entry.container not in services:
+                continue
+            progress.saw(entry.timestamp)
+            if entry.service:
+                progress.services.add(entry.service)
+            if entry.pattern is not None:
+                progress.lines.matched += entry.last_line - entry.line_no + 1
+            else:
+                progress.lines.unknown += 1
+            kept.append(entry)
+        return kept
+
+    def analyze(self, inputs: list[str], stdin: BinaryIO | None = None) -> Analysis:
+        """Analyse the inputs (paths, globs, ``-``); Ctrl-C returns what was found so far."""
+        sources = expand(inputs)
+        progress = _Progress()
+        aggregator = Aggregator()
+        interrupted = False
+        try:
+            for batch in self.entries(sources, stdin or sys.stdin.buffer, progress):
+                aggregator.add(batch)
+        except KeyboardInterrupt:
+            interrupted = True
+        stats = aggregator.results()
+        lang = self.options.lang
+        findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
+        return Analysis(
+            sources=[s.name for s in sources], lines=progress.lines,
+            window_first=progress.first, window_last=progress.last,
+            services=sorted(progress.services), findings=findings,
+            causes=build_causes(self.catalog, findings, stats, lang),
+            unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
+            interrupted=interrupted,
+        )
+
+
+def analyze(inputs: list[str], options: Options | None = None,
+            stdin: BinaryIO | None = None) -> Analysis:
+    """Analyse log inputs and return the ranked findings, causes and unknown errors."""
+    return Pipeline(options or Options()).analyze(inputs, stdin)

@@ -1,0 +1,155 @@
+"""One multi-pattern pass over a whole chunk: which lines hit which rules.
+
+The scan only proposes candidates; ``classify`` confirms every (line, pattern) pair with
+the full regex on the decoded line. So both engines give identical final results as long
+as neither misses a line — which holds because scan regexes cannot match across a newline.
+
+Engines: Hyperscan (block mode over the chunk, every pattern reported) where it has a
+wheel, otherwise the stdlib ``re`` engine run pattern by pattern over the whole chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Protocol
+
+from .catalog import Catalog, Ignore, Pattern
+from .lint import scan_form
+
+# Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
+LEVEL_MARKERS: tuple[bytes, ...] = (
+    rb"[0-9](?:Z|[+-][0-9][0-9]:[0-9][0-9]) (?:WRN|ERR|FTL|PNC)(?: |$)",
+    rb'"level":"(?:warn|warning|error|fatal|panic)"',
+    rb"(?:^|\| |\]: )(?:Error: |panic: |fatal error: |FATAL: )",
+    rb"[0-9]{4}/[0-9][0-9]/[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [^\n]*(?i:error|fail|fatal|panic)",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str            # "pattern" | "ignore" | "level"
+    index: int           # position in the catalog's patterns / ignores / LEVEL_MARKERS
+    expression: bytes
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A line the scan picked: its index within the chunk, byte span, and rule ids."""
+
+    index: int
+    start: int
+    end: int
+    rules: frozenset[int]
+
+
+class Engine(Protocol):
+    name: str
+
+    def hits(self, chunk: bytes) -> list[tuple[int, int]]:
+        """(end offset, rule id) for matches in the chunk; at least one per matching line."""
+
+
+def build_rules(catalog: Catalog) -> list[Rule]:
+    rules = [Rule("pattern", i, scan_form(p.regex)) for i, p in enumerate(catalog.patterns)]
+    rules += [Rule("ignore", i, scan_form(g.regex)) for i, g in enumerate(catalog.ignores)]
+    rules += [Rule("level", i, expr) for i, expr in enumerate(LEVEL_MARKERS)]
+    return rules
+
+
+class HyperscanEngine:
+    name = "hyperscan"
+
+    def __init__(self, rules: list[Rule]) -> None:
+        import hyperscan
+
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[r.expression for r in rules],
+            ids=list(range(len(rules))),
+            elements=len(rules),
+            flags=[hyperscan.HS_FLAG_MULTILINE] * len(rules),
+        )
+
+    def hits(self, chunk: bytes) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        add = found.append
+
+        def on_match(rule_id: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            add((end, rule_id))
+
+        if chunk:
+            self._db.scan(chunk, match_event_handler=on_match)
+        return found
+
+
+class RegexEngine:
+    """Fallback: stdlib ``re`` per rule over the whole chunk (C speed, no per-line loop)."""
+
+    name = "re"
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self._compiled = [re.compile(r.expression, re.MULTILINE) for r in rules]
+
+    def hits(self, chunk: bytes) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        for rule_id, compiled in enumerate(self._compiled):
+            found.extend((m.end(), rule_id) for m in compiled.finditer(chunk))
+        return found
+
+
+def make_engine(rules: list[Rule], engine: str = "auto") -> Engine:
+    """``auto`` prefers Hyperscan and falls back to ``re`` where it cannot be imported."""
+    if engine in ("auto", "hyperscan"):
+        try:
+            return HyperscanEngine(rules)
+        except ImportError:
+            if engine == "hyperscan":
+                raise
+    return RegexEngine(rules)
+
+
+def candidates(chunk: bytes, engine: Engine) -> list[Candidate]:
+    """Map match offsets back to lines; one Candidate per line with all its rule ids."""
+    by_line: list[Candidate] = []
+    hits = sorted((max(end - 1, 0), rule_id) for end, rule_id in engine.hits(chunk))
+    line_start = line_end = -1
+    line_index, counted_to = 0, 0
+    rules: set[int] = set()
+    for pos, rule_id in hits:
+        if pos >= line_end:
+            if rules:
+                by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
+            line_start = chunk.rfind(b"\n", 0, pos) + 1
+            nl = chunk.find(b"\n", pos)
+            line_end = nl if nl >= 0 else len(chunk)
+            line_index += chunk.count(b"\n", counted_to, line_start)
+            counted_to = line_start
+            rules = set()
+        rules.add(rule_id)
+    if rules:
+        by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
+    return by_line
+
+
+def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:
+    """Entries the fast scanner cannot compile, or that report a match per character."""
+    try:
+        import hyperscan
+    except ImportError:
+        return []
+    problems: list[tuple[Pattern | Ignore, str]] = []
+    for entry in entries:
+        rule = [Rule("pattern", 0, scan_form(entry.regex))]
+        try:
+            engine = HyperscanEngine(rule)
+        except hyperscan.error as exc:
+            problems.append((entry, f"Hyperscan cannot compile it: {exc}"))
+            continue
+        for sample in entry.samples_match:
+            reports = len(engine.hits(sample.encode("utf-8")))
+            if reports > 8:
+                problems.append((entry, f"reports {reports} matches on one sample line: end the "
+                                        "regex with a literal or $ instead of a repetition"))
+                break
+    return problems
