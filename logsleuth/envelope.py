@@ -36,7 +36,9 @@ _CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
 _JSON_LEVELS = {"trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"}
 # Lines that carry no level of their own but say how bad they are by their first word.
 _BARE_PREFIX_LEVELS = (
-    ("Error: ", "fatal"),            # cobra: headscale serve exited (v0.29 startup failures)
+    ("Error: initializing: ", "fatal"),                      # v0.29 `headscale serve` start-up
+    ("Error: headscale ran into an error", "fatal"),         # failures: the process exits
+    ("Error: ", "error"),            # any other cobra command error (CLI)
     ("Fatal config error: ", "fatal"),
     ("FATAL: ", "fatal"),            # deprecation block continuation
     ("WARN: ", "warn"),

@@ -1,0 +1,328 @@
+"""Command line: a thin click layer over :mod:`logsleuth.pipeline` and the renderers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from . import __version__
+from .catalog import SEVERITIES, CatalogError, load_catalog
+from .environment import Environment
+from .lint import lint_catalog
+from .pipeline import Options, Pipeline
+from .result import Analysis
+from .sources import expand
+from .status import ExitStatus
+from .timeparse import parse_when
+
+FORMATS = ("auto", "rich", "text", "json", "markdown")
+FAIL_ON = (*SEVERITIES, "never")
+
+
+class UsageProblem(Exception):
+    """A bad option value or configuration: one line on stderr, exit 2."""
+
+
+class DefaultGroup(click.Group):
+    """``logsleuth FILE`` means ``logsleuth analyze FILE``."""
+
+    default_command = "analyze"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands
+                        and args[0] not in ("--help", "-h", "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def _env(ctx: click.Context) -> Environment:
+    if not isinstance(ctx.obj, Environment):
+        ctx.obj = Environment.current()
+    return ctx.obj
+
+
+def _fail(env: Environment, message: str, status: ExitStatus) -> ExitStatus:
+    env.stderr.write(f"logsleuth: error: {message}\n")
+    return status
+
+
+def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
+    """Turn user-facing problems into one stderr line and the documented exit code."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        env = _env(ctx)
+        try:
+            status = command(env, *args, **kwargs)
+        except (UsageProblem, CatalogError) as exc:
+            status = _fail(env, str(exc), ExitStatus.USAGE)
+        except BrokenPipeError:
+            _silence_stdout()
+            status = ExitStatus.OK
+        ctx.exit(int(status))
+
+    return wrapper
+
+
+def _silence_stdout() -> None:
+    """After the reader went away (``| head``), send the rest to /dev/null quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def analysis_options(command: Callable) -> Callable:
+    """Options shared by every command that analyses logs."""
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+                     help="Output format; auto is rich on a terminal and plain text otherwise."),
+        click.option("--since", metavar="WHEN", help="Only entries at or after WHEN (24h, 7d, 2024-05-01T10:00Z)."),
+        click.option("--until", metavar="WHEN", help="Only entries at or before WHEN."),
+        click.option("--service", "services", multiple=True, metavar="NAME",
+                     help="Only this compose service or container (repeatable)."),
+        click.option("--patterns", "pattern_dirs", multiple=True, metavar="DIR",
+                     type=click.Path(path_type=Path), help="Extra directory of pattern TOML files (repeatable)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+                     help="Language of titles, causes and fixes (zh: the guide's own words)."),
+        click.option("--no-redact", is_flag=True, help="Show secrets (keys, tokens, passwords) unmasked."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
+                     help="Exit 1 when a finding has at least this severity."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                     show_default=True, help="Colour in rich output (NO_COLOR is honoured)."),
+        click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto",
+                     show_default=True, help="Scan engine; results are identical, speed is not."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def build_options(since: str | None, until: str | None, services: tuple[str, ...],
+                  pattern_dirs: tuple[Path, ...], lang: str, no_redact: bool,
+                  engine: str) -> Options:
+    try:
+        since_at = parse_when(since) if since else None
+        until_at = parse_when(until) if until else None
+    except ValueError as exc:
+        raise UsageProblem(f"--since/--until: {exc}") from None
+    return Options(since=since_at, until=until_at, services=services, lang=lang,
+                   redact=not no_redact, engine=engine, pattern_dirs=pattern_dirs)
+
+
+def exit_status(result: Analysis, fail_on: str) -> ExitStatus:
+    """Interrupted > unreadable input > findings at or above --fail-on > OK."""
+    if result.interrupted:
+        return ExitStatus.INTERRUPTED
+    if result.errors:
+        return ExitStatus.INPUT_ERROR
+    if fail_on != "never":
+        threshold = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(f.severity) >= threshold for f in result.findings):
+            return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) -> None:
+    """Write the result in the chosen format to the environment's stdout."""
+    if fmt == "auto":
+        fmt = "rich" if env.stdout_isatty else "text"
+    if fmt == "rich":
+        from rich.console import Console
+
+        from .render.terminal import render_terminal
+
+        console = Console(file=env.stdout, force_terminal=color == "always" or None,
+                          no_color=color == "never" or (color == "auto" and env.no_color),
+                          highlight=False, soft_wrap=False)
+        console.print(render_terminal(result, lang))
+        return
+    if fmt == "json":
+        from .render.data import render_json
+
+        env.stdout.write(render_json(result))
+    elif fmt == "markdown":
+        from .render.markdown import render_markdown
+
+        env.stdout.write(render_markdown(result, lang))
+    else:
+        from .render.text import render_text
+
+        env.stdout.write(render_text(result, lang))
+    env.stdout.flush()
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="logsleuth")
+def cli() -> None:
+    """Find known Headscale problems in logs and explain cause and fix.
+
+    \b
+    docker compose logs headscale | logsleuth
+    logsleuth headscale.log.gz --format markdown
+    """
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@analysis_options
+@handles_problems
+def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | None,
+            until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
+            lang: str, no_redact: bool, fail_on: str, color: str, engine: str) -> ExitStatus:
+    """Analyse logs (stdin when no FILE): findings, likely causes, fixes, unknown errors.
+
+    FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
+    """
+    options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
+    result = Pipeline(options).analyze(list(inputs), env.stdin)
+    emit(env, result, fmt, lang, color)
+    for problem in result.errors:
+        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    return exit_status(result, fail_on)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@click.option("--format", "fmt", type=click.Choice(["ndjson"]), default="ndjson", show_default=True,
+              help="One JSON object per classified entry.")
+@click.option("--since", metavar="WHEN", help="Only entries at or after WHEN.")
+@click.option("--until", metavar="WHEN", help="Only entries at or before WHEN.")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service (repeatable).")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files (repeatable).")
+@click.option("--no-redact", is_flag=True, help="Show secrets unmasked.")
+@click.option("--engine", type=click.Choice(["auto", "hyperscan", "re"]), default="auto",
+              show_default=True, help="Scan engine; results are identical.")
+@handles_problems
+def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | None,
+           until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
+           no_redact: bool, engine: str) -> ExitStatus:
+    """Print every classified entry as NDJSON (matched and unknown warnings/errors)."""
+    from .pipeline import _Progress
+    from .render.data import render_event
+
+    options = build_options(since, until, services, pattern_dirs, "en", no_redact, engine)
+    progress = _Progress()
+    try:
+        for batch in Pipeline(options).entries(expand(list(inputs)), env.stdin, progress):
+            env.stdout.write("".join(render_event(entry) for entry in batch))
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    env.stdout.flush()
+    for problem in progress.errors:
+        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK
+
+
+@cli.group()
+def patterns() -> None:
+    """Inspect, test and lint the pattern catalog."""
+
+
+@patterns.command("list")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@handles_problems
+def patterns_list(env: Environment, pattern_dirs: tuple[Path, ...], fmt: str) -> ExitStatus:
+    """List every pattern: id, category, severity, title."""
+    catalog = load_catalog(pattern_dirs)
+    if fmt == "json":
+        env.stdout.write(json.dumps([
+            {"id": p.id, "category": p.category, "severity": p.severity, "title": p.title,
+             "guide": p.guide, "source": p.source} for p in catalog.patterns], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for p in catalog.patterns:
+            env.stdout.write(f"{p.id:<36} {p.category:<18} {p.severity:<9} {p.title}\n")
+    return ExitStatus.OK
+
+
+@patterns.command("show")
+@click.argument("pattern_id")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files.")
+@handles_problems
+def patterns_show(env: Environment, pattern_id: str, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
+    """Show one pattern in full: regex, cause, fix, samples."""
+    catalog = load_catalog(pattern_dirs)
+    if pattern_id not in catalog:
+        raise UsageProblem(f"no pattern '{pattern_id}' (see: logsleuth patterns list)")
+    p = catalog.get(pattern_id)
+    lines = [f"id:        {p.id}", f"category:  {p.category}", f"severity:  {p.severity}",
+             f"priority:  {p.priority}", f"title:     {p.title}", f"guide:     {p.guide}",
+             f"regex:     {p.regex}", f"fields:    {', '.join(p.field_names) or '-'}",
+             f"cause:     {p.cause}", "fix:", *(f"  {f}" for f in p.fix),
+             "samples that match:", *(f"  {s}" for s in p.samples_match),
+             "near misses that must not match:", *(f"  {s}" for s in p.samples_no_match),
+             f"source:    {p.source}"]
+    env.stdout.write("\n".join(lines) + "\n")
+    return ExitStatus.OK
+
+
+@patterns.command("test")
+@click.argument("pattern_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--invert", is_flag=True, help="Print the lines the pattern does not match.")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files.")
+@handles_problems
+def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
+                  pattern_dirs: tuple[Path, ...]) -> ExitStatus:
+    """Run one pattern over FILE: matching lines and the fields it lifts."""
+    from .envelope import strip_controls
+
+    catalog = load_catalog(pattern_dirs)
+    if pattern_id not in catalog:
+        raise UsageProblem(f"no pattern '{pattern_id}' (see: logsleuth patterns list)")
+    compiled = catalog.get(pattern_id).compiled
+    matched = 0
+    with open(file, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            line = strip_controls(raw).decode("utf-8", "replace").rstrip("\n")
+            match = compiled.search(line)
+            matched += bool(match)
+            if bool(match) != invert:
+                fields = {k: v for k, v in match.groupdict().items() if v} if match else {}
+                suffix = f"  {fields}" if fields else ""
+                env.stdout.write(f"{number}: {line}{suffix}\n")
+    env.stderr.write(f"{matched} line(s) matched {pattern_id}\n")
+    return ExitStatus.OK if matched else ExitStatus.FINDINGS
+
+
+@patterns.command("lint")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files.")
+@handles_problems
+def patterns_lint(env: Environment, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
+    """Check every pattern: portable regex subset, samples present and passing."""
+    catalog = load_catalog(pattern_dirs)
+    problems = lint_catalog(catalog)
+    for problem in problems:
+        env.stdout.write(f"{problem}\n")
+    count = len(catalog.patterns) + len(catalog.ignores)
+    env.stderr.write(f"{count} entries, {len(problems)} problem(s)\n")
+    return ExitStatus.FINDINGS if problems else ExitStatus.OK
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        cli.main(prog_name="logsleuth", obj=Environment.current())
+    except KeyboardInterrupt:
+        sys.exit(int(ExitStatus.INTERRUPTED))

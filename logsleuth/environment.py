@@ -1,0 +1,25 @@
+"""The outside world the CLI talks to, injectable for tests (httpie's model)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import BinaryIO, TextIO
+
+
+@dataclass
+class Environment:
+    stdin: BinaryIO = field(default_factory=lambda: sys.stdin.buffer)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    no_color: bool = field(default_factory=lambda: "NO_COLOR" in os.environ)
+
+    @classmethod
+    def current(cls) -> "Environment":
+        """The process's streams as they are now (click's test runner swaps them)."""
+        stdin = getattr(sys.stdin, "buffer", sys.stdin)
+        isatty = getattr(sys.stdout, "isatty", lambda: False)()
+        return cls(stdin=stdin, stdout=sys.stdout, stderr=sys.stderr, stdout_isatty=isatty,
+                   no_color="NO_COLOR" in os.environ)

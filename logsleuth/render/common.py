@@ -1,0 +1,88 @@
+"""Helpers shared by the renderers: words per language, times, sparklines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..result import Analysis, iso
+
+SPARKS = " ▁▂▃▄▅▆▇█"
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "clean": "No known problems found in {lines} lines{window}.",
+        "header": "{lines} lines from {sources}",
+        "window": "window",
+        "services": "services",
+        "findings": "Findings",
+        "causes": "Likely causes (most likely first)",
+        "why": "Why",
+        "evidence": "Evidence",
+        "fix": "Fix",
+        "unknown": "Warnings and errors logsleuth does not know yet",
+        "matched": "{matched} matched, {unknown} unknown",
+        "first": "first",
+        "last": "last",
+        "count": "count",
+        "severity": "severity",
+        "category": "category",
+        "problem": "problem",
+        "timeline": "timeline",
+        "guide": "guide",
+        "errors": "Input problems",
+        "interrupted": "Interrupted: results cover the input read so far.",
+        "more": "... {n} more",
+    },
+    "zh": {
+        "clean": "在 {lines} 行日志中未发现已知问题{window}。",
+        "header": "{lines} 行，来自 {sources}",
+        "window": "时间范围",
+        "services": "服务",
+        "findings": "发现的问题",
+        "causes": "可能原因（按可能性排序）",
+        "why": "原因",
+        "evidence": "证据",
+        "fix": "解决方案",
+        "unknown": "未识别的警告和错误",
+        "matched": "已识别 {matched} 行，未识别 {unknown} 条",
+        "first": "首次",
+        "last": "最近",
+        "count": "次数",
+        "severity": "级别",
+        "category": "类别",
+        "problem": "问题",
+        "timeline": "时间线",
+        "guide": "指南",
+        "errors": "输入问题",
+        "interrupted": "已中断：结果仅包含已读取的部分。",
+        "more": "... 另有 {n} 条",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return WORDS.get(lang, WORDS["en"])
+
+
+def when(moment: datetime | None) -> str:
+    """Compact UTC time for tables: ``2024-05-01 10:00:01Z``."""
+    text = iso(moment)
+    return text.replace("T", " ") if text else "-"
+
+
+def sparkline(counts: list[int]) -> str:
+    if not counts or not any(counts):
+        return ""
+    top = max(counts)
+    return "".join(SPARKS[0] if c == 0 else SPARKS[max(1, round(c / top * 8))] for c in counts)
+
+
+def window_text(analysis: Analysis) -> str:
+    if analysis.window_first is None:
+        return ""
+    return f"{when(analysis.window_first)} → {when(analysis.window_last)}"
+
+
+def fix_lines(fix: list[str]) -> list[str]:
+    """Shell commands get a ``$ ``; comment lines stay as they are."""
+    return [line if line.startswith("#") else f"$ {line}" for line in fix]

@@ -1,0 +1,32 @@
+"""Machine-readable output: the analysis JSON document and NDJSON events."""
+
+from __future__ import annotations
+
+import json
+
+from ..classify import Entry
+from ..result import Analysis, iso
+
+
+def render_json(analysis: Analysis) -> str:
+    return json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def event(entry: Entry) -> dict:
+    """One classified line as an ``events`` object (DESIGN.md contract)."""
+    return {
+        "line_no": entry.line_no,
+        "source": entry.source,
+        "service": entry.service,
+        "timestamp": iso(entry.timestamp),
+        "level": entry.level,
+        "category": entry.category,
+        "pattern_id": entry.pattern_id,
+        "severity": entry.severity,
+        "message": entry.message,
+        "lines": entry.last_line - entry.line_no + 1,
+    }
+
+
+def render_event(entry: Entry) -> str:
+    return json.dumps(event(entry), ensure_ascii=False) + "\n"

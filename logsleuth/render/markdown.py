@@ -1,0 +1,45 @@
+"""Markdown, ready to paste into a GitHub issue."""
+
+from __future__ import annotations
+
+from ..result import Analysis
+from .common import fix_lines, sparkline, when, window_text, words
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(analysis: Analysis, lang: str = "en") -> str:
+    w = words(lang)
+    window = window_text(analysis)
+    out = ["## logsleuth report", ""]
+    if not analysis.findings and not analysis.unknown:
+        suffix = f" ({w['window']} {window})" if window else ""
+        return "\n".join(out + [w["clean"].format(lines=analysis.lines.total, window=suffix), ""])
+    out.append(f"- {w['header'].format(lines=analysis.lines.total, sources=', '.join(analysis.sources))}")
+    if window:
+        out.append(f"- {w['window']}: {window}")
+    if analysis.services:
+        out.append(f"- {w['services']}: {', '.join(analysis.services)}")
+    out.append(f"- {w['matched'].format(matched=analysis.lines.matched, unknown=analysis.lines.unknown)}")
+    if analysis.findings:
+        out += ["", f"### {w['findings']}", "",
+                f"| {w['severity']} | {w['category']} | {w['problem']} | {w['count']} | {w['first']} | {w['last']} | {w['timeline']} |",
+                "|---|---|---|---:|---|---|---|"]
+        for f in analysis.findings:
+            out.append(f"| {f.severity} | `{f.category}` | {_cell(f.title)} | {f.count} | "
+                       f"{when(f.first_seen)} | {when(f.last_seen)} | {sparkline(f.timeline)} |")
+    if analysis.causes:
+        out += ["", f"### {w['causes']}"]
+        for number, cause in enumerate(analysis.causes, 1):
+            out += ["", f"**{number}. {cause.title}** ({cause.severity}, `{cause.category}`)", "",
+                    f"{cause.explanation}", "", f"{w['evidence']}:", "", "```text",
+                    *[line for ev in cause.evidence for line in ev.splitlines()], "```", "",
+                    f"{w['fix']}:", "", "```sh", *fix_lines(cause.fix), "```"]
+    if analysis.unknown:
+        out += ["", f"### {w['unknown']}", "", f"| {w['count']} | example |", "|---:|---|"]
+        out += [f"| {u.count} | `{_cell(u.example)[:300]}` |" for u in analysis.unknown[:20]]
+    if analysis.errors:
+        out += ["", f"### {w['errors']}", ""] + [f"- {e}" for e in analysis.errors]
+    return "\n".join(out) + "\n"
