@@ -104,9 +104,14 @@ Rule = Callable[[list[Finding], list[KeyStats]], list[tuple[dict, list[Finding]]
 
 
 def crash_loop(findings: list[Finding], _stats: list[KeyStats]) -> list[tuple[dict, list[Finding]]]:
-    """The same fatal start-up error, again and again."""
-    return [({"title": f.title, "count": f.count, "first_seen": iso(f.first_seen),
-              "last_seen": iso(f.last_seen)}, [f]) for f in findings if f.crash_loop]
+    """The same fatal start-up error, again and again (one diagnosis for all of them)."""
+    looping = [f for f in findings if f.crash_loop]
+    if not looping:
+        return []
+    lead = max(looping, key=lambda f: (f.count, -f.first_seen.timestamp() if f.first_seen else 0))
+    members = [lead, *(f for f in looping if f is not lead)]
+    return [({"title": lead.title, "count": lead.count, "first_seen": iso(lead.first_seen),
+              "last_seen": iso(lead.last_seen)}, members)]
 
 
 def sqlite_shared_by_two_instances(findings: list[Finding],

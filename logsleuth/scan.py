@@ -21,7 +21,7 @@ from .lint import scan_form
 LEVEL_MARKERS: tuple[bytes, ...] = (
     rb"[0-9](?:Z|[+-][0-9][0-9]:[0-9][0-9]) (?:WRN|ERR|FTL|PNC)(?: |$)",
     rb'"level":"(?:warn|warning|error|fatal|panic)"',
-    rb"(?:^|\| |\]: )(?:Error: |panic: |fatal error: |FATAL: )",
+    rb"(?:^|\| |\]: |[0-9]Z )(?:Error: |panic: |fatal error: |FATAL: )",
     rb"[0-9]{4}/[0-9][0-9]/[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [^\n]*(?i:error|fail|fatal|panic)",
 )
 
