@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+from .sources import DECOMPRESSION_ERRORS
+
 CHUNK_SIZE = 4 << 20
 MAX_LINE = 1 << 20
 
@@ -22,16 +24,37 @@ class Chunk:
     truncated: int       # lines cut to max_line in this chunk
 
 
+READ_SIZE = 256 << 10
+
+
 def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
            max_line: int = MAX_LINE) -> Iterator[Chunk]:
-    """Yield chunks of whole lines from a binary stream."""
+    """Yield chunks of whole lines from a binary stream.
+
+    Reads in small blocks so that when a damaged compressed stream fails, every line read
+    before the damage is still yielded; then the error is raised again.
+    """
     carry = b""
     line_no = 1
     skipping = False
+    pending: list[bytes] = []
+    pending_size = 0
+    failure: BaseException | None = None
+    read = getattr(stream, "read1", stream.read)
     while True:
-        block = stream.read(chunk_size)
-        if not block:
+        try:
+            block = read(min(READ_SIZE, chunk_size))
+        except DECOMPRESSION_ERRORS as exc:  # damaged input: flush what we have, then re-raise
+            block, failure = b"", exc
+        if block:
+            pending.append(block)
+            pending_size += len(block)
+            if pending_size < chunk_size:
+                continue
+        if not pending:
             break
+        block = b"".join(pending)
+        pending, pending_size = [], 0
         if skipping:
             newline = block.find(b"\n")
             if newline < 0:
@@ -48,5 +71,9 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
             lines = body.count(b"\n")
             yield Chunk(body, line_no, lines, truncated)
             line_no += lines
+        if failure is not None:
+            break
     if carry:
         yield Chunk(carry + b"\n", line_no, 1, 0)
+    if failure is not None:
+        raise failure

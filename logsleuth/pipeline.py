@@ -97,12 +97,17 @@ class Pipeline:
             yield self._keep(classifier.flush(), last_time, progress)
 
     @staticmethod
-    def _window_edges(data: bytes, parser: EnvelopeParser, progress: _Progress) -> None:
-        """Time of the first and last line of a chunk: the analysis window, cheaply."""
-        first_end = data.find(b"\n")
-        last_start = data.rfind(b"\n", 0, len(data) - 1) + 1
-        for raw in {data[:first_end], data[last_start:-1]}:
-            progress.saw(parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp)
+    def _window_edges(data: bytes, parser: EnvelopeParser, progress: _Progress,
+                      tries: int = 8) -> None:
+        """Time of the first and last timed line of a chunk: the analysis window, cheaply."""
+        lines = data.split(b"\n", tries)[:tries]
+        tail = data[-64 * 1024:].rsplit(b"\n", tries + 1)[1:]
+        for group in (lines, reversed(tail)):
+            for raw in group:
+                moment = parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp
+                if moment is not None:
+                    progress.saw(moment)
+                    break
 
     def _keep(self, batch: list[Entry], last_time: list[datetime | None],
               progress: _Progress) -> list[Entry]:

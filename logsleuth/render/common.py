@@ -66,8 +66,18 @@ def words(lang: str) -> dict[str, str]:
 
 def when(moment: datetime | None) -> str:
     """Compact UTC time for tables: ``2024-05-01 10:00:01Z``."""
-    text = iso(moment)
+    text = iso(moment.replace(microsecond=0)) if moment else None
     return text.replace("T", " ") if text else "-"
+
+
+def short_when(moment: datetime | None) -> str:
+    """``05-01 10:00:01`` (UTC) for narrow terminal tables."""
+    return moment.strftime("%m-%d %H:%M:%S") if moment else "-"
+
+
+def halve(counts: list[int]) -> list[int]:
+    """Merge neighbouring bins: a 24-bin timeline becomes 12 characters wide."""
+    return [sum(counts[i:i + 2]) for i in range(0, len(counts), 2)]
 
 
 def sparkline(counts: list[int]) -> str:

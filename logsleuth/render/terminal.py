@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import Analysis
-from .common import fix_lines, sparkline, when, window_text, words
+from .common import fix_lines, halve, short_when, sparkline, window_text, words
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red",
                   "warning": "yellow", "info": "cyan"}
@@ -37,16 +37,16 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
     if analysis.findings:
         table = Table(title=w["findings"], title_justify="left", expand=False)
         table.add_column(w["severity"], no_wrap=True)
-        table.add_column(w["category"], no_wrap=True)
-        table.add_column(w["problem"], ratio=1)
         table.add_column(w["count"], justify="right", no_wrap=True)
-        table.add_column(w["first"], no_wrap=True)
-        table.add_column(w["last"], no_wrap=True)
+        table.add_column(w["problem"], ratio=1, min_width=20)
+        table.add_column(f"{w['first']} / {w['last']}", no_wrap=True)
         table.add_column(w["timeline"], no_wrap=True)
         for f in analysis.findings:
-            table.add_row(Text(f.severity, style=SEVERITY_STYLE[f.severity]), f.category,
-                          escape(f.title), str(f.count), when(f.first_seen), when(f.last_seen),
-                          sparkline(f.timeline))
+            problem = Text(f.title)
+            problem.append(f"\n{f.category}", style="dim")
+            seen = f"{short_when(f.first_seen)}\n{short_when(f.last_seen)}"
+            table.add_row(Text(f.severity, style=SEVERITY_STYLE[f.severity]), str(f.count),
+                          problem, seen, sparkline(halve(f.timeline)))
         parts.append(table)
     for number, cause in enumerate(analysis.causes, 1):
         body = Text()

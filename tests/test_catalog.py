@@ -1,0 +1,112 @@
+"""Every catalog entry proves itself; the linter rejects what is not portable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from logsleuth.catalog import CATEGORIES, CatalogError, load_catalog
+from logsleuth.envelope import strip_controls
+from logsleuth.lint import lint_catalog, lint_regex, scan_form
+
+from .conftest import analyze_text
+
+
+def test_catalog_lints_clean(catalog):
+    assert lint_catalog(catalog) == []
+
+
+def test_every_category_has_patterns(catalog):
+    assert {p.category for p in catalog.patterns} == set(CATEGORIES)
+
+
+def test_every_pattern_has_samples_cause_fix_and_chinese(catalog):
+    for p in catalog.patterns:
+        assert p.samples_match and p.samples_no_match, p.id
+        assert p.cause and p.fix and p.guide, p.id
+        assert p.cause_zh and p.title_zh, p.id
+
+
+def _entries(catalog):
+    return [pytest.param(p, id=p.id) for p in catalog.patterns]
+
+
+@pytest.mark.parametrize("pattern", _entries(load_catalog()))
+def test_positive_samples_are_classified_into_the_pattern_category(pattern, pipeline):
+    """Each positive sample, analysed alone, yields a finding of the pattern's category
+    (another pattern of the same category may win by priority)."""
+    for sample in pattern.samples_match:
+        result = analyze_text(pipeline, strip_controls(sample.encode()).decode() + "\n")
+        categories = [f.category for f in result.findings]
+        assert categories and categories[0] == pattern.category, (sample, categories)
+
+
+@pytest.mark.parametrize("pattern", _entries(load_catalog()))
+def test_near_misses_do_not_match(pattern):
+    for sample in pattern.samples_no_match:
+        assert not pattern.compiled.search(sample), sample
+
+
+@pytest.mark.parametrize("regex, reason", [
+    (r"(?<=foo)bar", "look-around"),
+    (r"foo(?!bar)", "look-around"),
+    (r"(a)\1", "back-references"),
+    (r"\bERR\b", r"\b"),
+    (r"error\s+x", r"\s"),
+    (r".*connection refused", "leading .*"),
+    (r"(?m)^x", "only the (?i) flag"),
+    (r"abc|(?i)def", "(?i) only at the very start"),
+    (r"a*", "empty string"),
+    (r"a++b", "possessive"),
+])
+def test_linter_rejects_non_portable_regexes(regex, reason):
+    assert any(reason in problem for problem in lint_regex(regex)), lint_regex(regex)
+
+
+def test_linter_accepts_the_portable_subset():
+    assert lint_regex(r'(?i)listen (?P<proto>tcp|udp)[46]? (?P<addr>[^ \n]*):(?P<port>[0-9]+): bind') == []
+
+
+def test_scan_form_keeps_matches_inside_one_line():
+    assert scan_form(r'error="(?P<e>[^"]*)" x') == b'error="(?:[^\\n"]*)" x'
+    assert scan_form(r"\[^x") == rb"\[^x"            # an escaped bracket is not a class
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "extra.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+GOOD = '''
+[[pattern]]
+id = "site.custom"
+category = "performance"
+severity = "warning"
+title = "t"
+regex = 'custom slow thing'
+cause = "c"
+fix = ["f"]
+samples.match = ["x custom slow thing"]
+samples.no_match = ["x custom fast thing"]
+'''
+
+
+def test_extra_catalog_directory_is_loaded(tmp_path):
+    catalog = load_catalog((_write(tmp_path, GOOD),))
+    assert "site.custom" in catalog
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[pattern]\nid=", "invalid TOML"),
+    (GOOD.replace('category = "performance"', 'category = "nope"'), "unknown category 'nope'"),
+    (GOOD.replace('category = "performance"\n', ""), "missing required key 'category'"),
+    (GOOD.replace("custom slow thing'", "custom (slow thing'"), "regex does not compile"),
+    (GOOD.replace('"site.custom"', '"db.sqlite_locked"'), "duplicate id"),
+    (GOOD + "[[surprise]]\nx=1\n", "unknown top-level tables"),
+])
+def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
+    with pytest.raises(CatalogError) as caught:
+        load_catalog((_write(tmp_path, text),))
+    assert message in str(caught.value)
+    assert "extra.toml" in str(caught.value)

@@ -1,0 +1,101 @@
+"""Envelope parsing: every wrapper the issue lists, with and without compose prefixes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from logsleuth.envelope import EnvelopeParser, parse_time, split_fields, strip_controls
+
+
+def parse(line: str):
+    return EnvelopeParser(year=2026).parse(strip_controls(line.encode()).decode())
+
+
+def utc(*parts):
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("line, service, fmt", [
+    ("headscale_1  | 2023-06-19T14:02:17Z FTL go/src/headscale/cmd/headscale/cli/server.go:26 > Error starting server error=x", "headscale", "compose-v1/zerolog-console"),
+    ("headscale-1  | 2024-10-02T17:03:11Z FTL serve.go:29 > boom error=x", "headscale", "compose/zerolog-console"),
+    ("headscale     | 2024-10-02T17:03:11Z ERR boom", "headscale", "compose/zerolog-console"),
+    ("\x1b[36mheadscale-1  | \x1b[0m2026-07-14T09:25:00Z WRN no config file found, using defaults", "headscale", "compose/zerolog-console"),
+    ("\x1b[36mheadscale_1  |\x1b[0m 2023-06-19T14:00:02Z INF Setting up a DERPMap update worker", "headscale", "compose-v1/zerolog-console"),
+])
+def test_compose_prefixes_of_both_generations(line, service, fmt):
+    env = parse(line)
+    assert env.service == service
+    assert env.format == fmt
+    assert env.level is not None
+
+
+def test_docker_timestamps_column_wins_and_inner_zerolog_line_is_parsed():
+    env = parse("headscale-1  | 2026-07-14T09:14:41.006735512Z 2026-07-14T09:14:41Z INF node has connected chan=0xc0022b4c60 node.id=7")
+    assert env.timestamp == utc(2026, 7, 14, 9, 14, 41, 6735)
+    assert env.level == "info" and env.message == "node has connected"
+    assert env.fields["node.id"] == "7"
+
+
+def test_zerolog_console_with_caller_offset_and_quoted_fields():
+    env = parse('2024-11-04T09:50:14+01:00 ERR ../../../home/runner/work/headscale/headscale/hscontrol/poll.go:725 > Failed to persist/update node in the database error="database is locked (5) (SQLITE_BUSY)" node=nas node.id=4')
+    assert env.timestamp == utc(2024, 11, 4, 8, 50, 14)
+    assert env.caller.endswith("poll.go:725")
+    assert env.message == "Failed to persist/update node in the database"
+    assert env.fields == {"error": "database is locked (5) (SQLITE_BUSY)", "node": "nas", "node.id": "4"}
+
+
+def test_zerolog_console_without_caller_and_with_colour():
+    env = parse("\x1b[90m2026-07-14T09:31:40Z\x1b[0m \x1b[33mWRN\x1b[0m \x1b[1mno config file found, using defaults\x1b[0m")
+    assert env.level == "warn" and env.message == "no config file found, using defaults"
+
+
+@pytest.mark.parametrize("line, moment", [
+    ('{"level":"error","error":"x","time":1784026800,"message":"failed to build new DERPMap, retrying later"}', utc(2026, 7, 14, 11, 0)),
+    ('{"level":"warn","time":"2026-07-14T11:00:00+02:00","message":"m"}', utc(2026, 7, 14, 9, 0)),
+])
+def test_zerolog_json_with_unix_and_rfc3339_time(line, moment):
+    env = parse(line)
+    assert env.format == "zerolog-json" and env.timestamp == moment
+    assert env.level in ("error", "warn")
+
+
+def test_v029_bare_error_lines_and_continuations():
+    head = parse("Error: initializing: loading configuration: Fatal config error: x")
+    assert head.level == "fatal" and head.timestamp is None and head.format == "cli"
+    cont = parse("Fatal config error: server_url must start with https:// or http://")
+    assert cont.level == "fatal" and not cont.timestamp
+    cli_error = parse("Error: creating preauthkey: rpc error: code = Unknown desc = user not found")
+    assert cli_error.level == "error"
+
+
+def test_journald_prefix_sets_service_and_keeps_inner_time():
+    env = parse("Jul 14 09:12:03 vps headscale[812]: 2026-07-14T09:12:04Z INF listening and serving HTTP on: 0.0.0.0:8080")
+    assert env.service == "headscale" and env.timestamp == utc(2026, 7, 14, 9, 12, 4)
+    assert env.format == "journald/zerolog-console"
+    client = parse("Jul  2 08:00:01 laptop tailscaled[655]: netcheck: UDP is blocked, trying HTTPS")
+    assert client.service == "tailscaled" and client.timestamp == utc(2026, 7, 2, 8, 0, 1)
+
+
+def test_go_std_log_and_tailscaled_lines():
+    env = parse("2026/07/14 10:10:31 http: TLS handshake error from 198.51.100.23:50712: EOF")
+    assert env.format == "go-log" and env.timestamp == utc(2026, 7, 14, 10, 10, 31)
+    assert parse("2026/07/14 11:10:00 netcheck: UDP is blocked, trying HTTPS").format == "tailscaled"
+
+
+def test_plain_text_and_status_line_with_reset_sequence():
+    env = parse("\r\x1b[Kheadscale-1 exited with code 137")
+    assert env.message == "headscale-1 exited with code 137" and env.level is None
+
+
+def test_split_fields_keeps_equals_signs_in_the_message():
+    message, fields = split_fields('Could not parse log format: a=b. Valid choices func=GetLogConfig')
+    assert message == "Could not parse log format: a=b. Valid choices"
+    assert fields == {"func": "GetLogConfig"}
+
+
+def test_parse_time_variants():
+    assert parse_time("2024-10-02T17:45:01.884120577Z") == utc(2024, 10, 2, 17, 45, 1, 884120)
+    assert parse_time("2026-07-14T09:12:03+0000") == utc(2026, 7, 14, 9, 12, 3)
+    assert parse_time("not a time") is None

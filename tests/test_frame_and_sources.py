@@ -1,0 +1,79 @@
+"""Framing in bounded memory and every input kind, including damaged ones."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+
+import pytest
+import zstandard
+
+from logsleuth.frame import frames
+from logsleuth.sources import InputError, Source, expand, open_source
+
+from .conftest import FIXTURES, run_json
+
+
+def test_frames_cut_at_newlines_and_number_lines():
+    data = b"".join(b"line %d\n" % i for i in range(1, 1001)) + b"tail without newline"
+    chunks = list(frames(io.BytesIO(data), chunk_size=100))
+    assert b"".join(c.data for c in chunks) == data + b"\n"
+    assert all(c.data.endswith(b"\n") for c in chunks)
+    assert sum(c.lines for c in chunks) == 1001
+    first_lines = [c.first_line for c in chunks]
+    assert first_lines == sorted(first_lines) and first_lines[0] == 1
+
+
+def test_an_absurdly_long_line_is_cut_counted_and_the_next_lines_survive():
+    data = b"before\n" + b"x" * 5000 + b" database is locked\n" + b"after\n"
+    chunks = list(frames(io.BytesIO(data), chunk_size=256, max_line=1000))
+    joined = b"".join(c.data for c in chunks)
+    assert joined.startswith(b"before\n" + b"x" * 1000 + b"\n")
+    assert joined.endswith(b"after\n")
+    assert sum(c.truncated for c in chunks) == 1
+    assert max(len(c.data) for c in chunks) < 2000
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress,
+                                      lambda b: zstandard.ZstdCompressor().compress(b)])
+def test_compressed_inputs_are_recognised_by_content(tmp_path, compress):
+    raw = (FIXTURES / "compose-v2-sqlite-locked.log").read_bytes()
+    path = tmp_path / "renamed.log"          # no telling extension on purpose
+    path.write_bytes(compress(raw))
+    code, data = run_json([str(path)])
+    assert code == 1
+    assert data["lines"]["total"] == 13
+    assert data["findings"][0]["category"] == "database_locked"
+
+
+def test_truncated_gzip_keeps_what_was_read_and_exits_3(tmp_path):
+    raw = (FIXTURES / "sample.log").read_bytes() * 50
+    blob = gzip.compress(raw)
+    path = tmp_path / "cut.log.gz"
+    path.write_bytes(blob[: len(blob) // 2])
+    code, data = run_json([str(path)])
+    assert code == 3
+    assert data["errors"] and "damaged" in data["errors"][0]
+    assert data["lines"]["total"] > 0 and data["findings"]
+
+
+def test_missing_and_directory_inputs_are_reported_and_the_rest_analysed(tmp_path):
+    good = FIXTURES / "compose-v2-sqlite-locked.log"
+    code, data = run_json([str(tmp_path / "missing.log"), str(tmp_path), str(good)])
+    assert code == 3
+    assert len(data["errors"]) == 2
+    assert any("is a directory" in e for e in data["errors"])
+    assert data["findings"][0]["category"] == "database_locked"
+
+
+def test_globs_expand_and_dash_means_stdin():
+    sources = expand([str(FIXTURES / "compose-v*.log"), "-"])
+    assert [s.path is None for s in sources].count(True) == 1
+    assert len(sources) >= 4
+
+
+def test_open_source_of_missing_file_raises_input_error(tmp_path):
+    with pytest.raises(InputError):
+        open_source(Source("x", tmp_path / "nope"), io.BytesIO())

@@ -1,0 +1,55 @@
+"""Both scan engines propose the same lines and give identical final results."""
+
+from __future__ import annotations
+
+import pytest
+
+from logsleuth import Options, Pipeline
+from logsleuth.envelope import strip_controls
+from logsleuth.render.data import event
+from logsleuth.scan import RegexEngine, build_rules, candidates
+
+from .conftest import FIXTURES
+
+hyperscan = pytest.importorskip("hyperscan")
+from logsleuth.scan import HyperscanEngine  # noqa: E402
+
+ALL_FIXTURES = sorted(FIXTURES.glob("*.log"))
+
+
+@pytest.fixture(scope="module")
+def engines(catalog):
+    rules = build_rules(catalog)
+    return HyperscanEngine(rules), RegexEngine(rules)
+
+
+@pytest.mark.parametrize("path", ALL_FIXTURES, ids=lambda p: p.name)
+def test_engines_pick_the_same_lines(engines, path):
+    data = strip_controls(path.read_bytes())
+    fast, fallback = (candidates(data, engine) for engine in engines)
+    assert [(c.index, c.start, c.end) for c in fast] == [(c.index, c.start, c.end) for c in fallback]
+
+
+@pytest.mark.parametrize("path", ALL_FIXTURES, ids=lambda p: p.name)
+def test_engines_give_identical_findings_and_events(catalog, path):
+    results = []
+    for engine in ("hyperscan", "re"):
+        pipeline = Pipeline(Options(catalog=catalog, engine=engine))
+        analysis = pipeline.analyze([str(path)]).to_dict()
+        from logsleuth.sources import expand
+        events = [event(e) for batch in pipeline.entries(expand([str(path)]), None) for e in batch]
+        results.append((analysis["findings"], analysis["unknown"], analysis["lines"], events))
+    assert results[0] == results[1]
+
+
+def test_candidate_lines_map_offsets_to_the_right_line(engines):
+    data = b"ok\nnothing here\n2024-05-01T10:00:00Z ERR x error=\"database is locked\"\nok\n"
+    found = candidates(data, engines[0])
+    assert [c.index for c in found] == [2]
+    assert data[found[0].start:found[0].end].startswith(b"2024-05-01T10:00:00Z ERR")
+
+
+def test_a_match_never_spans_two_lines(engines):
+    data = b'error="first line\nsecond" database is locked\n'
+    found = candidates(data, engines[1])
+    assert [c.index for c in found] == [1]
