@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 import polars as pl
 
@@ -146,10 +147,12 @@ class Aggregator:
     def _sum_buckets(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.group_by(["key", "bucket"]).agg(pl.col("count").sum())
 
-    def results(self) -> list[KeyStats]:
+    def results(self, clean: Callable[[str], str] = str) -> list[KeyStats]:
+        """One KeyStats per key; ``clean`` (e.g. redaction) is applied to every text kept."""
         fields: dict[str, dict[str, dict[str, int]]] = {}
         for key, name, value, count in self._fields.iter_rows():
-            fields.setdefault(key, {}).setdefault(name, {})[value] = count
+            values = fields.setdefault(key, {}).setdefault(name, {})
+            values[clean(value)] = values.get(clean(value), 0) + count
         buckets: dict[str, dict[datetime, int]] = {}
         for key, bucket, count in self._buckets.sort("bucket").iter_rows():
             buckets.setdefault(key, {})[bucket] = count
@@ -160,7 +163,7 @@ class Aggregator:
                 severity=SEVERITIES[row["severity"]] if row["severity"] >= 0 else None,
                 first_seen=row["first_seen"], last_seen=row["last_seen"],
                 services=sorted(row["services"]), containers=sorted(row["containers"]),
-                samples=list(row["samples"]), latest=row["latest"],
+                samples=[clean(s) for s in row["samples"]], latest=clean(row["latest"]),
                 fields={name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
                         for name, values in fields.get(row["key"], {}).items()},
                 buckets=buckets.get(row["key"], {}),

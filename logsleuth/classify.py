@@ -1,5 +1,8 @@
 """Turn the scan's candidate lines into classified entries.
 
+Entries hold the raw text; redaction happens where text leaves the program (the aggregate
+results and the events renderer), except for unknown templates, which are keys.
+
 For each candidate: confirm the proposed patterns on the decoded line, let the most
 specific (highest priority) win, lift its named groups, parse the envelope, and merge
 continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) into the
@@ -68,7 +71,7 @@ class Classifier:
         self._catalog = catalog
         self._rules = rules
         self._source = source
-        self._redact = redact if redact_output else (lambda text: text)
+        self._redact_templates = redact_output
         self._parser = EnvelopeParser()
         self._pending: Entry | None = None
         self.truncated = 0
@@ -109,16 +112,16 @@ class Classifier:
         entry = Entry(
             source=self._source, line_no=line_no, last_line=line_no, service=env.service,
             container=self._container(text, env), timestamp=env.timestamp, level=env.level,
-            pattern=None, severity=None, message=self._redact(self._describe(env)),
-            line=self._redact(text),
+            pattern=None, severity=None, message=self._describe(env), line=text,
         )
         if confirmed:
             pattern, match = max(confirmed, key=lambda pm: pm[0].priority)
             entry.pattern = pattern
             entry.severity = _severity(pattern, env.level)
-            entry.fields = [(k, self._redact(v)) for k, v in match.groupdict().items() if v]
+            entry.fields = [(k, v) for k, v in match.groupdict().items() if v]
         else:
-            entry.template = template_of(entry.message)
+            message = redact(entry.message) if self._redact_templates else entry.message
+            entry.template = template_of(message)
         return entry
 
     def _confirm(self, text: str, rule_ids: frozenset[int]):

@@ -215,7 +215,7 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
     progress = _Progress()
     try:
         for batch in Pipeline(options).entries(expand(list(inputs)), env.stdin, progress):
-            env.stdout.write("".join(render_event(entry) for entry in batch))
+            env.stdout.write("".join(render_event(entry, not no_redact) for entry in batch))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     env.stdout.flush()

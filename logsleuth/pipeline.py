@@ -20,6 +20,7 @@ from .classify import Classifier, Entry
 from .diagnose import build_causes, build_findings, build_unknown
 from .envelope import EnvelopeParser, strip_controls
 from .frame import frames
+from .redact import redact
 from .result import Analysis, LineStats
 from .scan import build_rules, candidates, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
@@ -145,7 +146,7 @@ class Pipeline:
                 aggregator.add(batch)
         except KeyboardInterrupt:
             interrupted = True
-        stats = aggregator.results()
+        stats = aggregator.results(redact if self.options.redact else str)
         lang = self.options.lang
         findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         return Analysis(

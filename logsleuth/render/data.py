@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..classify import Entry
+from ..redact import redact
 from ..result import Analysis, iso
 
 
@@ -12,7 +13,7 @@ def render_json(analysis: Analysis) -> str:
     return json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def event(entry: Entry) -> dict:
+def event(entry: Entry, redact_output: bool = True) -> dict:
     """One classified line as an ``events`` object (DESIGN.md contract)."""
     return {
         "line_no": entry.line_no,
@@ -23,10 +24,10 @@ def event(entry: Entry) -> dict:
         "category": entry.category,
         "pattern_id": entry.pattern_id,
         "severity": entry.severity,
-        "message": entry.message,
+        "message": redact(entry.message) if redact_output else entry.message,
         "lines": entry.last_line - entry.line_no + 1,
     }
 
 
-def render_event(entry: Entry) -> str:
-    return json.dumps(event(entry), ensure_ascii=False) + "\n"
+def render_event(entry: Entry, redact_output: bool = True) -> str:
+    return json.dumps(event(entry, redact_output), ensure_ascii=False) + "\n"
