@@ -31,8 +31,9 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
            max_line: int = MAX_LINE) -> Iterator[Chunk]:
     """Yield chunks of whole lines from a binary stream.
 
-    Reads in small blocks so that when a damaged compressed stream fails, every line read
-    before the damage is still yielded; then the error is raised again.
+    Reads in small blocks so that when a damaged compressed stream fails, or the user
+    presses Ctrl-C while a pipe is quiet, every line read before is still yielded; then the
+    error is raised again.
     """
     carry = b""
     line_no = 1
@@ -44,7 +45,8 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
     while True:
         try:
             block = read(min(READ_SIZE, chunk_size))
-        except DECOMPRESSION_ERRORS as exc:  # damaged input: flush what we have, then re-raise
+        except (KeyboardInterrupt, *DECOMPRESSION_ERRORS) as exc:
+            # Damaged input or Ctrl-C: yield what was read, then raise again.
             block, failure = b"", exc
         if block:
             pending.append(block)

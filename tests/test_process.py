@@ -1,0 +1,47 @@
+"""The real process: signals, closed pipes, python -m."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import FIXTURES
+
+LOGSLEUTH = [sys.executable, "-m", "logsleuth"]
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run([*LOGSLEUTH, str(FIXTURES / "info-only.log")], capture_output=True, text=True)
+    assert done.returncode == 0 and "No known problems" in done.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_prints_findings_so_far_and_exits_130(signum):
+    proc = subprocess.Popen([*LOGSLEUTH, "--format", "json"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write((FIXTURES / "compose-v2-sqlite-locked.log").read_bytes())
+    proc.stdin.flush()                      # the pipe stays open: no end of input
+    time.sleep(1.5)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    data = json.loads(out)
+    assert data["interrupted"] is True
+    assert data["findings"][0]["category"] == "database_locked"
+    assert b"Traceback" not in err
+
+
+def test_output_closed_early_ends_quietly():
+    big = (FIXTURES / "sample.log").read_bytes() * 200
+    proc = subprocess.Popen([*LOGSLEUTH, "events"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()                      # like `| head -1`
+    _, err = proc.communicate(big, timeout=30)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    assert proc.returncode in (0, 130)
