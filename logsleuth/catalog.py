@@ -46,6 +46,24 @@ class CatalogError(Exception):
     """A catalog file or entry that cannot be used; the message names file, id and reason."""
 
 
+class Localized:
+    """Title, cause and fix in English with the guide's Chinese alongside."""
+
+    title: str
+    cause: str
+    fix: tuple[str, ...]
+    title_zh: str
+    cause_zh: str
+    fix_zh: tuple[str, ...]
+
+    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
+        """Title, cause and fix in ``lang`` (``zh`` falls back to English where missing)."""
+        if lang == "zh":
+            return (self.title_zh or self.title, self.cause_zh or self.cause,
+                    self.fix_zh or self.fix)
+        return self.title, self.cause, self.fix
+
+
 @dataclass(frozen=True)
 class Hint:
     """A more specific cause, chosen when an extracted field has a given value."""
@@ -66,7 +84,7 @@ class Hint:
 
 
 @dataclass(frozen=True)
-class Pattern:
+class Pattern(Localized):
     """One known problem: how to recognise it and what to do about it."""
 
     id: str
@@ -93,13 +111,6 @@ class Pattern:
     def field_names(self) -> tuple[str, ...]:
         return tuple(self.compiled.groupindex)
 
-    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
-        """Title, cause and fix in ``lang`` (``zh`` falls back to English where missing)."""
-        if lang == "zh":
-            return (self.title_zh or self.title, self.cause_zh or self.cause,
-                    self.fix_zh or self.fix)
-        return self.title, self.cause, self.fix
-
 
 @dataclass(frozen=True)
 class Ignore:
@@ -115,7 +126,7 @@ class Ignore:
 
 
 @dataclass(frozen=True)
-class Correlation:
+class Correlation(Localized):
     """The words of a diagnosis rule that combines several findings (logic in diagnose)."""
 
     id: str
@@ -126,12 +137,6 @@ class Correlation:
     title_zh: str = ""
     cause_zh: str = ""
     fix_zh: tuple[str, ...] = ()
-
-    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
-        if lang == "zh":
-            return (self.title_zh or self.title, self.cause_zh or self.cause,
-                    self.fix_zh or self.fix)
-        return self.title, self.cause, self.fix
 
 
 @dataclass(frozen=True)

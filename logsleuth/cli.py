@@ -208,11 +208,11 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
            until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
            no_redact: bool, engine: str) -> ExitStatus:
     """Print every classified entry as NDJSON (matched and unknown warnings/errors)."""
-    from .pipeline import _Progress
+    from .pipeline import Progress
     from .render.data import render_event
 
     options = build_options(since, until, services, pattern_dirs, "en", no_redact, engine)
-    progress = _Progress()
+    progress = Progress()
     try:
         for batch in Pipeline(options).entries(expand(list(inputs)), env.stdin, progress):
             env.stdout.write("".join(render_event(entry, not no_redact) for entry in batch))

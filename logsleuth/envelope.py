@@ -51,8 +51,6 @@ _TAILSCALED_PREFIXES = ("magicsock:", "control:", "netcheck:", "wgengine", "Rece
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
-LEVEL_RANK = {"trace": 0, "debug": 1, "info": 2, "warn": 3, "error": 4, "fatal": 5, "panic": 5}
-
 
 @dataclass
 class Envelope:
@@ -65,11 +63,6 @@ class Envelope:
     fields: dict[str, str] = field(default_factory=dict)
     caller: str | None = None
     format: str = "plain"
-
-    @property
-    def stamped(self) -> bool:
-        """True when the line has its own time or level (so it starts an entry)."""
-        return self.timestamp is not None or self.level is not None
 
 
 def strip_controls(chunk: bytes) -> bytes:

@@ -41,7 +41,8 @@ class Options:
 
 
 @dataclass
-class _Progress:
+class Progress:
+    """Running totals of one analysis: lines, time window, services, unreadable inputs."""
     lines: LineStats = field(default_factory=LineStats)
     first: datetime | None = None
     last: datetime | None = None
@@ -65,9 +66,9 @@ class Pipeline:
         self.engine = make_engine(self.rules, options.engine)
 
     def entries(self, sources: list[Source], stdin: BinaryIO,
-                progress: _Progress | None = None) -> Iterator[list[Entry]]:
+                progress: Progress | None = None) -> Iterator[list[Entry]]:
         """Batches of classified entries that pass the filters, source after source."""
-        progress = progress or _Progress()
+        progress = progress or Progress()
         for source in sources:
             try:
                 stream = open_source(source, stdin)
@@ -77,7 +78,7 @@ class Pipeline:
             yield from self._source_entries(source, stream, progress)
 
     def _source_entries(self, source: Source, stream: BinaryIO,
-                        progress: _Progress) -> Iterator[list[Entry]]:
+                        progress: Progress) -> Iterator[list[Entry]]:
         classifier = Classifier(self.catalog, self.rules, source.name, self.options.redact)
         edges = EnvelopeParser()
         last_time: list[datetime | None] = [None]
@@ -98,7 +99,7 @@ class Pipeline:
             yield self._keep(classifier.flush(), last_time, progress)
 
     @staticmethod
-    def _window_edges(data: bytes, parser: EnvelopeParser, progress: _Progress,
+    def _window_edges(data: bytes, parser: EnvelopeParser, progress: Progress,
                       tries: int = 8) -> None:
         """Time of the first and last timed line of a chunk: the analysis window, cheaply."""
         lines = data.split(b"\n", tries)[:tries]
@@ -111,7 +112,7 @@ class Pipeline:
                     break
 
     def _keep(self, batch: list[Entry], last_time: list[datetime | None],
-              progress: _Progress) -> list[Entry]:
+              progress: Progress) -> list[Entry]:
         """Apply --since/--until/--service; untimed entries take the last time seen."""
         kept = []
         since, until, services = self.options.since, self.options.until, self.options.services
@@ -138,7 +139,7 @@ class Pipeline:
     def analyze(self, inputs: list[str], stdin: BinaryIO | None = None) -> Analysis:
         """Analyse the inputs (paths, globs, ``-``); Ctrl-C returns what was found so far."""
         sources = expand(inputs)
-        progress = _Progress()
+        progress = Progress()
         aggregator = Aggregator()
         interrupted = False
         try:
@@ -155,7 +156,7 @@ class Pipeline:
             services=sorted(progress.services), findings=findings,
             causes=build_causes(self.catalog, findings, stats, lang),
             unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
-            interrupted=interrupted,
+            interrupted=interrupted, dropped_templates=aggregator.dropped_keys,
         )
 
 

@@ -78,6 +78,7 @@ class Analysis:
     errors: list[str] = field(default_factory=list)
     engine: str = ""
     interrupted: bool = False
+    dropped_templates: int = 0
 
     def to_dict(self) -> dict:
         """The JSON document (schema ``logsleuth/analysis@1``)."""
@@ -93,6 +94,7 @@ class Analysis:
                 {**asdict(u), "first_seen": iso(u.first_seen), "last_seen": iso(u.last_seen)}
                 for u in self.unknown
             ],
+            "unknown_dropped": self.dropped_templates,
             "errors": self.errors,
             "interrupted": self.interrupted,
         }

@@ -50,8 +50,9 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
         lines += ["", f"== {w['unknown']} =="]
         for u in analysis.unknown[:20]:
             lines.append(f"x{u.count:<6} {_clip(u.example)}")
-        if len(analysis.unknown) > 20:
-            lines.append(w["more"].format(n=len(analysis.unknown) - 20))
+        hidden = len(analysis.unknown) - 20 + analysis.dropped_templates
+        if hidden > 0:
+            lines.append(w["more"].format(n=hidden))
     return "\n".join(line.rstrip() for line in lines + _errors(analysis, w)) + "\n"
 
 
