@@ -82,6 +82,7 @@ class Pipeline:
         classifier = Classifier(self.catalog, self.rules, source.name, self.options.redact)
         edges = EnvelopeParser()
         last_time: list[datetime | None] = [None]
+        interrupted: KeyboardInterrupt | None = None
         try:
             for chunk in frames(stream):
                 data = strip_controls(chunk.data)
@@ -94,9 +95,12 @@ class Pipeline:
         except DECOMPRESSION_ERRORS as exc:
             progress.errors.append(f"{source.name}: input ends early or is damaged ({exc}); "
                                    "everything before the damage was analysed")
-        finally:
-            progress.lines.truncated += classifier.truncated
-            yield self._keep(classifier.flush(), last_time, progress)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+        progress.lines.truncated += classifier.truncated
+        yield self._keep(classifier.flush(), last_time, progress)
+        if interrupted is not None:
+            raise interrupted
 
     @staticmethod
     def _window_edges(data: bytes, parser: EnvelopeParser, progress: Progress,
