@@ -137,6 +137,36 @@ class Correlation(Localized):
     title_zh: str = ""
     cause_zh: str = ""
     fix_zh: tuple[str, ...] = ()
+    category: str = ""       # for rules whose cause has no lead finding (bundle rules)
+    severity: str = ""
+    supersedes: tuple[str, ...] = ()   # narrower causes this one makes redundant
+
+
+@dataclass(frozen=True)
+class Check(Localized):
+    """The words of a bundle check (a finding made from facts, not log lines)."""
+
+    id: str
+    category: str
+    severity: str
+    title: str
+    cause: str
+    fix: tuple[str, ...]
+    guide: str
+    source: str
+    title_zh: str = ""
+    cause_zh: str = ""
+    fix_zh: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One item of the guide's security checklist (安全检查清单)."""
+
+    id: str
+    title: str
+    title_zh: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +174,8 @@ class Catalog:
     patterns: tuple[Pattern, ...]
     ignores: tuple[Ignore, ...]
     correlations: tuple[Correlation, ...] = ()
+    checks: tuple[Check, ...] = ()
+    checklist: tuple[ChecklistItem, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {p.id: p for p in self.patterns})
@@ -156,6 +188,9 @@ class Catalog:
 
     def correlation(self, rule_id: str) -> Correlation | None:
         return next((c for c in self.correlations if c.id == rule_id), None)
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
 
 
 def builtin_dir() -> Path:
@@ -172,34 +207,30 @@ def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
         files.extend(sorted(directory.glob("*.toml")))
     patterns: list[Pattern] = []
     ignores: list[Ignore] = []
-    correlations: list[Correlation] = []
+    loaded: dict[str, list] = {kind: [] for kind in _TABLES}
     seen: dict[str, str] = {}
     for path in files:
-        file_patterns, file_ignores, file_correlations = _load_file(path)
-        for entry in (*file_patterns, *file_ignores, *file_correlations):
-            if entry.id in seen:
-                raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
-            seen[entry.id] = str(path)
-        patterns.extend(file_patterns)
-        ignores.extend(file_ignores)
-        correlations.extend(file_correlations)
-    return Catalog(tuple(patterns), tuple(ignores), tuple(correlations))
+        for kind, entries in _load_file(path).items():
+            for entry in entries:
+                if entry.id in seen:
+                    raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
+                seen[entry.id] = str(path)
+            loaded[kind].extend(entries)
+    return Catalog(*(tuple(loaded[kind]) for kind in _TABLES))
 
 
-def _load_file(path: Path) -> tuple[list[Pattern], list[Ignore], list[Correlation]]:
+def _load_file(path: Path) -> dict[str, list]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: invalid TOML: {exc}") from None
-    unknown = set(data) - {"pattern", "ignore", "correlation"}
+    unknown = set(data) - set(_TABLES)
     if unknown:
         raise CatalogError(f"{path}: unknown top-level tables {sorted(unknown)}")
-    patterns = [_parse_pattern(path, raw) for raw in data.get("pattern", [])]
-    ignores = [_parse_ignore(path, raw) for raw in data.get("ignore", [])]
-    correlations = [_parse_correlation(path, raw) for raw in data.get("correlation", [])]
-    return patterns, ignores, correlations
+    return {kind: [parse(path, raw) for raw in data.get(kind, [])]
+            for kind, parse in _TABLES.items()}
 
 
 def _require(path: Path, raw: dict, key: str, kind: type = str):
@@ -286,12 +317,40 @@ def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
 
 
 def _parse_correlation(path: Path, raw: dict) -> Correlation:
+    rid = _require(path, raw, "id")
+    if raw.get("category", "") not in ("", *CATEGORIES):
+        raise CatalogError(f"{path}: {rid}: unknown category '{raw['category']}'")
+    if raw.get("severity", "") not in ("", *SEVERITIES):
+        raise CatalogError(f"{path}: {rid}: unknown severity '{raw['severity']}'")
     return Correlation(
-        id=_require(path, raw, "id"), title=_require(path, raw, "title"),
+        id=rid, title=_require(path, raw, "title"),
         cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"), source=str(path),
+        title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
+        fix_zh=_str_list(path, raw, "fix_zh"), category=raw.get("category", ""),
+        severity=raw.get("severity", ""), supersedes=_str_list(path, raw, "supersedes"),
+    )
+
+
+def _parse_check(path: Path, raw: dict) -> Check:
+    cid = _require(path, raw, "id")
+    category = _require(path, raw, "category")
+    if category not in CATEGORIES:
+        raise CatalogError(f"{path}: {cid}: unknown category '{category}'")
+    severity = _require(path, raw, "severity")
+    if severity not in SEVERITIES:
+        raise CatalogError(f"{path}: {cid}: unknown severity '{severity}'")
+    return Check(
+        id=cid, category=category, severity=severity, title=_require(path, raw, "title"),
+        cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"),
+        guide=raw.get("guide", CATEGORIES[category]), source=str(path),
         title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
         fix_zh=_str_list(path, raw, "fix_zh"),
     )
+
+
+def _parse_checklist(path: Path, raw: dict) -> ChecklistItem:
+    return ChecklistItem(_require(path, raw, "id"), _require(path, raw, "title"),
+                         raw.get("title_zh", ""), str(path))
 
 
 def _parse_ignore(path: Path, raw: dict) -> Ignore:
@@ -300,3 +359,8 @@ def _parse_ignore(path: Path, raw: dict) -> Ignore:
     match, no_match = _samples(path, raw)
     return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path),
                   _compile(path, iid, pattern))
+
+
+_TABLES = {"pattern": _parse_pattern, "ignore": _parse_ignore, "correlation": _parse_correlation,
+           "check": _parse_check, "checklist": _parse_checklist}
+"""Top-level tables of a catalog file, in the order of the Catalog's fields."""

@@ -13,6 +13,7 @@ from typing import Callable
 import click
 
 from . import __version__
+from .bundle import looks_like_bundle
 from .catalog import SEVERITIES, CatalogError, load_catalog
 from .environment import Environment
 from .lint import lint_catalog
@@ -184,7 +185,43 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
     """
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
-    result = Pipeline(options).analyze(list(inputs), env.stdin)
+    pipeline = Pipeline(options)
+    if len(inputs) == 1 and _is_bundle(inputs[0]):
+        result = pipeline.report(inputs[0])
+    else:
+        result = pipeline.analyze(list(inputs), env.stdin)
+    emit(env, result, fmt, lang, color)
+    for problem in result.errors:
+        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    return exit_status(result, fail_on)
+
+
+def _is_bundle(name: str) -> bool:
+    """A regular file whose first 64 KiB carry diagnostic-report section headers."""
+    path = Path(name)
+    try:
+        with open(path, "rb") as handle:
+            return path.is_file() and looks_like_bundle(handle.read(64 << 10))
+    except OSError:
+        return False
+
+
+@cli.command()
+@click.argument("bundle", metavar="BUNDLE")
+@analysis_options
+@handles_problems
+def report(env: Environment, bundle: str, fmt: str, since: str | None, until: str | None,
+           services: tuple[str, ...], pattern_dirs: tuple[Path, ...], lang: str,
+           no_redact: bool, fail_on: str, color: str, engine: str) -> ExitStatus:
+    """Triage a diagnostic-report.txt: every section, causes across sections, checklist.
+
+    The bundle is the file the guide's 获取帮助 section builds (System Info, Container
+    Status, Recent Logs, Configuration, Nodes). `logsleuth analyze` hands a bundle here.
+    """
+    options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
+    result = Pipeline(options).report(bundle)
+    if result.facts is None:                # the file itself could not be read
+        return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
     emit(env, result, fmt, lang, color)
     for problem in result.errors:
         env.stderr.write(f"logsleuth: warning: {problem}\n")

@@ -56,6 +56,16 @@ def timeline(buckets: dict[datetime, int], first: datetime | None, last: datetim
     return counts
 
 
+def rank_findings(findings: list[Finding]) -> list[Finding]:
+    """Most important first: severity, crash loops, count, earliest."""
+    return sorted(findings, key=_rank)
+
+
+def rank_causes(causes: list[Cause]) -> list[Cause]:
+    """Most severe first; within a severity the given order (correlations lead) stays."""
+    return sorted(causes, key=lambda c: -SEVERITIES.index(c.severity))
+
+
 def _rank(finding: Finding) -> tuple:
     return (-SEVERITIES.index(finding.severity), not finding.crash_loop, -finding.count,
             finding.first_seen.timestamp() if finding.first_seen else 0.0)
@@ -79,7 +89,7 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
             timeline=timeline(item.buckets, first, last),
             crash_loop=severity == "critical" and item.count >= 2,
         ))
-    return sorted(findings, key=_rank)
+    return rank_findings(findings)
 
 
 def _samples(item: KeyStats) -> list[str]:
@@ -174,4 +184,4 @@ def build_causes(catalog: Catalog, findings: list[Finding], stats: list[KeyStats
             severity=finding.severity, explanation=finding.cause, evidence=finding.samples,
             fix=finding.fix, findings=[finding.pattern_id],
         ))
-    return sorted(causes, key=lambda c: -SEVERITIES.index(c.severity))
+    return rank_causes(causes)

@@ -8,8 +8,9 @@ diagnose over some inputs and return an :class:`~logsleuth.result.Analysis`.
 
 from __future__ import annotations
 
+import io
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -17,7 +18,9 @@ from typing import BinaryIO, Iterator
 from .aggregate import Aggregator
 from .catalog import Catalog, load_catalog
 from .classify import Classifier, Entry
-from .diagnose import build_causes, build_findings, build_unknown
+from .bundle import parse_bundle
+from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
 from .envelope import EnvelopeParser, strip_controls
 from .frame import frames
 from .redact import redact
@@ -48,6 +51,7 @@ class Progress:
     last: datetime | None = None
     errors: list[str] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
+    dropped_templates: int = 0
 
     def saw(self, moment: datetime | None) -> None:
         if moment is None:
@@ -143,25 +147,81 @@ class Pipeline:
     def analyze(self, inputs: list[str], stdin: BinaryIO | None = None) -> Analysis:
         """Analyse the inputs (paths, globs, ``-``); Ctrl-C returns what was found so far."""
         sources = expand(inputs)
+        progress, stats, interrupted = self._aggregate(sources, stdin or sys.stdin.buffer)
+        findings = build_findings(self.catalog, stats, self.options.lang, progress.first,
+                                  progress.last)
+        return self._assemble([s.name for s in sources], progress, stats, findings, [],
+                              interrupted)
+
+    def report(self, path: str) -> Analysis:
+        """Analyse a diagnostic-report.txt: every section, then causes across sections."""
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            progress = Progress(errors=[f"{path}: {exc.strerror or exc}"])
+            return self._assemble([path], progress, [], [], [], False)
+        bundle = parse_bundle(raw)
+        logs = bundle.sections.get("logs", "").encode("utf-8")
+        progress, stats, interrupted = self._aggregate([Source(f"{path} (Recent Logs)", None)],
+                                                       io.BytesIO(logs))
+        lang = self.options.lang
+        log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
+        context = Context(bundle, log_findings)
+        clean = redact if self.options.redact else str
+        checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
+        findings = rank_findings([*log_findings, *checks])
+        causes, superseded = run_correlations(self.catalog, context, findings, lang)
+        causes = [_cleaned(c, clean) for c in causes]
+        analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
+        analysis.causes = [c for c in analysis.causes if c.id not in superseded]
+        analysis.facts = facts(context, asdict(progress.lines))
+        update_notice = b"an updated version of headscale has been found" in logs.lower()
+        analysis.checks = checklist(self.catalog, context, findings, update_notice, lang)
+        analysis.notes = bundle.notes + self._secret_note(raw)
+        return analysis
+
+    @staticmethod
+    def _secret_note(raw: bytes) -> list[str]:
+        text = raw.decode("utf-8", "replace")
+        if redact(text) == text:
+            return []
+        return ["the bundle itself contains secrets (keys, passwords or tokens): do not post it "
+                "publicly as it is; logsleuth's output has them replaced by [REDACTED]"]
+
+    def _aggregate(self, sources: list[Source], stdin: BinaryIO):
         progress = Progress()
         aggregator = Aggregator()
         interrupted = False
         try:
-            for batch in self.entries(sources, stdin or sys.stdin.buffer, progress):
+            for batch in self.entries(sources, stdin, progress):
                 aggregator.add(batch)
         except KeyboardInterrupt:
             interrupted = True
-        stats = aggregator.results(redact if self.options.redact else str)
+        progress.dropped_templates = aggregator.dropped_keys
+        return progress, aggregator.results(redact if self.options.redact else str), interrupted
+
+    def _assemble(self, names: list[str], progress: Progress, stats: list, findings: list,
+                  extra_causes: list, interrupted: bool) -> Analysis:
         lang = self.options.lang
-        findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         return Analysis(
-            sources=[s.name for s in sources], lines=progress.lines,
+            sources=names, lines=progress.lines,
             window_first=progress.first, window_last=progress.last,
             services=sorted(progress.services), findings=findings,
-            causes=build_causes(self.catalog, findings, stats, lang),
+            causes=rank_causes([*extra_causes, *build_causes(self.catalog, findings, stats, lang)]),
             unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
-            interrupted=interrupted, dropped_templates=aggregator.dropped_keys,
+            interrupted=interrupted, dropped_templates=progress.dropped_templates,
         )
+
+
+def _cleaned(item, clean):
+    """A finding or cause made from bundle text, with its texts passed through ``clean``."""
+    for name in ("title", "cause", "explanation"):
+        if hasattr(item, name):
+            setattr(item, name, clean(getattr(item, name)))
+    for name in ("samples", "evidence", "fix"):
+        if hasattr(item, name):
+            setattr(item, name, [clean(text) for text in getattr(item, name)])
+    return item
 
 
 def analyze(inputs: list[str], options: Options | None = None,

@@ -79,6 +79,9 @@ class Analysis:
     engine: str = ""
     interrupted: bool = False
     dropped_templates: int = 0
+    facts: dict | None = None          # diagnostic bundles: what each section says
+    checks: list[dict] = field(default_factory=list)   # the guide's security checklist
+    notes: list[str] = field(default_factory=list)     # what could not be read, and warnings
 
     def to_dict(self) -> dict:
         """The JSON document (schema ``logsleuth/analysis@1``)."""
@@ -95,6 +98,8 @@ class Analysis:
                 for u in self.unknown
             ],
             "unknown_dropped": self.dropped_templates,
+            **({"facts": self.facts, "checks": self.checks, "notes": self.notes}
+               if self.facts is not None else {}),
             "errors": self.errors,
             "interrupted": self.interrupted,
         }

@@ -32,6 +32,11 @@ WORDS: dict[str, dict[str, str]] = {
         "errors": "Input problems",
         "interrupted": "Interrupted: results cover the input read so far.",
         "more": "... {n} more",
+        "bundle": "Diagnostic bundle",
+        "system": "System", "containers": "Containers", "logs": "Recent logs",
+        "config": "Configuration", "nodes": "Nodes",
+        "checklist": "Security checklist (安全检查清单)",
+        "notes": "Notes",
     },
     "zh": {
         "clean": "在 {lines} 行日志中未发现已知问题{window}。",
@@ -56,6 +61,11 @@ WORDS: dict[str, dict[str, str]] = {
         "errors": "输入问题",
         "interrupted": "已中断：结果仅包含已读取的部分。",
         "more": "... 另有 {n} 条",
+        "bundle": "诊断报告",
+        "system": "系统信息", "containers": "容器状态", "logs": "最近日志",
+        "config": "配置", "nodes": "节点",
+        "checklist": "安全检查清单",
+        "notes": "说明",
     },
 }
 
@@ -96,3 +106,33 @@ def window_text(analysis: Analysis) -> str:
 def fix_lines(fix: list[str]) -> list[str]:
     """Shell commands get a ``$ ``; comment lines stay as they are."""
     return [line if line.startswith("#") else f"$ {line}" for line in fix]
+
+
+STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "unknown": " ?? "}
+
+
+def facts_sections(analysis: Analysis, lang: str) -> list[tuple[str, list[str]]]:
+    """Section title and one-line facts for a diagnostic bundle's report card."""
+    if analysis.facts is None:
+        return []
+    w, f = words(lang), analysis.facts
+    system, containers, config, nodes = f["system"], f["containers"], f["config"], f["nodes"]
+    sections = [
+        (w["system"], [f"kernel {system['kernel'] or '?'}, docker {system['docker'] or '?'}, "
+                       f"compose {system['compose'] or '?'}", *system["notes"]]),
+        (w["containers"], [f"{c['name']}: {c['state']}"
+                           + (f" (exit {c['exit_code']})" if c["exit_code"] is not None else "")
+                           + (f" [{c['health']}]" if c["health"] else "")
+                           for c in containers["containers"]]
+         + [f"headscale containers up: {containers['headscale_up']}"]),
+        (w["logs"], [f"{f['logs']['total']} lines, {f['logs']['matched']} matched, "
+                     f"{f['logs']['unknown']} unknown"]),
+        (w["config"], [f"invalid YAML: {config['error']}"] if not config["valid"] and config["error"]
+         else [f"server_url {config['server_url']}, listen_addr {config['listen_addr']}, "
+               f"database {config['database'] or 'sqlite'}, log level {config['log_level'] or 'info'}, "
+               f"OIDC {'on' if config['oidc'] else 'off'}, TLS {'on' if config['tls'] else 'off'}"]
+         if config["valid"] else ["(no configuration section)"]),
+        (w["nodes"], [f"{nodes['total']} nodes: {nodes['online']} online, {nodes['offline']} offline"
+                      + (f", expired: {', '.join(nodes['expired'])}" if nodes["expired"] else "")]),
+    ]
+    return sections

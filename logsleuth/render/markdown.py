@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..result import Analysis
-from .common import fix_lines, sparkline, when, window_text, words
+from .common import STATUS_MARK, facts_sections, fix_lines, sparkline, when, window_text, words
 
 
 def _cell(text: str) -> str:
@@ -14,7 +14,7 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
     w = words(lang)
     window = window_text(analysis)
     out = ["## logsleuth report", ""]
-    if not analysis.findings and not analysis.unknown:
+    if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
         return "\n".join(out + [w["clean"].format(lines=analysis.lines.total, window=suffix), ""])
     out.append(f"- {w['header'].format(lines=analysis.lines.total, sources=', '.join(analysis.sources))}")
@@ -23,6 +23,15 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
     if analysis.services:
         out.append(f"- {w['services']}: {', '.join(analysis.services)}")
     out.append(f"- {w['matched'].format(matched=analysis.lines.matched, unknown=analysis.lines.unknown)}")
+    if analysis.facts is not None:
+        out += ["", f"### {w['bundle']}", ""]
+        for title, facts in facts_sections(analysis, lang):
+            out.append(f"- **{title}**: " + "; ".join(_cell(f) for f in facts))
+        out += ["", f"### {w['checklist']}", "", "| | item | evidence |", "|---|---|---|"]
+        out += [f"| {STATUS_MARK[c['status']].strip()} | {c['title']} | {_cell(c['evidence'])} |"
+                for c in analysis.checks]
+        if analysis.notes:
+            out += ["", f"**{w['notes']}**", ""] + [f"- {note}" for note in analysis.notes]
     if analysis.findings:
         out += ["", f"### {w['findings']}", "",
                 f"| {w['severity']} | {w['category']} | {w['problem']} | {w['count']} | {w['first']} | {w['last']} | {w['timeline']} |",

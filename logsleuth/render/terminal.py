@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import Analysis
-from .common import fix_lines, halve, short_when, sparkline, window_text, words
+from .common import (STATUS_MARK, facts_sections, fix_lines, halve, short_when, sparkline,
+                     window_text, words)
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red",
                   "warning": "yellow", "info": "cyan"}
@@ -20,7 +21,7 @@ EVIDENCE_CHARS = 300
 def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
     w = words(lang)
     window = window_text(analysis)
-    if not analysis.findings and not analysis.unknown:
+    if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
         parts: list[RenderableType] = [
             Text("✔ " + w["clean"].format(lines=analysis.lines.total, window=suffix), style="green")]
@@ -34,6 +35,19 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         w["matched"].format(matched=analysis.lines.matched, unknown=analysis.lines.unknown),
     )
     parts = [Panel(header, expand=False)]
+    for title, facts in facts_sections(analysis, lang):
+        parts.append(Panel(Text("\n".join(facts)), title=title, title_align="left"))
+    if analysis.facts is not None:
+        table = Table(title=w["checklist"], title_justify="left", expand=False)
+        table.add_column("", no_wrap=True)
+        table.add_column("item")
+        table.add_column("evidence")
+        style = {"pass": "green", "fail": "bold red", "unknown": "dim"}
+        for check in analysis.checks:
+            table.add_row(Text(STATUS_MARK[check["status"]], style=style[check["status"]]),
+                          escape(check["title"]), escape(check["evidence"]))
+        parts.append(table)
+        parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
     if analysis.findings:
         table = Table(title=w["findings"], title_justify="left", expand=False)
         table.add_column(w["severity"], no_wrap=True)

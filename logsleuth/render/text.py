@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from ..result import Analysis
-from .common import fix_lines, sparkline, when, window_text, words
+from .common import STATUS_MARK, facts_sections, fix_lines, sparkline, when, window_text, words
 
 WIDTH = 100
 EVIDENCE_CHARS = 300
@@ -19,12 +19,22 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
     w = words(lang)
     lines: list[str] = []
     window = window_text(analysis)
-    if not analysis.findings and not analysis.unknown:
+    if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
         lines.append(w["clean"].format(lines=analysis.lines.total, window=suffix))
         return "\n".join(lines + _errors(analysis, w)) + "\n"
     header = w["header"].format(lines=analysis.lines.total, sources=", ".join(analysis.sources))
     lines.append(f"logsleuth: {header}")
+    if analysis.facts is not None:
+        lines += ["", f"== {w['bundle']} =="]
+        for title, facts in facts_sections(analysis, lang):
+            lines.append(f"{title}:")
+            lines += [f"  {fact}" for fact in facts]
+        lines += ["", f"== {w['checklist']} =="]
+        lines += [f"[{STATUS_MARK[c['status']]}] {c['title']}: {c['evidence']}" for c in analysis.checks]
+        if analysis.notes:
+            lines += ["", f"== {w['notes']} =="] + [f"- {note}" for note in analysis.notes]
+        lines.append("")
     if window:
         lines.append(f"{w['window']}: {window}")
     if analysis.services:
@@ -34,9 +44,10 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
         lines += ["", f"== {w['findings']} =="]
         for f in analysis.findings:
             lines.append(f"{f.severity.upper():<8} {f.category:<18} x{f.count:<6} {f.title}")
-            detail = f"{w['first']} {when(f.first_seen)}  {w['last']} {when(f.last_seen)}"
-            spark = sparkline(f.timeline)
-            lines.append(f"{'':9}{detail}" + (f"  {spark}" if spark else ""))
+            if f.first_seen is not None:
+                detail = f"{w['first']} {when(f.first_seen)}  {w['last']} {when(f.last_seen)}"
+                spark = sparkline(f.timeline)
+                lines.append(f"{'':9}{detail}" + (f"  {spark}" if spark else ""))
     if analysis.causes:
         lines += ["", f"== {w['causes']} =="]
         for number, cause in enumerate(analysis.causes, 1):

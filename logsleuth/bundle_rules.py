@@ -1,0 +1,474 @@
+"""Rules over a parsed diagnostic bundle: checks that turn section facts into findings,
+the guide's security checklist, and correlations across sections.
+
+Each rule is a small named function over a :class:`Context`; its words (title, cause, fix,
+in English and Chinese) live in ``patterns/bundle.toml`` under the same id.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+from urllib.parse import urlsplit
+
+from .bundle import Bundle, Container
+from .catalog import Catalog
+from .diagnose import fill
+from .result import Cause, Finding
+
+STALE_AFTER = timedelta(days=30)
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in
+                         ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+SQLITE_NODE_LIMIT = 100
+RENAMED_KEYS = {
+    "node_update_check_interval": "ignored since 0.23",
+    "db_type": "renamed database.type in 0.23",
+    "db_path": "renamed database.sqlite.path in 0.23",
+    "db_host": "renamed database.postgres.host in 0.23",
+    "db_user": "renamed database.postgres.user in 0.23",
+    "db_pass": "renamed database.postgres.pass in 0.23",
+    "dns_config": "renamed dns in 0.23",
+    "acl_policy_path": "renamed policy.path in 0.23",
+    "ephemeral_node_inactivity_timeout": "renamed node.ephemeral.inactivity_timeout in 0.29",
+    "randomize_client_port": "moved to the policy file in 0.29",
+}
+
+
+@dataclass
+class Hit:
+    """One rule firing: values for the placeholders and evidence lines per section."""
+
+    values: dict[str, object]
+    evidence: list[str]
+    count: int = 1
+
+
+@dataclass
+class Context:
+    bundle: Bundle
+    log_findings: list[Finding]
+    config: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.config = self.bundle.config or {}
+
+    def get(self, *path: str):
+        """A nested config value (``get("log", "level")``), or None."""
+        value: object = self.config
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return value
+
+    def config_line(self, key: str) -> str:
+        """The configuration line that sets ``key`` (for evidence), or a reconstruction."""
+        for line in self.bundle.sections.get("config", "").splitlines():
+            if re.match(rf"\s*{re.escape(key)}\s*:", line):
+                return f"[configuration] {line.strip()}"
+        return f"[configuration] {key}: {self.get(*key.split('.'))}"
+
+    @property
+    def server_url(self) -> str | None:
+        value = self.get("server_url")
+        return value if isinstance(value, str) else None
+
+    @property
+    def reference_time(self) -> datetime | None:
+        """'Now' for the bundle: the newest time seen in logs or nodes."""
+        times = [f.last_seen for f in self.log_findings if f.last_seen]
+        times += [n.last_seen for n in self.bundle.nodes if n.last_seen]
+        return max(times) if times else None
+
+    def headscale_containers(self) -> list[Container]:
+        return [c for c in self.bundle.containers if c.is_headscale]
+
+    def has_logs(self, category: str) -> list[Finding]:
+        return [f for f in self.log_findings if f.category == category]
+
+
+def _host(url: str | None) -> tuple[str, int | None, str]:
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.hostname or "", port, parts.scheme
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _listen_port(value: object) -> int | None:
+    match = re.search(r":(\d+)$", str(value or ""))
+    return int(match[1]) if match else None
+
+
+# ------------------------------------------------------------------ checks -> findings
+
+def yaml_invalid(ctx: Context) -> list[Hit]:
+    error = ctx.bundle.config_error
+    return [Hit({"error": error}, [f"[configuration] {error}"])] if error else []
+
+
+def server_url_unreachable(ctx: Context) -> list[Hit]:
+    host, _, _ = _host(ctx.server_url)
+    address = _address(host)
+    why = None
+    if host in ("localhost", "") and ctx.server_url:
+        why = "localhost only reaches the server itself"
+    elif address is not None and address.is_loopback:
+        why = "a loopback address only reaches the server itself"
+    elif address is not None and address.is_unspecified:
+        why = "0.0.0.0 is a listen address, not an address to connect to"
+    if why is None:
+        return []
+    return [Hit({"server_url": ctx.server_url, "why": why}, [ctx.config_line("server_url")])]
+
+
+def server_url_private(ctx: Context) -> list[Hit]:
+    address = _address(_host(ctx.server_url)[0])
+    if address is None or not any(address in network for network in PRIVATE_NETWORKS
+                                  if network.version == address.version):
+        return []
+    return [Hit({"server_url": ctx.server_url}, [ctx.config_line("server_url")])]
+
+
+def server_url_http(ctx: Context) -> list[Hit]:
+    if _host(ctx.server_url)[2] != "http":
+        return []
+    return [Hit({"server_url": ctx.server_url}, [ctx.config_line("server_url")])]
+
+
+def listen_port_mismatch(ctx: Context) -> list[Hit]:
+    _, url_port, _ = _host(ctx.server_url)
+    listen = ctx.get("listen_addr")
+    listen_port = _listen_port(listen)
+    if url_port is None or listen_port is None or url_port == listen_port:
+        return []
+    return [Hit({"url_port": url_port, "listen_addr": listen},
+                [ctx.config_line("server_url"), ctx.config_line("listen_addr")])]
+
+
+def tls_without_domain(ctx: Context) -> list[Hit]:
+    host, _, _ = _host(ctx.server_url)
+    keys = [k for k in ("tls_cert_path", "tls_letsencrypt_hostname") if ctx.get(k)]
+    if not keys or _address(host) is None:
+        return []
+    return [Hit({"server_url": ctx.server_url},
+                [ctx.config_line("server_url"), *(ctx.config_line(k) for k in keys)])]
+
+
+def acme_port(ctx: Context) -> list[Hit]:
+    challenge = str(ctx.get("tls_letsencrypt_challenge_type") or "TLS-ALPN-01").upper()
+    listen = ctx.get("listen_addr")
+    if not ctx.get("tls_letsencrypt_hostname") or challenge != "TLS-ALPN-01" or _listen_port(listen) == 443:
+        return []
+    return [Hit({"listen_addr": listen}, [ctx.config_line("tls_letsencrypt_hostname"),
+                                          ctx.config_line("listen_addr")])]
+
+
+def oidc_inconsistent(ctx: Context) -> list[Hit]:
+    issuer = ctx.get("oidc", "issuer")
+    if not issuer or not ctx.server_url:
+        return []
+    callback = ctx.server_url.rstrip("/") + "/oidc/callback"
+    issuer_host, _, issuer_scheme = _host(str(issuer))
+    problems = []
+    if _host(ctx.server_url)[2] == "http":
+        problems.append(f"server_url is plain HTTP ({ctx.server_url}); providers reject http callbacks")
+    if issuer_host in ("localhost", "127.0.0.1") or issuer_scheme == "http":
+        problems.append(f"oidc.issuer is {issuer}, which clients' browsers and headscale's container cannot both use")
+    redirect = ctx.get("oidc", "redirect_url") or ctx.get("oidc", "callback_url")
+    if redirect and str(redirect).rstrip("/") != callback:
+        problems.append(f"the configured callback {redirect} is not <server_url>/oidc/callback")
+    if not problems:
+        return []
+    return [Hit({"why": "; ".join(problems), "callback": callback},
+                [ctx.config_line("server_url"), f"[configuration] oidc.issuer: {issuer}"])]
+
+
+def sqlite_many_nodes(ctx: Context) -> list[Hit]:
+    db_type = str(ctx.get("database", "type") or ctx.get("db_type") or "sqlite")
+    count = len(ctx.bundle.nodes)
+    if not db_type.startswith("sqlite") or count <= SQLITE_NODE_LIMIT:
+        return []
+    return [Hit({"nodes": count}, [f"[nodes] {count} nodes", f"[configuration] database type: {db_type}"])]
+
+
+def debug_logging(ctx: Context) -> list[Hit]:
+    level = str(ctx.get("log", "level") or ctx.get("log_level") or "").lower()
+    if level not in ("debug", "trace"):
+        return []
+    return [Hit({"level": level}, [ctx.config_line("level")])]
+
+
+def management_ports_open(ctx: Context) -> list[Hit]:
+    exposed, evidence = [], []
+    for key in ("metrics_listen_addr", "grpc_listen_addr"):
+        value = str(ctx.get(key) or "")
+        if value.startswith(("0.0.0.0:", "[::]:", ":")):
+            exposed.append(f"{key} {value}")
+            evidence.append(ctx.config_line(key))
+    for container in ctx.headscale_containers():
+        for port in ("9090", "50443"):
+            if re.search(rf"(?:0\.0\.0\.0|\[::\]|^|, ):{port}->", container.ports):
+                exposed.append(f"{container.name} publishes {port}")
+                evidence.append(f"[containers] {container.name}: {container.ports}")
+    if not exposed:
+        return []
+    return [Hit({"ports": ", ".join(exposed)}, list(dict.fromkeys(evidence)))]
+
+
+def renamed_keys(ctx: Context) -> list[Hit]:
+    found = [key for key in RENAMED_KEYS if key in ctx.config]
+    if not found:
+        return []
+    return [Hit({"keys": "; ".join(f"{k}: {RENAMED_KEYS[k]}" for k in found)},
+                [ctx.config_line(k) for k in found])]
+
+
+def headscale_down(ctx: Context) -> list[Hit]:
+    hits = []
+    for container in ctx.headscale_containers():
+        if container.state in ("exited", "restarting", "created"):
+            code = f" (exit code {container.exit_code})" if container.exit_code is not None else ""
+            hits.append(Hit({"container": container.name, "state": container.state, "exit": code},
+                            [f"[containers] {container.name}: {container.state}{code}"]))
+    return hits
+
+
+def duplicate_ip(ctx: Context) -> list[Hit]:
+    owners: dict[str, list[str]] = {}
+    for node in ctx.bundle.nodes:
+        for ip in node.ips:
+            owners.setdefault(ip, []).append(node.name)
+    duplicates = {ip: names for ip, names in owners.items() if len(names) > 1}
+    if not duplicates:
+        return []
+    text = "; ".join(f"{ip} is used by {', '.join(names)}" for ip, names in duplicates.items())
+    return [Hit({"duplicates": text}, [f"[nodes] {ip}: {', '.join(n)}" for ip, n in duplicates.items()],
+                count=len(duplicates))]
+
+
+def stale(ctx: Context) -> list[Hit]:
+    now = ctx.reference_time
+    if now is None:
+        return []
+    old = [n for n in ctx.bundle.nodes if n.last_seen and now - n.last_seen > STALE_AFTER]
+    if not old:
+        return []
+    return [Hit({"names": ", ".join(n.name for n in old)},
+                [f"[nodes] {n.name}: last seen {n.last_seen:%Y-%m-%d}" for n in old], count=len(old))]
+
+
+def expired(ctx: Context) -> list[Hit]:
+    nodes = [n for n in ctx.bundle.nodes if n.expired]
+    if not nodes:
+        return []
+    return [Hit({"names": ", ".join(n.name for n in nodes)},
+                [f"[nodes] {n.name}: expired" for n in nodes], count=len(nodes))]
+
+
+def offline(ctx: Context) -> list[Hit]:
+    nodes = [n for n in ctx.bundle.nodes if n.online is False]
+    if not nodes:
+        return []
+    return [Hit({"offline": len(nodes), "total": len(ctx.bundle.nodes),
+                 "names": ", ".join(n.name for n in nodes)},
+                [f"[nodes] {n.name}: offline" for n in nodes], count=len(nodes))]
+
+
+CHECKS: dict[str, Callable[[Context], list[Hit]]] = {
+    "config.yaml_invalid": yaml_invalid,
+    "config.server_url_unreachable": server_url_unreachable,
+    "config.server_url_private": server_url_private,
+    "config.server_url_http": server_url_http,
+    "config.listen_port_mismatch": listen_port_mismatch,
+    "config.tls_without_domain": tls_without_domain,
+    "config.acme_port": acme_port,
+    "config.oidc_inconsistent": oidc_inconsistent,
+    "config.sqlite_many_nodes": sqlite_many_nodes,
+    "config.debug_logging": debug_logging,
+    "config.management_ports_open": management_ports_open,
+    "config.renamed_keys": renamed_keys,
+    "containers.headscale_down": headscale_down,
+    "nodes.duplicate_ip": duplicate_ip,
+    "nodes.stale": stale,
+    "nodes.expired": expired,
+    "nodes.offline": offline,
+}
+
+
+def run_checks(catalog: Catalog, ctx: Context, lang: str) -> list[Finding]:
+    findings = []
+    for check_id, rule in CHECKS.items():
+        words = catalog.check(check_id)
+        if words is None:
+            continue
+        title, cause, fix = words.localized(lang)
+        for hit in rule(ctx):
+            findings.append(Finding(
+                pattern_id=check_id, category=words.category, severity=words.severity,
+                title=fill(title, hit.values), count=hit.count, first_seen=None, last_seen=None,
+                services=[], samples=hit.evidence, cause=fill(cause, hit.values),
+                fix=[fill(line, hit.values) for line in fix], guide=words.guide,
+            ))
+    return findings
+
+
+# ------------------------------------------------------------------ correlations across sections
+
+def two_instances_share_sqlite(ctx: Context, findings: list[Finding]) -> list[Hit]:
+    locked = ctx.has_logs("database_locked")
+    running = [c for c in ctx.headscale_containers() if c.state == "up"]
+    if not locked or len(running) < 2:
+        return []
+    evidence = [f"[containers] {c.name}: up" for c in running]
+    evidence += [f"[logs] {line}" for line in locked[0].samples[:2]]
+    return [Hit({"count": len(running), "containers": ", ".join(c.name for c in running)}, evidence)]
+
+
+def headscale_not_running(ctx: Context, findings: list[Finding]) -> list[Hit]:
+    down = [c for c in ctx.headscale_containers() if c.state in ("exited", "restarting")]
+    fatal = [f for f in ctx.log_findings if f.severity == "critical"]
+    if not down or not fatal:
+        return []
+    container = down[0]
+    evidence = [f"[containers] {container.name}: {container.state}"]
+    evidence += [f"[logs] {line}" for line in fatal[0].samples[:2]]
+    return [Hit({"container": container.name, "state": container.state, "why": fatal[0].title},
+                evidence)]
+
+
+def clients_cannot_reach_server(ctx: Context, findings: list[Finding]) -> list[Hit]:
+    unreachable = [f for f in findings if f.pattern_id in ("config.server_url_unreachable",
+                                                           "config.server_url_private")]
+    offline_nodes = [n for n in ctx.bundle.nodes if n.online is False]
+    if not unreachable or not offline_nodes:
+        return []
+    evidence = [*unreachable[0].samples, *(f"[nodes] {n.name}: offline" for n in offline_nodes[:5])]
+    return [Hit({"server_url": ctx.server_url, "offline": len(offline_nodes),
+                 "total": len(ctx.bundle.nodes)}, evidence)]
+
+
+def tls_config_mismatch(ctx: Context, findings: list[Finding]) -> list[Hit]:
+    tls_logs = ctx.has_logs("tls")
+    if not tls_logs:
+        return []
+    host, _, scheme = _host(ctx.server_url)
+    reasons, evidence = [], []
+    if (ctx.get("tls_cert_path") or ctx.get("tls_letsencrypt_hostname")) and scheme == "http":
+        reasons.append(f"serves TLS while server_url is {ctx.server_url}")
+        evidence += [ctx.config_line("server_url"), ctx.config_line("tls_cert_path")
+                     if ctx.get("tls_cert_path") else ctx.config_line("tls_letsencrypt_hostname")]
+    if (ctx.get("tls_cert_path") or ctx.get("tls_letsencrypt_hostname")) and _address(host):
+        reasons.append(f"uses an IP address in server_url ({host}) that no certificate names")
+        evidence.append(ctx.config_line("server_url"))
+    if not reasons:
+        return []
+    evidence += [f"[logs] {line}" for line in tls_logs[0].samples[:2]]
+    return [Hit({"why": " and ".join(reasons)}, list(dict.fromkeys(evidence)))]
+
+
+CORRELATIONS: dict[str, Callable[[Context, list[Finding]], list[Hit]]] = {
+    "bundle.headscale_not_running": headscale_not_running,
+    "bundle.two_instances_share_sqlite": two_instances_share_sqlite,
+    "bundle.clients_cannot_reach_server": clients_cannot_reach_server,
+    "bundle.tls_config_mismatch": tls_config_mismatch,
+}
+
+
+def run_correlations(catalog: Catalog, ctx: Context, findings: list[Finding],
+                     lang: str) -> tuple[list[Cause], set[str]]:
+    """Causes across sections, and the ids of the narrower causes they supersede."""
+    causes, superseded = [], set()
+    for rule_id, rule in CORRELATIONS.items():
+        words = catalog.correlation(rule_id)
+        if words is None:
+            continue
+        title, cause, fix = words.localized(lang)
+        for hit in rule(ctx, findings):
+            causes.append(Cause(
+                id=rule_id, title=fill(title, hit.values), category=words.category,
+                severity=words.severity, explanation=fill(cause, hit.values),
+                evidence=hit.evidence, fix=[fill(line, hit.values) for line in fix],
+                findings=[],
+            ))
+            superseded.update(words.supersedes)
+    return causes, superseded
+
+
+# ------------------------------------------------------------------ security checklist
+
+def checklist(catalog: Catalog, ctx: Context, findings: list[Finding], update_notice: bool,
+              lang: str) -> list[dict]:
+    """The guide's 安全检查清单, each item pass / fail / unknown with its evidence."""
+    ids = {f.pattern_id for f in findings}
+    has_config = ctx.bundle.config is not None
+    scheme = _host(ctx.server_url)[2]
+    verdicts: dict[str, tuple[str, str]] = {
+        "use_https": (("pass" if scheme == "https" else "fail"), f"server_url: {ctx.server_url}")
+        if ctx.server_url else ("unknown", "no server_url in the configuration"),
+        "enable_oidc": (("pass", f"oidc.issuer: {ctx.get('oidc', 'issuer')}") if ctx.get("oidc", "issuer")
+                        else ("fail", "no oidc section")) if has_config else ("unknown", "no configuration"),
+        "restrict_management_ports": (("fail" if "config.management_ports_open" in ids else "pass"),
+                                      "metrics/gRPC listen addresses and published ports")
+        if has_config else ("unknown", "no configuration"),
+        "update_headscale": ("fail", "the logs contain 'An updated version of Headscale has been found'")
+        if update_notice else ("unknown", "no update notice in the logs; compare the image tag with the latest release"),
+        "firewall_rules": ("unknown", "not visible in a diagnostic bundle"),
+        "backup_data": ("unknown", "not visible in a diagnostic bundle"),
+        "review_access_logs": ("unknown", "not visible in a diagnostic bundle"),
+        "strong_keys": ("unknown", "secrets are not part of the bundle"),
+    }
+    items = []
+    for item in catalog.checklist:
+        status, evidence = verdicts.get(item.id, ("unknown", ""))
+        items.append({"id": item.id, "title": item.title_zh if lang == "zh" and item.title_zh else item.title,
+                      "status": status, "evidence": evidence})
+    return items
+
+
+def facts(ctx: Context, log_lines: dict) -> dict:
+    """What each section says, for the report card and the JSON ``facts`` object."""
+    bundle = ctx.bundle
+    headscale = ctx.headscale_containers()
+    nodes = bundle.nodes
+    system_notes = []
+    if bundle.compose_generation == 1:
+        system_notes.append(f"docker-compose {bundle.compose_version} (v1) is end-of-life since "
+                            "June 2023: use the docker compose v2 plugin")
+    return {
+        "system": {"kernel": bundle.kernel, "docker": bundle.docker_version,
+                   "compose": bundle.compose_version, "compose_generation": bundle.compose_generation,
+                   "notes": system_notes},
+        "containers": {
+            "total": len(bundle.containers),
+            "headscale_up": sum(c.state == "up" for c in headscale),
+            "containers": [{"name": c.name, "service": c.service, "state": c.state,
+                            "exit_code": c.exit_code, "health": c.health, "ports": c.ports,
+                            "headscale": c.is_headscale} for c in bundle.containers],
+        },
+        "logs": log_lines,
+        "config": {
+            "valid": bundle.config is not None, "error": bundle.config_error,
+            "server_url": ctx.server_url, "listen_addr": ctx.get("listen_addr"),
+            "database": ctx.get("database", "type") or ctx.get("db_type"),
+            "log_level": ctx.get("log", "level"), "oidc": bool(ctx.get("oidc", "issuer")),
+            "tls": bool(ctx.get("tls_cert_path") or ctx.get("tls_letsencrypt_hostname")),
+        },
+        "nodes": {
+            "total": len(nodes), "online": sum(n.online is True for n in nodes),
+            "offline": sum(n.online is False for n in nodes),
+            "expired": [n.name for n in nodes if n.expired],
+            "wording": bundle.nodes_wording,
+        },
+    }

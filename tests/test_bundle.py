@@ -1,0 +1,255 @@
+"""Diagnostic bundles: section parsers, each rule on its own, and whole bundles end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from logsleuth.bundle import Bundle, Container, Node, parse_bundle
+from logsleuth.bundle_rules import (Context, clients_cannot_reach_server, duplicate_ip,
+                                    headscale_down, listen_port_mismatch, management_ports_open,
+                                    oidc_inconsistent, renamed_keys, server_url_private,
+                                    server_url_unreachable, stale, two_instances_share_sqlite)
+from logsleuth.result import Finding
+
+from .conftest import FIXTURES, run_cli, run_json
+
+BUNDLES = FIXTURES / "bundles"
+
+
+def bundle(name: str) -> Bundle:
+    return parse_bundle((BUNDLES / name).read_bytes())
+
+
+# ------------------------------------------------------------------ parsers
+
+def test_compose_v2_table_with_restart_loop_and_crlf():
+    b = bundle("crashloop-crlf.txt")
+    assert (b.compose_generation, b.compose_version, b.kernel) == (2, "2.21.0", "6.5.0-35-generic")
+    hs = [c for c in b.containers if c.is_headscale]
+    assert [(c.name, c.state, c.exit_code) for c in hs] == [("headscale-1", "restarting", 1)]
+    assert not [c for c in b.containers if c.name == "postgres-1"][0].is_headscale
+    assert any("node list could not be read" in n for n in b.notes)
+
+
+def test_compose_v1_table_and_v022_machine_nodes():
+    b = bundle("two-instances-v1.txt")
+    assert b.compose_generation == 1
+    assert [(c.name, c.state, c.is_headscale) for c in b.containers] == [
+        ("headscale_headscale_1", "up", True), ("headscale_headscale_2", "up", True),
+        ("headscale_ui_1", "up", False)]
+    assert b.nodes_wording == "machine/user" and len(b.nodes) == 3
+
+
+def test_v023_node_table_and_healthy_container():
+    b = bundle("healthy.txt")
+    assert b.nodes_wording == "node/user"
+    assert b.nodes[0].ips == ["100.64.0.1", "fd7a:115c:a1e0::1"] and b.nodes[0].online is True
+    assert b.containers[0].health == "healthy"
+
+
+def test_namespace_era_node_table():
+    b = bundle("tls-namespace-secrets.txt")
+    assert b.nodes_wording == "machine/namespace"
+    assert [(n.name, n.user, n.ips) for n in b.nodes] == [("office-1", "office", ["100.64.0.1"]),
+                                                          ("office-2", "office", ["100.64.0.2"])]
+
+
+def test_truncated_bundle_with_junk_and_invalid_yaml_gives_notes_not_errors():
+    b = bundle("truncated-junk.txt")
+    assert b.config is None and "line 3" in b.config_error
+    notes = " | ".join(b.notes)
+    assert "binary data" in notes and "'containers' is missing" in notes and "cut short" in notes
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x00\x01\x02" * 100, b"=== Nodes ===\nID | Name\n1 |",
+                                 b"=== Configuration ===\n: : :\n\t- [", "=== Recent Logs ===\r\n".encode()])
+def test_parser_never_raises_on_garbage(raw):
+    parse_bundle(raw)
+
+
+def test_sections_out_of_order_and_extra_blank_lines():
+    raw = b"\n\n=== Nodes ===\n\nID | Name | User | IP addresses | Last seen | Connected | Expired\n1 | a | u | 100.64.0.9 | 2024-01-01 00:00:00 | online | no\n\n=== System Info ===\nLinux h 6.1.0 x\n"
+    b = parse_bundle(raw)
+    assert b.kernel == "6.1.0" and b.nodes[0].ips == ["100.64.0.9"]
+
+
+# ------------------------------------------------------------------ rules, one by one
+
+def ctx(config=None, containers=(), nodes=(), logs=(), sections=None) -> Context:
+    b = Bundle(sections=sections or {}, config=config, containers=list(containers), nodes=list(nodes))
+    return Context(b, list(logs))
+
+
+def container(name, state="up", ports="") -> Container:
+    return Container(name, "headscale", "headscale/headscale:0.23.0", "headscale serve", state,
+                     None, None, ports)
+
+
+def node(name, ips, seen="2024-06-01", online=True):
+    from datetime import datetime, timezone
+    return Node("1", name, "u", ips, datetime.fromisoformat(seen).replace(tzinfo=timezone.utc), online, False)
+
+
+def finding(category, severity="error", samples=("line",), pattern_id="x"):
+    return Finding(pattern_id, category, severity, "t", 1, None, None, [], list(samples), "c", [], "g")
+
+
+@pytest.mark.parametrize("url, fires", [("http://localhost:8080", True), ("http://127.0.0.1:8080", True),
+                                        ("http://0.0.0.0:8080", True), ("https://hs.example.com", False)])
+def test_server_url_unreachable(url, fires):
+    assert bool(server_url_unreachable(ctx({"server_url": url}))) is fires
+
+
+@pytest.mark.parametrize("url, fires", [("http://192.168.1.5:8080", True), ("http://10.0.0.2", True),
+                                        ("http://203.0.113.10:8080", False), ("https://hs.example.com", False)])
+def test_server_url_private(url, fires):
+    assert bool(server_url_private(ctx({"server_url": url}))) is fires
+
+
+def test_listen_port_mismatch_only_with_an_explicit_port():
+    assert listen_port_mismatch(ctx({"server_url": "http://1.2.3.4:8081", "listen_addr": "0.0.0.0:8080"}))
+    assert not listen_port_mismatch(ctx({"server_url": "https://hs.example.com", "listen_addr": "0.0.0.0:8080"}))
+
+
+def test_oidc_callback_must_be_under_server_url():
+    hits = oidc_inconsistent(ctx({"server_url": "https://hs.example.com",
+                                  "oidc": {"issuer": "https://sso", "redirect_url": "https://other/cb"}}))
+    assert hits and hits[0].values["callback"] == "https://hs.example.com/oidc/callback"
+    assert not oidc_inconsistent(ctx({"server_url": "https://hs.example.com", "oidc": {"issuer": "https://sso"}}))
+
+
+def test_management_ports_open_from_config_and_published_ports():
+    hits = management_ports_open(ctx({"metrics_listen_addr": "0.0.0.0:9090"},
+                                     [container("headscale", ports="0.0.0.0:50443->50443/tcp")]))
+    assert "metrics_listen_addr 0.0.0.0:9090" in hits[0].values["ports"]
+    assert "publishes 50443" in hits[0].values["ports"]
+    assert not management_ports_open(ctx({"metrics_listen_addr": "127.0.0.1:9090"}))
+
+
+def test_renamed_keys_are_named():
+    hits = renamed_keys(ctx({"node_update_check_interval": "10s", "db_type": "sqlite3"}))
+    assert "node_update_check_interval: ignored since 0.23" in hits[0].values["keys"]
+    assert "db_type: renamed database.type" in hits[0].values["keys"]
+
+
+def test_duplicate_ips_name_the_nodes():
+    hits = duplicate_ip(ctx(nodes=[node("a", ["100.64.0.2"]), node("b", ["100.64.0.2"]), node("c", ["100.64.0.3"])]))
+    assert hits[0].values["duplicates"] == "100.64.0.2 is used by a, b"
+
+
+def test_stale_nodes_relative_to_the_bundle_time():
+    hits = stale(ctx(nodes=[node("fresh", [], "2024-06-01"), node("old", [], "2024-04-01")]))
+    assert hits[0].values["names"] == "old"
+
+
+def test_headscale_down_and_two_instances():
+    assert headscale_down(ctx(containers=[container("hs", "restarting")]))
+    assert not headscale_down(ctx(containers=[container("hs", "up")]))
+    two = ctx(containers=[container("headscale-1"), container("headscale-2")],
+              logs=[finding("database_locked", samples=["locked line"])])
+    hit = two_instances_share_sqlite(two, [])[0]
+    assert "[containers] headscale-1: up" in hit.evidence and "[logs] locked line" in hit.evidence
+    assert not two_instances_share_sqlite(ctx(containers=[container("headscale-1")],
+                                              logs=[finding("database_locked")]), [])
+
+
+def test_clients_cannot_reach_needs_both_sections():
+    c = ctx({"server_url": "http://localhost:8080"}, nodes=[node("a", [], online=False)])
+    unreachable = finding("config_invalid", pattern_id="config.server_url_unreachable")
+    assert clients_cannot_reach_server(c, [unreachable])
+    assert not clients_cannot_reach_server(c, [])
+
+
+# ------------------------------------------------------------------ whole bundles
+
+EXPECTED = {
+    # bundle: (exit code, top cause id, facts to check)
+    "healthy.txt": (0, None, {"containers": {"headscale_up": 1}, "nodes": {"online": 2, "offline": 0}}),
+    "two-instances-v1.txt": (1, "bundle.two_instances_share_sqlite", {"containers": {"headscale_up": 2},
+                                                                      "system": {"compose_generation": 1}}),
+    "crashloop-crlf.txt": (1, "bundle.headscale_not_running", {"containers": {"headscale_up": 0}}),
+    "unreachable-v022.txt": (1, "bundle.clients_cannot_reach_server", {"nodes": {"offline": 5, "total": 5}}),
+    "tls-namespace-secrets.txt": (1, "bundle.tls_config_mismatch", {"config": {"tls": True}}),
+    "truncated-junk.txt": (1, "config.yaml_invalid", {"config": {"valid": False}}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bundle_end_to_end(name):
+    code, data = run_json(["report", str(BUNDLES / name)])
+    want_code, top, want_facts = EXPECTED[name]
+    assert code == want_code
+    assert (data["causes"][0]["id"] if data["causes"] else None) == top
+    for section, values in want_facts.items():
+        for key, value in values.items():
+            assert data["facts"][section][key] == value, (section, key)
+    assert [c["id"] for c in data["checks"]] == ["use_https", "enable_oidc", "firewall_rules",
+                                                 "update_headscale", "backup_data", "review_access_logs",
+                                                 "restrict_management_ports", "strong_keys"]
+
+
+def test_healthy_bundle_has_no_error_findings_and_passes_the_checks_it_can_see():
+    code, data = run_json(["report", str(BUNDLES / "healthy.txt")])
+    assert code == 0 and data["findings"] == []
+    status = {c["id"]: c["status"] for c in data["checks"]}
+    assert status["use_https"] == status["enable_oidc"] == status["restrict_management_ports"] == "pass"
+
+
+def test_two_instances_cause_cites_both_sections():
+    _, data = run_json(["report", str(BUNDLES / "two-instances-v1.txt")])
+    evidence = data["causes"][0]["evidence"]
+    assert any(e.startswith("[containers]") for e in evidence)
+    assert any(e.startswith("[logs]") and "database is locked" in e for e in evidence)
+
+
+def test_nodes_problems_are_named():
+    _, data = run_json(["report", str(BUNDLES / "unreachable-v022.txt")])
+    by_id = {f["pattern_id"]: f for f in data["findings"]}
+    assert "100.64.0.2 is used by pi-garage, phone" in by_id["nodes.duplicate_ip"]["cause"]
+    assert "old-phone, tablet" in by_id["nodes.stale"]["cause"]
+    assert "http://localhost:8080" in by_id["config.server_url_unreachable"]["cause"]
+    assert data["facts"]["nodes"]["expired"] == ["old-phone"]
+
+
+def test_not_running_cause_names_the_fatal_line():
+    _, data = run_json(["report", str(BUNDLES / "crashloop-crlf.txt")])
+    cause = data["causes"][0]
+    assert "port headscale needs is already in use" in cause["title"]
+    assert any("address already in use" in e for e in cause["evidence"])
+
+
+def test_analyze_hands_a_bundle_to_report():
+    _, data = run_json([str(BUNDLES / "two-instances-v1.txt")])
+    assert "facts" in data and data["causes"][0]["id"] == "bundle.two_instances_share_sqlite"
+
+
+SECRETS = ["hunter2-db-pass", "Sup3rS3cretDbPass", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "markdown", "rich"])
+def test_no_bundle_secret_in_any_format(fmt):
+    for name in ("tls-namespace-secrets.txt", "crashloop-crlf.txt"):
+        out = run_cli(["report", str(BUNDLES / name), "--format", fmt]).stdout
+        for secret in SECRETS:
+            assert secret not in out, (name, fmt, secret)
+
+
+def test_bundle_with_secrets_says_so_and_no_redact_shows_them():
+    _, data = run_json(["report", str(BUNDLES / "tls-namespace-secrets.txt")])
+    assert any("contains secrets" in note for note in data["notes"])
+    raw = run_cli(["report", str(BUNDLES / "tls-namespace-secrets.txt"), "--format", "json", "--no-redact"]).stdout
+    assert "db_pass: Sup3rS3cretDbPass" in raw
+
+
+def test_unreadable_bundle_is_one_line_and_exit_3(tmp_path):
+    result = run_cli(["report", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 3 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "missing.txt" in result.stderr
+
+
+def test_markdown_bundle_report_has_the_checklist_table():
+    out = run_cli(["report", str(BUNDLES / "unreachable-v022.txt"), "--format", "markdown", "--lang", "zh"]).stdout
+    assert "### 安全检查清单" in out and "| FAIL | 使用 HTTPS |" in out
