@@ -261,9 +261,90 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
     return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Summary format (text is mail-ready: no colour, 80 columns).")
+@click.option("--since", metavar="WHEN", help="First run only: analyse entries at or after WHEN (24h, 7d, ...).")
+@click.option("--state", "state_path", type=click.Path(path_type=Path), default=None,
+              help="State file (default $XDG_STATE_HOME/logsleuth/state.json).")
+@click.option("--quiet-if-clean", is_flag=True, help="Print nothing when nothing is at or above --fail-on.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None,
+              help="Also write a self-contained HTML report with a timeline chart to this file.")
+@click.option("--prometheus", "prom_path", type=click.Path(path_type=Path), default=None,
+              help="Also write node_exporter textfile metrics to this file (atomically).")
+@click.option("--lock-timeout", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for another run holding the state lock.")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service (repeatable).")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files (repeatable).")
+@click.option("--no-redact", is_flag=True, help="Show secrets unmasked.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True,
+              help="Exit 1 when a finding has at least this severity.")
+@handles_problems
+def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | None,
+            state_path: Path | None, quiet_if_clean: bool, html_path: Path | None,
+            prom_path: Path | None, lock_timeout: float, services: tuple[str, ...],
+            pattern_dirs: tuple[Path, ...], no_redact: bool, fail_on: str) -> ExitStatus:
+    """Nightly summary for cron: what is new since the last run, mail-ready, with metrics.
+
+    Files resume where the last run stopped (rotation and truncation are noticed); piped
+    input skips what the last run already saw.
+    """
+    from .history import StateError, default_state_path, write_atomically
+    from .nightly import summarize
+    from .render.summary import render_summary_markdown, render_summary_text
+
+    options = build_options(since, None, services, pattern_dirs, "en", no_redact, "auto")
+    try:
+        result = summarize(list(inputs), options, state_path or default_state_path(), env.stdin,
+                           lock_timeout)
+    except StateError as exc:
+        return _fail(env, str(exc), ExitStatus.USAGE)
+    status = exit_status(result.analysis, fail_on)
+    if prom_path:
+        from .render.prometheus import render_prometheus
+
+        write_atomically(prom_path, render_prometheus(result))
+    if html_path:
+        from .render.html import render_summary_html
+
+        write_atomically(html_path, render_summary_html(result))
+    if not (quiet_if_clean and status == ExitStatus.OK):
+        if fmt == "json":
+            env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        elif fmt == "markdown":
+            env.stdout.write(render_summary_markdown(result))
+        else:
+            env.stdout.write(render_summary_text(result))
+    for warning in result.warnings:
+        env.stderr.write(f"logsleuth: warning: {warning}\n")
+    return status
+
+
 @cli.group()
 def patterns() -> None:
     """Inspect, test and lint the pattern catalog."""
+
+
+@patterns.command("export")
+@click.option("--to", "target", type=click.Choice(["prometheus-rules", "loki-rules"]), required=True,
+              help="prometheus-rules: alerts over `summary --prometheus` metrics; loki-rules: "
+                   "Loki ruler alerts running the catalog's regexes in LogQL.")
+@click.option("--selector", default='{container=~".*headscale.*"}', show_default=True,
+              help="LogQL stream selector for --to loki-rules.")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="Extra directory of pattern TOML files.")
+@handles_problems
+def patterns_export(env: Environment, target: str, selector: str,
+                    pattern_dirs: tuple[Path, ...]) -> ExitStatus:
+    """Export the catalog as Prometheus or Loki alerting rules (YAML on stdout)."""
+    from .export import loki_rules, prometheus_rules
+
+    catalog = load_catalog(pattern_dirs)
+    env.stdout.write(prometheus_rules(catalog) if target == "prometheus-rules"
+                     else loki_rules(catalog, selector))
+    return ExitStatus.OK
 
 
 @patterns.command("list")

@@ -41,6 +41,8 @@ class Options:
     engine: str = "auto"
     pattern_dirs: tuple[Path, ...] = ()
     catalog: Catalog | None = None
+    skip_until: dict[str, datetime] = field(default_factory=dict)
+    """Per source name: entries at or before this time were seen by an earlier run."""
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Progress:
     errors: list[str] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
     dropped_templates: int = 0
+    last_time: dict[str, datetime] = field(default_factory=dict)   # per source
+    end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
 
     def saw(self, moment: datetime | None) -> None:
         if moment is None:
@@ -87,12 +91,15 @@ class Pipeline:
         edges = EnvelopeParser()
         last_time: list[datetime | None] = [None]
         interrupted: KeyboardInterrupt | None = None
+        latest: datetime | None = None
         try:
             for chunk in frames(stream):
                 data = strip_controls(chunk.data)
                 progress.lines.total += chunk.lines
                 progress.lines.truncated += chunk.truncated
-                self._window_edges(data, edges, progress)
+                edge = self._window_edges(data, edges, progress)
+                if edge is not None:
+                    latest = max(latest, edge) if latest else edge
                 found = candidates(data, self.engine)
                 yield self._keep(classifier.classify(data, chunk.first_line, found),
                                  last_time, progress)
@@ -103,21 +110,30 @@ class Pipeline:
             interrupted = exc
         progress.lines.truncated += classifier.truncated
         yield self._keep(classifier.flush(), last_time, progress)
+        seen = [t for t in (latest, last_time[0]) if t is not None]
+        if seen:
+            progress.last_time[source.name] = max(seen)
+        if source.path is not None and hasattr(stream, "raw"):
+            progress.end_offset[source.name] = stream.tell()
         if interrupted is not None:
             raise interrupted
 
     @staticmethod
     def _window_edges(data: bytes, parser: EnvelopeParser, progress: Progress,
-                      tries: int = 8) -> None:
-        """Time of the first and last timed line of a chunk: the analysis window, cheaply."""
+                      tries: int = 8) -> datetime | None:
+        """Time of the first and last timed line of a chunk (the analysis window, cheaply);
+        returns the last one."""
         lines = data.split(b"\n", tries)[:tries]
         tail = data[-64 * 1024:].rsplit(b"\n", tries + 1)[1:]
+        found = None
         for group in (lines, reversed(tail)):
             for raw in group:
                 moment = parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp
                 if moment is not None:
                     progress.saw(moment)
+                    found = moment
                     break
+        return found
 
     def _keep(self, batch: list[Entry], last_time: list[datetime | None],
               progress: Progress) -> list[Entry]:
@@ -128,6 +144,9 @@ class Pipeline:
             if entry.timestamp is not None:
                 last_time[0] = entry.timestamp
             moment = entry.timestamp or last_time[0]
+            seen_until = self.options.skip_until.get(entry.source)
+            if seen_until is not None and (moment is None or moment <= seen_until):
+                continue
             if since and (moment is None or moment < since):
                 continue
             if until and moment is not None and moment > until:
@@ -146,12 +165,16 @@ class Pipeline:
 
     def analyze(self, inputs: list[str], stdin: BinaryIO | None = None) -> Analysis:
         """Analyse the inputs (paths, globs, ``-``); Ctrl-C returns what was found so far."""
-        sources = expand(inputs)
-        progress, stats, interrupted = self._aggregate(sources, stdin or sys.stdin.buffer)
+        return self.analyze_sources(expand(inputs), stdin or sys.stdin.buffer)[0]
+
+    def analyze_sources(self, sources: list[Source], stdin: BinaryIO) -> tuple[Analysis, Progress]:
+        """Analyse prepared sources; also return the per-source progress (offsets, times)."""
+        progress, stats, interrupted = self._aggregate(sources, stdin)
         findings = build_findings(self.catalog, stats, self.options.lang, progress.first,
                                   progress.last)
-        return self._assemble([s.name for s in sources], progress, stats, findings, [],
-                              interrupted)
+        analysis = self._assemble([s.name for s in sources], progress, stats, findings, [],
+                                  interrupted)
+        return analysis, progress
 
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""

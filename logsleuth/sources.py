@@ -40,10 +40,12 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """A named input. ``path`` is None for standard input."""
+    """A named input. ``path`` is None for standard input; ``offset`` is where reading of an
+    uncompressed file starts (the nightly summary resumes where it stopped)."""
 
     name: str
     path: Path | None
+    offset: int = 0
 
 
 def expand(arguments: list[str]) -> list[Source]:
@@ -82,6 +84,8 @@ def open_source(source: Source, stdin: BinaryIO) -> BinaryIO:
             raise InputError(f"{source.name}: {exc.strerror or exc}") from None
     buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
     kind = compression(buffered.peek(8)[:8])
+    if source.offset and kind is None and source.path is not None:
+        buffered.seek(source.offset)
     if kind == "gzip":
         return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
     if kind == "bzip2":

@@ -1,0 +1,91 @@
+"""The nightly summary: analyse what is new since the last run and say what changed.
+
+Files resume at the byte offset where the last run stopped (a rotated or truncated file is
+read from the start); piped input skips entries at or before the last time seen. The first
+run covers ``--since``. The state is locked for the whole run and written atomically.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from .history import (Change, Run, SourceState, compare, file_identity, load_state, locked, now_utc,
+                      resume_offset, save_state)
+from .pipeline import Options, Pipeline
+from .result import Analysis, Unknown
+from .sources import Source, expand
+
+
+@dataclass
+class Summary:
+    analysis: Analysis
+    changes: list[Change]
+    new_unknown: list[Unknown]
+    coverage: float | None            # share of warning/error entries the catalog explains
+    host: str
+    first_run: bool
+    finished: datetime
+    warnings: list[str] = field(default_factory=list)
+
+    def change_of(self, pattern_id: str) -> Change | None:
+        return next((c for c in self.changes if c.pattern_id == pattern_id), None)
+
+    def to_dict(self) -> dict:
+        data = self.analysis.to_dict()
+        data["summary"] = {
+            "host": self.host, "first_run": self.first_run, "coverage": self.coverage,
+            "changes": [vars(c) for c in self.changes],
+            "new_unknown": [u.template for u in self.new_unknown],
+            "warnings": self.warnings,
+        }
+        return data
+
+
+def summarize(inputs: list[str], options: Options, state_path: Path,
+              stdin: BinaryIO | None = None, lock_timeout: float = 10.0) -> Summary:
+    """Run the nightly analysis under the state lock and record it."""
+    with locked(state_path, lock_timeout):
+        state, warnings = load_state(state_path)
+        sources, skip_until = [], dict(options.skip_until)
+        for source in expand(inputs):
+            stored = state.sources.get(source.name)
+            if source.path is None:
+                if stored and stored.last_time:
+                    skip_until[source.name] = stored.last_time
+                sources.append(source)
+                continue
+            offset, why = resume_offset(stored, file_identity(source.path))
+            if why:
+                warnings.append(f"{source.name}: {why}")
+            sources.append(replace(source, offset=offset))
+        first_run = not state.runs
+        run_options = replace(options, skip_until=skip_until,
+                              since=options.since if first_run or not state.sources else None)
+        pipeline = Pipeline(run_options)
+        analysis, progress = pipeline.analyze_sources(sources, stdin or sys.stdin.buffer)
+        finished = now_utc()
+        counts = {f.pattern_id: f.count for f in analysis.findings}
+        new_unknown = [u for u in analysis.unknown if u.template not in state.known_templates]
+        for source in sources:
+            stored = state.sources.setdefault(source.name, SourceState())
+            if source.path is not None:
+                identity = file_identity(source.path)
+                stored.inode, stored.size = identity if identity else (None, None)
+                stored.offset = progress.end_offset.get(source.name, stored.offset)
+            stored.last_time = progress.last_time.get(source.name, stored.last_time)
+        changes = compare(counts, state.previous)
+        if not analysis.interrupted:
+            state.runs.append(Run(finished, counts))
+            state.known_templates.update(u.template for u in analysis.unknown)
+            state.last_success = finished
+            save_state(state_path, state)
+    explained = sum(f.count for f in analysis.findings if f.severity != "info")
+    unknown = sum(u.count for u in analysis.unknown)
+    coverage = explained / (explained + unknown) if explained + unknown else None
+    return Summary(analysis, changes, new_unknown, coverage, socket.gethostname(), first_run,
+                   finished, warnings)
