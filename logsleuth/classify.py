@@ -38,10 +38,16 @@ class Entry:
     level: str | None
     pattern: Pattern | None
     severity: str | None
-    message: str
+    envelope: Envelope
     line: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     template: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The message without its wrapping, with the error field when there is one."""
+        error = self.envelope.fields.get("error")
+        return f"{self.envelope.message} error={error}" if error else self.envelope.message
 
     @property
     def category(self) -> str | None:
@@ -102,20 +108,21 @@ class Classifier:
             raw = raw[:MAX_MATCH_CHARS]
             self.truncated += 1
         text = raw.decode("utf-8", "replace")
-        confirmed, ignored, problem_level = self._confirm(text, candidate.rules)
-        if not confirmed and (ignored or not problem_level):
+        patterns, ignored, problem_level = self._sort(candidate.rules)
+        winner = self._winner(text, patterns)
+        if winner is None and (ignored or not problem_level):
             return None
         env = self._parser.parse(text)
-        if not confirmed and env.level not in _UNKNOWN_LEVELS and env.level is not None:
+        if winner is None and env.level not in _UNKNOWN_LEVELS and env.level is not None:
             return None
         line_no = first_line + candidate.index
         entry = Entry(
             source=self._source, line_no=line_no, last_line=line_no, service=env.service,
             container=self._container(text, env), timestamp=env.timestamp, level=env.level,
-            pattern=None, severity=None, message=self._describe(env), line=text,
+            pattern=None, severity=None, envelope=env, line=text,
         )
-        if confirmed:
-            pattern, match = max(confirmed, key=lambda pm: pm[0].priority)
+        if winner is not None:
+            pattern, match = winner
             entry.pattern = pattern
             entry.severity = _severity(pattern, env.level)
             entry.fields = [(k, v) for k, v in match.groupdict().items() if v]
@@ -124,33 +131,37 @@ class Classifier:
             entry.template = template_of(message)
         return entry
 
-    def _confirm(self, text: str, rule_ids: frozenset[int]):
-        """Patterns whose full regex matches, whether an ignore matched, and whether the
-        line carries a warning/error level marker."""
-        confirmed, ignored, problem_level = [], False, False
+    def _sort(self, rule_ids: frozenset[int]) -> tuple[list[Pattern], bool, bool]:
+        """The proposed patterns (most specific first), whether a harmless-warning rule hit,
+        and whether the line carries a warning/error level marker. The scan engines match
+        exactly what the regexes match on one line, so no rule needs confirming here."""
+        patterns, ignored, problem_level = [], False, False
         for rule_id in sorted(rule_ids):
             rule = self._rules[rule_id]
             if rule.kind == "level":
                 problem_level = True
             elif rule.kind == "ignore":
-                ignored = ignored or bool(self._catalog.ignores[rule.index].compiled.search(text))
+                ignored = True
             else:
-                pattern = self._catalog.patterns[rule.index]
-                match = pattern.compiled.search(text)
-                if match:
-                    confirmed.append((pattern, match))
-        return confirmed, ignored, problem_level
+                patterns.append(self._catalog.patterns[rule.index])
+        patterns.sort(key=lambda p: -p.priority)
+        return patterns, ignored, problem_level
+
+    @staticmethod
+    def _winner(text: str, patterns: list[Pattern]):
+        """The most specific pattern whose regex matches the (possibly cut) line, with its
+        match for the named fields."""
+        for pattern in patterns:
+            match = pattern.compiled.search(text)
+            if match:
+                return pattern, match
+        return None
 
     @staticmethod
     def _container(text: str, env: Envelope) -> str | None:
         if env.service is None or "|" not in text:
             return env.service
         return text.split("|", 1)[0].strip() or env.service
-
-    @staticmethod
-    def _describe(env: Envelope) -> str:
-        error = env.fields.get("error")
-        return f"{env.message} error={error}" if error else env.message
 
     def _continues_pending(self, entry: Entry) -> bool:
         pending = self._pending

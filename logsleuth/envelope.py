@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
@@ -54,15 +54,31 @@ _MONTHS = {m: i for i, m in enumerate(
 
 @dataclass
 class Envelope:
-    """What a line says, with its wrapping taken off."""
+    """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
+    off the message only when someone asks for them (most entries never need them)."""
 
-    message: str
+    body: str
     service: str | None = None
     timestamp: datetime | None = None
     level: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
     caller: str | None = None
     format: str = "plain"
+    parsed: tuple[str, dict[str, str]] | None = None
+
+    def _split(self) -> tuple[str, dict[str, str]]:
+        if self.parsed is None:
+            message, fields = (split_fields(self.body) if self.format.endswith("zerolog-console")
+                               else (self.body, {}))
+            self.parsed = (message.strip(), fields)
+        return self.parsed
+
+    @property
+    def message(self) -> str:
+        return self._split()[0]
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return self._split()[1]
 
 
 def strip_controls(chunk: bytes) -> bytes:
@@ -203,9 +219,8 @@ def _zerolog_console(text: str) -> Envelope | None:
     caller = _CALLER.match(rest)
     if caller:
         rest = rest[caller.end():]
-    message, fields = split_fields(rest)
-    return Envelope(message=message.strip(), timestamp=parse_time(match["ts"]),
-                    level=_CONSOLE_LEVELS[level["lvl"]], fields=fields,
+    return Envelope(body=rest, timestamp=parse_time(match["ts"]),
+                    level=_CONSOLE_LEVELS[level["lvl"]],
                     caller=caller["caller"] if caller else None, format="zerolog-console")
 
 
@@ -223,9 +238,9 @@ def _zerolog_json(text: str) -> Envelope | None:
     timestamp = _unix_time(data.pop("time", None))
     caller = data.pop("caller", None)
     fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
-    return Envelope(message=str(message).strip(), timestamp=timestamp,
+    return Envelope(body=str(message), timestamp=timestamp,
                     level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
-                    fields=fields, caller=caller, format="zerolog-json")
+                    caller=caller, format="zerolog-json", parsed=(str(message).strip(), fields))
 
 
 def _go_stdlog(text: str) -> Envelope | None:
@@ -235,15 +250,15 @@ def _go_stdlog(text: str) -> Envelope | None:
     message = text[match.end():]
     moment = parse_time(match["ts"].replace("/", "-").replace(" ", "T"))
     fmt = "tailscaled" if message.startswith(_TAILSCALED_PREFIXES) else "go-log"
-    return Envelope(message=message, timestamp=moment, format=fmt)
+    return Envelope(body=message, timestamp=moment, format=fmt)
 
 
 def _plain(text: str) -> Envelope:
     for prefix, level in _BARE_PREFIX_LEVELS:
         if text.startswith(prefix):
-            return Envelope(message=text, level=level, format="cli")
+            return Envelope(body=text, level=level, format="cli")
     fmt = "tailscaled" if text.startswith(_TAILSCALED_PREFIXES) else "plain"
-    return Envelope(message=text, format=fmt)
+    return Envelope(body=text, format=fmt)
 
 
 _INNER_PARSERS = {"zerolog-console": _zerolog_console, "zerolog-json": _zerolog_json,

@@ -7,6 +7,7 @@ line can never blow memory. Lines are counted here without decoding them.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -41,10 +42,14 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
     pending: list[bytes] = []
     pending_size = 0
     failure: BaseException | None = None
-    read = getattr(stream, "read1", stream.read)
+    # Plain files: whole chunks in one read. Decompressors and pipes: small read1 calls,
+    # so a damaged stream or Ctrl-C loses nothing that was already decoded.
+    plain_file = isinstance(getattr(stream, "raw", None), io.FileIO) and stream.seekable()
+    read = stream.read if plain_file else getattr(stream, "read1", stream.read)
+    read_size = chunk_size if plain_file else min(READ_SIZE, chunk_size)
     while True:
         try:
-            block = read(min(READ_SIZE, chunk_size))
+            block = read(read_size)
         except (KeyboardInterrupt, *DECOMPRESSION_ERRORS) as exc:
             # Damaged input or Ctrl-C: yield what was read, then raise again.
             block, failure = b"", exc
