@@ -328,9 +328,11 @@ def patterns() -> None:
 
 
 @patterns.command("export")
-@click.option("--to", "target", type=click.Choice(["prometheus-rules", "loki-rules"]), required=True,
+@click.option("--to", "target", type=click.Choice(["prometheus-rules", "loki-rules", "grep", "regexes"]),
+              required=True,
               help="prometheus-rules: alerts over `summary --prometheus` metrics; loki-rules: "
-                   "Loki ruler alerts running the catalog's regexes in LogQL.")
+                   "Loki ruler alerts running the catalog's regexes in LogQL; grep: one POSIX "
+                   "ERE per line for `grep -E -f`; regexes: the regexes as written, for `rg -f`.")
 @click.option("--selector", default='{container=~".*headscale.*"}', show_default=True,
               help="LogQL stream selector for --to loki-rules.")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(path_type=Path),
@@ -338,12 +340,13 @@ def patterns() -> None:
 @handles_problems
 def patterns_export(env: Environment, target: str, selector: str,
                     pattern_dirs: tuple[Path, ...]) -> ExitStatus:
-    """Export the catalog as Prometheus or Loki alerting rules (YAML on stdout)."""
-    from .export import loki_rules, prometheus_rules
+    """Export the catalog: Prometheus/Loki alerting rules (YAML) or grep/rg pattern lists."""
+    from .export import grep_patterns, loki_rules, prometheus_rules, regexes
 
     catalog = load_catalog(pattern_dirs)
-    env.stdout.write(prometheus_rules(catalog) if target == "prometheus-rules"
-                     else loki_rules(catalog, selector))
+    writers = {"prometheus-rules": prometheus_rules, "grep": grep_patterns, "regexes": regexes,
+               "loki-rules": lambda c: loki_rules(c, selector)}
+    env.stdout.write(writers[target](catalog))
     return ExitStatus.OK
 
 
