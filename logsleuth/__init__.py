@@ -6,11 +6,21 @@ The command line (``logsleuth``) is a thin layer over this library::
     result = analyze(["headscale.log.gz"], Options(lang="en"))
     for finding in result.findings:
         print(finding.severity, finding.title, finding.count)
+
+Names are imported on first use, so ``logsleuth --help`` does not pay for Polars.
 """
 
-from .pipeline import Options, Pipeline, analyze
-from .result import Analysis, Cause, Finding, Unknown
+from __future__ import annotations
+
+from importlib import import_module
 
 __version__ = "0.1.0"
-__all__ = ["Analysis", "Cause", "Finding", "Options", "Pipeline", "Unknown", "analyze",
-           "__version__"]
+_LAZY = {"Options": "pipeline", "Pipeline": "pipeline", "analyze": "pipeline",
+         "Analysis": "result", "Cause": "result", "Finding": "result", "Unknown": "result"}
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'logsleuth' has no attribute {name!r}")

@@ -8,7 +8,8 @@ unknown errors). Every entry carries sample lines that prove it.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -105,7 +106,10 @@ class Pattern(Localized):
     continuation: bool = False
     versions: str = ""
     hints: tuple[Hint, ...] = ()
-    compiled: regex.Pattern = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def compiled(self) -> regex.Pattern:
+        return regex.compile(self.regex, REGEX_FLAGS)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -122,7 +126,10 @@ class Ignore:
     samples_match: tuple[str, ...]
     samples_no_match: tuple[str, ...]
     source: str
-    compiled: regex.Pattern = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def compiled(self) -> regex.Pattern:
+        return regex.compile(self.regex, REGEX_FLAGS)
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,7 @@ def builtin_dir() -> Path:
 def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
     """Load the built-in catalog plus any extra directories; raise CatalogError on problems."""
     files: list[Path] = sorted(builtin_dir().glob("*.toml"))
+    builtin = len(files)
     for directory in extra_dirs:
         if not directory.is_dir():
             raise CatalogError(f"{directory}: not a directory of pattern files")
@@ -209,9 +217,11 @@ def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
     ignores: list[Ignore] = []
     loaded: dict[str, list] = {kind: [] for kind in _TABLES}
     seen: dict[str, str] = {}
-    for path in files:
+    for index, path in enumerate(files):
         for kind, entries in _load_file(path).items():
             for entry in entries:
+                if index >= builtin and kind in ("pattern", "ignore"):
+                    _compile(path, entry.id, entry.regex)     # user catalogs: reject bad regexes now
                 if entry.id in seen:
                     raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
                 seen[entry.id] = str(path)
@@ -298,7 +308,6 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
         continuation=bool(raw.get("continuation", False)),
         versions=raw.get("versions", ""),
         hints=tuple(_parse_hint(path, pid, h) for h in raw.get("hint", [])),
-        compiled=_compile(path, pid, pattern),
     )
 
 
@@ -357,8 +366,7 @@ def _parse_ignore(path: Path, raw: dict) -> Ignore:
     iid = _require(path, raw, "id")
     pattern = _require(path, raw, "regex")
     match, no_match = _samples(path, raw)
-    return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path),
-                  _compile(path, iid, pattern))
+    return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path))
 
 
 _TABLES = {"pattern": _parse_pattern, "ignore": _parse_ignore, "correlation": _parse_correlation,

@@ -12,16 +12,16 @@ from typing import Callable
 
 import click
 
+from typing import TYPE_CHECKING
+
 from . import __version__
-from .bundle import looks_like_bundle
 from .catalog import SEVERITIES, CatalogError, load_catalog
 from .environment import Environment
-from .lint import lint_catalog
-from .pipeline import Options, Pipeline
-from .result import Analysis
-from .sources import expand
 from .status import ExitStatus
-from .timeparse import parse_when
+
+if TYPE_CHECKING:   # heavy modules (Polars, Hyperscan, YAML) load inside the commands
+    from .pipeline import Options
+    from .result import Analysis
 
 FORMATS = ("auto", "rich", "text", "json", "markdown")
 FAIL_ON = (*SEVERITIES, "never")
@@ -111,6 +111,9 @@ def analysis_options(command: Callable) -> Callable:
 def build_options(since: str | None, until: str | None, services: tuple[str, ...],
                   pattern_dirs: tuple[Path, ...], lang: str, no_redact: bool,
                   engine: str) -> Options:
+    from .pipeline import Options
+    from .timeparse import parse_when
+
     try:
         since_at = parse_when(since) if since else None
         until_at = parse_when(until) if until else None
@@ -184,6 +187,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
     """
+    from .pipeline import Pipeline
+
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     pipeline = Pipeline(options)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
@@ -198,6 +203,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
 def _is_bundle(name: str) -> bool:
     """A regular file whose first 64 KiB carry diagnostic-report section headers."""
+    from .bundle import looks_like_bundle
+
     path = Path(name)
     try:
         with open(path, "rb") as handle:
@@ -218,6 +225,8 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     The bundle is the file the guide's 获取帮助 section builds (System Info, Container
     Status, Recent Logs, Configuration, Nodes). `logsleuth analyze` hands a bundle here.
     """
+    from .pipeline import Pipeline
+
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     result = Pipeline(options).report(bundle)
     if result.facts is None:                # the file itself could not be read
@@ -245,8 +254,9 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
            until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
            no_redact: bool, engine: str) -> ExitStatus:
     """Print every classified entry as NDJSON (matched and unknown warnings/errors)."""
-    from .pipeline import Progress
+    from .pipeline import Pipeline, Progress
     from .render.data import render_event
+    from .sources import expand
 
     options = build_options(since, until, services, pattern_dirs, "en", no_redact, engine)
     progress = Progress()
@@ -427,6 +437,8 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
 @handles_problems
 def patterns_lint(env: Environment, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Check every pattern: portable regex subset, samples present and passing."""
+    from .lint import lint_catalog
+
     catalog = load_catalog(pattern_dirs)
     problems = lint_catalog(catalog)
     for problem in problems:

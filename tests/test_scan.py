@@ -53,3 +53,14 @@ def test_a_match_never_spans_two_lines(engines):
     data = b'error="first line\nsecond" database is locked\n'
     found = candidates(data, engines[1])
     assert [c.index for c in found] == [1]
+
+
+def test_a_damaged_hyperscan_cache_is_recompiled(catalog, tmp_path):
+    rules = build_rules(catalog)
+    HyperscanEngine(rules, cache_dir=tmp_path)                 # writes the cache
+    (cached,) = tmp_path.glob("hyperscan-*.db")
+    cached.write_bytes(b"not a database")
+    engine = HyperscanEngine(rules, cache_dir=tmp_path)
+    data = b'2024-05-01T10:00:00Z ERR x error="database is locked"\n'
+    assert [c.index for c in candidates(data, engine)] == [0]
+    assert cached.read_bytes() != b"not a database"             # replaced by a good one
