@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .catalog import SEVERITIES, Catalog, Pattern
-from .envelope import Envelope, EnvelopeParser
+from .envelope import Envelope, EnvelopeParser, decode_line
 from .redact import redact
 from .scan import Candidate, Rule
 from .templates import template_of
@@ -107,7 +107,7 @@ class Classifier:
         if len(raw) > MAX_MATCH_CHARS:
             raw = raw[:MAX_MATCH_CHARS]
             self.truncated += 1
-        text = raw.decode("utf-8", "replace")
+        text = decode_line(raw)
         patterns, ignored, problem_level = self._sort(candidate.rules)
         winner = self._winner(text, patterns)
         if winner is None and (ignored or not problem_level):

@@ -88,6 +88,25 @@ def strip_controls(chunk: bytes) -> bytes:
     return _ANSI.sub(b"", chunk).replace(b"\r", b"")
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def decode_line(raw: bytes) -> str:
+    """UTF-8; a line that is not UTF-8 but reads as GBK Chinese text is decoded as GBK;
+    anything else gets U+FFFD for the bad bytes."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gbk")
+        if _CJK.search(text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    return raw.decode("utf-8", "replace")
+
+
 def service_name(container: str) -> str:
     """``headscale-1`` / ``headscale_1`` -> ``headscale``; custom container names stay."""
     return _SERVICE_INDEX.sub("", container)
