@@ -276,14 +276,19 @@ def _compile(path: Path, pid: str, pattern: str) -> regex.Pattern:
         raise CatalogError(f"{path}: {pid}: regex does not compile: {exc}") from None
 
 
-def _parse_pattern(path: Path, raw: dict) -> Pattern:
-    pid = _require(path, raw, "id")
+def _category_and_severity(path: Path, raw: dict, entry_id: str) -> tuple[str, str]:
     category = _require(path, raw, "category")
     if category not in CATEGORIES:
-        raise CatalogError(f"{path}: {pid}: unknown category '{category}'")
+        raise CatalogError(f"{path}: {entry_id}: unknown category '{category}'")
     severity = _require(path, raw, "severity")
     if severity not in SEVERITIES:
-        raise CatalogError(f"{path}: {pid}: unknown severity '{severity}'")
+        raise CatalogError(f"{path}: {entry_id}: unknown severity '{severity}'")
+    return category, severity
+
+
+def _parse_pattern(path: Path, raw: dict) -> Pattern:
+    pid = _require(path, raw, "id")
+    category, severity = _category_and_severity(path, raw, pid)
     pattern = _require(path, raw, "regex")
     match, no_match = _samples(path, raw)
     priority = raw.get("priority", DEFAULT_PRIORITY)
@@ -342,12 +347,7 @@ def _parse_correlation(path: Path, raw: dict) -> Correlation:
 
 def _parse_check(path: Path, raw: dict) -> Check:
     cid = _require(path, raw, "id")
-    category = _require(path, raw, "category")
-    if category not in CATEGORIES:
-        raise CatalogError(f"{path}: {cid}: unknown category '{category}'")
-    severity = _require(path, raw, "severity")
-    if severity not in SEVERITIES:
-        raise CatalogError(f"{path}: {cid}: unknown severity '{severity}'")
+    category, severity = _category_and_severity(path, raw, cid)
     return Check(
         id=cid, category=category, severity=severity, title=_require(path, raw, "title"),
         cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"),
