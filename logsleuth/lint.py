@@ -22,6 +22,8 @@ _FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"\(\?[a-hj-zA-OQ-Z]", "only the (?i) flag is portable"),
     (r".\(\?i\)", "(?i) only at the very start; use (?i:...) for a part"),
     (r"^(?:\(\?i\))?\^?\.\*", "a leading .* is slow everywhere and explosive in backtracking engines"),
+    (r"^(?:\(\?i\))?(?:\((?:\?P<\w+>|\?:)?)?\[[^\]]*\][^*+{]{0,0}(?:\[[^\]]*\])?[*+]",
+     "a leading unbounded repetition is quadratic on long lines in backtracking engines; anchor it"),
 )
 _FORBIDDEN_RE = tuple((regex.compile(rule), reason) for rule, reason in _FORBIDDEN)
 
@@ -75,6 +77,13 @@ def lint_regex(pattern: str) -> list[str]:
     return reasons
 
 
+def _as_scanned(sample: str) -> str:
+    """A sample as the pipeline sees it: colour codes and carriage returns removed."""
+    from .envelope import strip_controls
+
+    return strip_controls(sample.encode("utf-8")).decode("utf-8")
+
+
 def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
     """All problems of one pattern or ignore entry, including failing samples."""
     problems = [LintProblem(entry.source, entry.id, r) for r in lint_regex(entry.regex)]
@@ -83,10 +92,10 @@ def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
     if not entry.samples_no_match:
         problems.append(LintProblem(entry.source, entry.id, "no near-miss sample that must not match"))
     for sample in entry.samples_match:
-        if not entry.compiled.search(sample):
+        if not entry.compiled.search(_as_scanned(sample)):
             problems.append(LintProblem(entry.source, entry.id, f"sample does not match: {sample!r}"))
     for sample in entry.samples_no_match:
-        if entry.compiled.search(sample):
+        if entry.compiled.search(_as_scanned(sample)):
             problems.append(LintProblem(entry.source, entry.id, f"near-miss sample matches: {sample!r}"))
     return problems
 
