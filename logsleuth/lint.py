@@ -22,7 +22,7 @@ _FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"\(\?[a-hj-zA-OQ-Z]", "only the (?i) flag is portable"),
     (r".\(\?i\)", "(?i) only at the very start; use (?i:...) for a part"),
     (r"^(?:\(\?i\))?\^?\.\*", "a leading .* is slow everywhere and explosive in backtracking engines"),
-    (r"^(?:\(\?i\))?(?:\((?:\?P<\w+>|\?:)?)?\[[^\]]*\][^*+{]{0,0}(?:\[[^\]]*\])?[*+]",
+    (r"^(?:\(\?i\))?(?:\((?:\?P<\w+>|\?:)?)?\[[^\]]*\](?:\[[^\]]*\])?[*+]",
      "a leading unbounded repetition is quadratic on long lines in backtracking engines; anchor it"),
 )
 _FORBIDDEN_RE = tuple((regex.compile(rule), reason) for rule, reason in _FORBIDDEN)
