@@ -20,6 +20,7 @@ SAMPLES = 3
 FIELD_VALUES = 20
 MAX_KEYS = 2000
 MAX_BUCKET_ROWS = 50_000
+_BUCKET_ORDER = ("1m", "1h", "1d")
 
 _STATS_SCHEMA = {
     "key": pl.String, "pattern_id": pl.String, "template": pl.String, "level": pl.String,
@@ -96,6 +97,10 @@ class Aggregator:
             pl.col("container").drop_nulls().unique().alias("containers"),
             pl.col("line").head(SAMPLES).alias("samples"), pl.col("line").last().alias("latest"),
         )
+        self._combine_stats(stats)
+
+    def _combine_stats(self, stats: pl.DataFrame) -> None:
+        """Fold already aggregated rows (later in the input than ours) into the table."""
         merged = pl.concat([self._stats, stats], how="vertical_relaxed")
         self._stats = merged.group_by("key", maintain_order=True).agg(
             pl.col("pattern_id").first(), pl.col("template").first(),
@@ -123,6 +128,9 @@ class Aggregator:
                                            "value": pl.String}, orient="row")
         counted = batch.group_by(["key", "field", "value"]).len("count").with_columns(
             pl.col("count").cast(pl.UInt32))
+        self._combine_fields(counted)
+
+    def _combine_fields(self, counted: pl.DataFrame) -> None:
         self._fields = (
             pl.concat([self._fields, counted])
             .group_by(["key", "field", "value"]).agg(pl.col("count").sum())
@@ -137,11 +145,27 @@ class Aggregator:
         counted = timed.group_by(
             ["key", pl.col("ts").dt.truncate(self.bucket_every).alias("bucket")]
         ).len("count").with_columns(pl.col("count").cast(pl.UInt32))
+        self._combine_buckets(counted)
+
+    def _combine_buckets(self, counted: pl.DataFrame) -> None:
         self._buckets = self._sum_buckets(pl.concat([self._buckets, counted]))
         if self._buckets.height > MAX_BUCKET_ROWS and self.bucket_every != "1d":
             self.bucket_every = "1h" if self.bucket_every == "1m" else "1d"
             self._buckets = self._sum_buckets(self._buckets.with_columns(
                 pl.col("bucket").dt.truncate(self.bucket_every)))
+
+    def merge(self, later: Aggregator) -> None:
+        """Fold in the aggregate of the input that follows ours (another part of a file)."""
+        coarsest = max(self.bucket_every, later.bucket_every, key=_BUCKET_ORDER.index)
+        for aggregator in (self, later):
+            if aggregator.bucket_every != coarsest:
+                aggregator._buckets = aggregator._sum_buckets(aggregator._buckets.with_columns(
+                    pl.col("bucket").dt.truncate(coarsest)))
+                aggregator.bucket_every = coarsest
+        self._combine_stats(later._stats)
+        self._combine_fields(later._fields)
+        self._combine_buckets(later._buckets)
+        self.dropped_keys += later.dropped_keys
 
     @staticmethod
     def _sum_buckets(frame: pl.DataFrame) -> pl.DataFrame:

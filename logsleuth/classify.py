@@ -16,6 +16,7 @@ from datetime import datetime
 
 from .catalog import SEVERITIES, Catalog, Pattern
 from .envelope import Envelope, EnvelopeParser, decode_line
+from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
 from .templates import template_of
@@ -86,7 +87,7 @@ class Classifier:
         """Entries completed by this chunk; the last one is held back for continuations."""
         done: list[Entry] = []
         for candidate in found:
-            entry = self._entry(chunk, first_line, candidate)
+            entry = self.entry(chunk, first_line, candidate)
             if entry is None:
                 continue
             if self._continues_pending(entry):
@@ -102,11 +103,12 @@ class Classifier:
         pending, self._pending = self._pending, None
         return [pending] if pending else []
 
-    def _entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
+    def entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
+        """The entry a candidate line makes on its own, or None when it is not a problem."""
         raw = chunk[candidate.start:candidate.end]
         if len(raw) > MAX_MATCH_CHARS:
+            self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
-            self.truncated += 1
         text = decode_line(raw)
         patterns, ignored, problem_level = self._sort(candidate.rules)
         winner = self._winner(text, patterns)

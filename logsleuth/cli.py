@@ -179,10 +179,13 @@ def cli() -> None:
 @cli.command()
 @click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
 @analysis_options
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes for a big plain file (0: one per core); results are identical.")
 @handles_problems
 def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | None,
             until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
-            lang: str, no_redact: bool, fail_on: str, color: str, engine: str) -> ExitStatus:
+            lang: str, no_redact: bool, fail_on: str, color: str, engine: str,
+            jobs: int) -> ExitStatus:
     """Analyse logs (stdin when no FILE): findings, likely causes, fixes, unknown errors.
 
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
@@ -190,6 +193,7 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     from .pipeline import Pipeline
 
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
+    options.jobs = jobs
     pipeline = Pipeline(options)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
         result = pipeline.report(inputs[0])

@@ -28,9 +28,9 @@ class Chunk:
 READ_SIZE = 256 << 10
 
 
-def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
-           max_line: int = MAX_LINE) -> Iterator[Chunk]:
-    """Yield chunks of whole lines from a binary stream.
+def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_LINE,
+           limit: int | None = None) -> Iterator[Chunk]:
+    """Yield chunks of whole lines from a binary stream (at most ``limit`` bytes of it).
 
     Reads in small blocks so that when a damaged compressed stream fails, or the user
     presses Ctrl-C while a pipe is quiet, every line read before is still yielded; then the
@@ -47,9 +47,12 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
     plain_file = isinstance(getattr(stream, "raw", None), io.FileIO) and stream.seekable()
     read = stream.read if plain_file else getattr(stream, "read1", stream.read)
     read_size = chunk_size if plain_file else min(READ_SIZE, chunk_size)
+    remaining = -1 if limit is None else limit
     while True:
         try:
-            block = read(read_size)
+            block = read(read_size if remaining < 0 else min(read_size, remaining))
+            if remaining > 0:
+                remaining -= len(block)
         except (KeyboardInterrupt, *DECOMPRESSION_ERRORS) as exc:
             # Damaged input or Ctrl-C: yield what was read, then raise again.
             block, failure = b"", exc
@@ -75,8 +78,9 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
             body += carry[:max_line] + b"\n"
             carry, skipping, truncated = b"", True, 1
         if body:
+            body, cut = cut_long_lines(body, max_line)
             lines = body.count(b"\n")
-            yield Chunk(body, line_no, lines, truncated)
+            yield Chunk(body, line_no, lines, truncated + cut)
             line_no += lines
         if failure is not None:
             break
@@ -84,3 +88,30 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE,
         yield Chunk(carry + b"\n", line_no, 1, 0)
     if failure is not None:
         raise failure
+
+
+def cut_long_lines(body: bytes, max_line: int) -> tuple[bytes, int]:
+    """Cut every line of ``body`` longer than ``max_line`` to that length, wherever the
+    chunk edges fall; also return how many were cut.
+
+    Such a line holds a whole newline-free window of ``max_line // 2`` aligned bytes, so a
+    few ``find`` calls per chunk rule long lines out.
+    """
+    half = max(max_line // 2, 1)
+    spans: list[tuple[int, int]] = []
+    for window in range(0, len(body), half):
+        if body.find(b"\n", window, window + half) >= 0:
+            continue
+        start = body.rfind(b"\n", 0, window) + 1
+        end = body.find(b"\n", window)
+        end = len(body) if end < 0 else end
+        if end - start > max_line and (not spans or spans[-1][0] != start):
+            spans.append((start, end))
+    if not spans:
+        return body, 0
+    pieces, done = [], 0
+    for start, end in spans:
+        pieces.append(body[done:start + max_line])
+        done = end
+    pieces.append(body[done:])
+    return b"".join(pieces), len(spans)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -23,6 +23,7 @@ from .bundle_rules import Context, checklist, facts, run_checks, run_correlation
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
 from .envelope import EnvelopeParser, strip_controls
 from .frame import frames
+from . import parallel
 from .redact import redact
 from .result import Analysis, LineStats
 from .scan import build_rules, candidates, make_engine
@@ -41,6 +42,8 @@ class Options:
     engine: str = "auto"
     pattern_dirs: tuple[Path, ...] = ()
     catalog: Catalog | None = None
+    jobs: int = 0
+    """Processes for one big plain file; 0 means one per usable core."""
     skip_until: dict[str, datetime] = field(default_factory=dict)
     """Per source name: entries at or before this time were seen by an earlier run."""
 
@@ -56,6 +59,18 @@ class Progress:
     dropped_templates: int = 0
     last_time: dict[str, datetime] = field(default_factory=dict)   # per source
     end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
+
+    def merge(self, later: Progress) -> None:
+        """Fold in the progress over the input that follows ours."""
+        for name in (f.name for f in fields(LineStats)):
+            setattr(self.lines, name, getattr(self.lines, name) + getattr(later.lines, name))
+        self.saw(later.first)
+        self.saw(later.last)
+        self.errors.extend(later.errors)
+        self.services |= later.services
+        for name, moment in later.last_time.items():
+            self.last_time[name] = max(moment, self.last_time.get(name, moment))
+        self.end_offset.update(later.end_offset)
 
     def saw(self, moment: datetime | None) -> None:
         if moment is None:
@@ -85,15 +100,15 @@ class Pipeline:
                 continue
             yield from self._source_entries(source, stream, progress)
 
-    def _source_entries(self, source: Source, stream: BinaryIO,
-                        progress: Progress) -> Iterator[list[Entry]]:
+    def _source_entries(self, source: Source, stream: BinaryIO, progress: Progress,
+                        limit: int | None = None) -> Iterator[list[Entry]]:
         classifier = Classifier(self.catalog, self.rules, source.name, self.options.redact)
         edges = EnvelopeParser()
         last_time: list[datetime | None] = [None]
         interrupted: KeyboardInterrupt | None = None
         latest: datetime | None = None
         try:
-            for chunk in frames(stream):
+            for chunk in frames(stream, limit=limit):
                 data = strip_controls(chunk.data)
                 progress.lines.total += chunk.lines
                 progress.lines.truncated += chunk.truncated
@@ -215,13 +230,63 @@ class Pipeline:
         progress = Progress()
         aggregator = Aggregator()
         interrupted = False
-        try:
-            for batch in self.entries(sources, stdin, progress):
-                aggregator.add(batch)
-        except KeyboardInterrupt:
-            interrupted = True
+        for source in sources:
+            interrupted = self._aggregate_source(source, stdin, progress, aggregator)
+            if interrupted:
+                break
         progress.dropped_templates = aggregator.dropped_keys
         return progress, aggregator.results(redact if self.options.redact else str), interrupted
+
+    def _aggregate_source(self, source: Source, stdin: BinaryIO, progress: Progress,
+                          aggregator: Aggregator) -> bool:
+        """Aggregate one source, a big plain file in parts on several cores; True when
+        interrupted."""
+        ranges = parallel.plan(self, source, self.options.jobs or parallel.usable_cores())
+        workers = [parallel.start(self.options, source, *part) for part in ranges[1:]]
+        interrupted = self._aggregate_range(source, stdin, progress, aggregator, *ranges[0])
+        for worker in workers:
+            if interrupted:
+                worker.interrupt()
+            try:
+                result = worker.result()
+            except KeyboardInterrupt:
+                interrupted = True
+                for other in workers:
+                    other.interrupt()
+                result = worker.result()
+            if result is None:
+                progress.errors.append(f"{source.name}: a worker process failed; part of the "
+                                       "file was not analysed")
+                continue
+            progress.merge(result[0])
+            aggregator.merge(result[1])
+            interrupted = interrupted or result[2]
+        return interrupted
+
+    def aggregate_part(self, source: Source, begin: int,
+                       end: int) -> tuple[Progress, Aggregator, bool]:
+        """Aggregate the bytes ``[begin, end)`` of a plain file (a worker's share)."""
+        progress, aggregator = Progress(), Aggregator()
+        interrupted = self._aggregate_range(source, io.BytesIO(), progress, aggregator,
+                                            begin, end)
+        return progress, aggregator, interrupted
+
+    def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,
+                         aggregator: Aggregator, begin: int, end: int) -> bool:
+        """Aggregate a source from byte ``begin`` to ``end`` (-1: to its end)."""
+        source = replace(source, offset=begin)
+        try:
+            stream = open_source(source, stdin)
+        except InputError as exc:
+            progress.errors.append(str(exc))
+            return False
+        limit = None if end < 0 else end - begin
+        try:
+            for batch in self._source_entries(source, stream, progress, limit):
+                aggregator.add(batch)
+        except KeyboardInterrupt:
+            return True
+        return False
 
     def _assemble(self, names: list[str], progress: Progress, stats: list, findings: list,
                   extra_causes: list, interrupted: bool) -> Analysis:

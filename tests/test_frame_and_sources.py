@@ -36,6 +36,15 @@ def test_an_absurdly_long_line_is_cut_counted_and_the_next_lines_survive():
     assert max(len(c.data) for c in chunks) < 2000
 
 
+@pytest.mark.parametrize("chunk_size", [64, 700, 1700, 5000, 1 << 20])
+def test_long_lines_are_cut_the_same_wherever_the_chunk_edges_fall(chunk_size):
+    data = b"a\n" + b"x" * 3000 + b"\nshort\n" + b"y" * 1500 + b"\n" + b"z" * 1000 + b"\n"
+    chunks = list(frames(io.BytesIO(data), chunk_size=chunk_size, max_line=1000))
+    lines = b"".join(c.data for c in chunks).split(b"\n")[:-1]
+    assert [len(line) for line in lines] == [1, 1000, 5, 1000, 1000]
+    assert sum(c.lines for c in chunks) == 5 and sum(c.truncated for c in chunks) == 2
+
+
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress,
                                       lambda b: zstandard.ZstdCompressor().compress(b)])
 def test_compressed_inputs_are_recognised_by_content(tmp_path, compress):

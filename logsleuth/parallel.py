@@ -1,0 +1,132 @@
+"""Several cores on one big file: split a plain file into line-aligned parts, analyse each
+part in its own process, and fold the parts' aggregates together in file order.
+
+A part starts just before a line that begins a timed entry continuing nothing, so merged
+continuation lines and "an untimed entry takes the last time seen" come out exactly as in
+one pass. Workers are spawned, not forked: Polars' thread pool does not survive a fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .classify import Classifier
+from .envelope import strip_controls
+from .scan import candidates
+from .sources import Source, compression
+
+if TYPE_CHECKING:
+    from .pipeline import Options, Pipeline
+
+MIN_PART = 48 << 20          # below this a worker's start-up costs more than it saves
+SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def plan(pipeline: Pipeline, source: Source, jobs: int) -> list[tuple[int, int]]:
+    """Byte ranges ``[start, end)`` covering the unread rest of ``source``; a single range
+    when the input is not a plain file or too small to be worth splitting."""
+    path = source.path
+    if path is None or jobs < 2 or not path.is_file():
+        return [(source.offset, -1)]
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        if compression(handle.read(8)) is not None:
+            return [(source.offset, -1)]
+    parts = min(jobs, (size - source.offset) // MIN_PART)
+    if parts < 2:
+        return [(source.offset, -1)]
+    step = (size - source.offset) // parts
+    starts = [source.offset]
+    for index in range(1, parts):
+        start = clean_start(pipeline, path, source.offset + index * step)
+        if start is not None and start > starts[-1]:
+            starts.append(start)
+    return list(zip(starts, [*starts[1:], size]))
+
+
+def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
+    """Offset of the first line after ``near`` that begins a timed entry which does not
+    continue the line before it; None when there is none close by."""
+    with open(path, "rb") as handle:
+        handle.seek(near)
+        window = handle.read(SEARCH_WINDOW)
+    classifier = Classifier(pipeline.catalog, pipeline.rules, "", redact_output=False)
+    pos = window.find(b"\n") + 1
+    while pos:
+        end = window.find(b"\n", pos) + 1
+        if not end:
+            return None
+        line = strip_controls(window[pos:end])
+        found = candidates(line, pipeline.engine)
+        entry = classifier.entry(line, 1, found[0]) if found else None
+        if entry is not None and entry.timestamp is not None and not (
+                entry.pattern is not None and entry.pattern.continuation):
+            return near + pos
+        pos = end
+    return None
+
+
+@dataclass
+class Worker:
+    """One part being analysed in a child process."""
+
+    process: multiprocessing.process.BaseProcess
+    results: Connection
+
+    def interrupt(self) -> None:
+        if self.process.is_alive() and self.process.pid:
+            os.kill(self.process.pid, signal.SIGINT)
+
+    def result(self):
+        """The part's ``(Progress, Aggregator, interrupted)``, or None if the worker died."""
+        try:
+            return self.results.recv()
+        except EOFError:
+            return None
+        finally:
+            self.process.join()
+
+
+def start(options: Options, source: Source, begin: int, end: int) -> Worker:
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_run_part, args=(options, source, begin, end, sender),
+                              daemon=True)
+    process.start()
+    sender.close()
+    return Worker(process, receiver)
+
+
+def _run_part(options: Options, source: Source, begin: int, end: int,
+              results: Connection) -> None:
+    from .pipeline import Pipeline
+
+    signal.signal(signal.SIGINT, _interrupt_once)
+    signal.signal(signal.SIGTERM, _interrupt_once)
+    try:
+        results.send(Pipeline(options).aggregate_part(source, begin, end))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        results.close()
+
+
+def _interrupt_once(_signum: int, _frame: object) -> None:
+    """Ctrl-C reaches a worker twice (from the terminal and from the parent): stop at the
+    first, then finish sending what was found."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt

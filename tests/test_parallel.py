@@ -1,0 +1,63 @@
+"""A big plain file analysed in parts on several processes gives the one-pass result."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from logsleuth import Options, Pipeline, parallel
+from logsleuth.sources import Source
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory):
+    """Every envelope fixture, repeated: continuations, untimed lines, several formats."""
+    text = b"".join(p.read_bytes() for p in sorted(FIXTURES.glob("*.log")))
+    path = tmp_path_factory.mktemp("parallel") / "big.log"
+    path.write_bytes(text * 40)
+    return path
+
+
+def test_parts_start_at_a_timed_entry_that_continues_nothing(big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    pipeline = Pipeline(Options())
+    ranges = parallel.plan(pipeline, Source(str(big_log), big_log), 4)
+    assert len(ranges) == 4
+    data = big_log.read_bytes()
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    for (_, end), (begin, _) in zip(ranges, ranges[1:]):
+        assert end == begin and data[begin - 1:begin] == b"\n"
+        line = data[begin:data.index(b"\n", begin)].decode()
+        entries = [e for batch in pipeline.entries([Source("x", None)], io.BytesIO(line.encode()))
+                   for e in batch]
+        assert entries and entries[0].timestamp is not None
+
+
+def test_parts_give_the_same_analysis_as_one_pass(big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    one = Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
+    split = Pipeline(Options(jobs=3)).analyze([str(big_log)]).to_dict()
+    assert one["lines"]["total"] == big_log.read_bytes().count(b"\n")
+    assert one["findings"] and one == split
+
+
+def test_a_resumed_file_is_split_from_its_offset(big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    offset = big_log.stat().st_size // 3
+    offset = big_log.read_bytes().index(b"\n", offset) + 1
+    source = Source(str(big_log), big_log, offset)
+    ranges = parallel.plan(Pipeline(Options()), source, 2)
+    assert ranges[0][0] == offset and len(ranges) == 2
+    results = [Pipeline(Options(jobs=jobs)).analyze_sources([source], io.BytesIO())
+               for jobs in (1, 2)]
+    assert results[0][0].to_dict() == results[1][0].to_dict()
+    assert results[0][1].end_offset == results[1][1].end_offset == {str(big_log): big_log.stat().st_size}
+
+
+def test_small_compressed_or_piped_inputs_are_read_in_one_pass(big_log, tmp_path):
+    pipeline = Pipeline(Options())
+    assert parallel.plan(pipeline, Source(str(big_log), big_log), 2) == [(0, -1)]
+    assert parallel.plan(pipeline, Source("<stdin>", None), 2) == [(0, -1)]
