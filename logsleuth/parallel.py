@@ -8,11 +8,9 @@ one pass. Workers are spawned, not forked: Polars' thread pool does not survive 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +20,12 @@ from .scan import candidates
 from .sources import Source, compression
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from .pipeline import Options, Pipeline
 
-MIN_PART = 48 << 20          # below this a worker's start-up costs more than it saves
+MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
 
 
@@ -83,7 +84,7 @@ def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
 class Worker:
     """One part being analysed in a child process."""
 
-    process: multiprocessing.process.BaseProcess
+    process: BaseProcess
     results: Connection
 
     def interrupt(self) -> None:
@@ -101,6 +102,8 @@ class Worker:
 
 
 def start(options: Options, source: Source, begin: int, end: int) -> Worker:
+    import multiprocessing      # deferred: only big files pay for it
+
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_run_part, args=(options, source, begin, end, sender),
