@@ -167,13 +167,58 @@ def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) ->
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="logsleuth")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Find known Headscale problems in logs and explain cause and fix.
 
     \b
     docker compose logs headscale | logsleuth
     logsleuth headscale.log.gz --format markdown
+
+    Defaults come from ~/.config/logsleuth/config.toml and LOGSLEUTH_* variables
+    (see `logsleuth config show`).
     """
+    from .config import ConfigError, load
+
+    try:
+        settings = load()
+    except ConfigError as exc:
+        _fail(_env(ctx), str(exc), ExitStatus.USAGE)
+        ctx.exit(int(ExitStatus.USAGE))
+    ctx.default_map = _default_map(ctx.command, {
+        name: value.value for name, value in settings.items() if value.source != "default"})
+
+
+# Setting name -> (click parameter name, how the setting's value becomes the parameter's)
+_SETTING_PARAMS: dict[str, tuple[str, Callable]] = {
+    "format": ("fmt", str), "lang": ("lang", str), "fail_on": ("fail_on", str),
+    "color": ("color", str), "engine": ("engine", str),
+    "patterns": ("pattern_dirs", lambda dirs: tuple(Path(d) for d in dirs)),
+    "redact": ("no_redact", lambda redact: not redact),
+}
+
+
+def _default_map(group: click.Group, settings: dict) -> dict:
+    """Click's ``default_map`` for every command taking a configured option (a format only
+    where the command offers it)."""
+    result: dict = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            result[name] = _default_map(command, settings)
+            continue
+        params = {p.name: p for p in command.params}
+        defaults = {}
+        for setting, value in settings.items():
+            param_name, convert = _SETTING_PARAMS[setting]
+            param = params.get(param_name)
+            if param is None:
+                continue
+            choices = getattr(param.type, "choices", None)
+            if choices is not None and value not in choices:
+                continue
+            defaults[param_name] = convert(value)
+        result[name] = defaults
+    return result
 
 
 @cli.command()
@@ -305,7 +350,7 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     Files resume where the last run stopped (rotation and truncation are noticed); piped
     input skips what the last run already saw.
     """
-    from .history import StateError, default_state_path, write_atomically
+    from .history import StateError, default_state_path
     from .nightly import summarize
     from .render.summary import render_summary_markdown, render_summary_text
 
@@ -315,15 +360,15 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
                            lock_timeout)
     except StateError as exc:
         return _fail(env, str(exc), ExitStatus.USAGE)
-    status = exit_status(result.analysis, fail_on)
     if prom_path:
         from .render.prometheus import render_prometheus
 
-        write_atomically(prom_path, render_prometheus(result))
+        _write_output(result.analysis, prom_path, lambda: render_prometheus(result))
     if html_path:
         from .render.html import render_summary_html
 
-        write_atomically(html_path, render_summary_html(result))
+        _write_output(result.analysis, html_path, lambda: render_summary_html(result))
+    status = exit_status(result.analysis, fail_on)
     if not (quiet_if_clean and status == ExitStatus.OK):
         if fmt == "json":
             env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -331,9 +376,40 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
             env.stdout.write(render_summary_markdown(result))
         else:
             env.stdout.write(render_summary_text(result))
-    for warning in result.warnings:
+    for warning in [*result.warnings, *result.analysis.errors]:
         env.stderr.write(f"logsleuth: warning: {warning}\n")
     return status
+
+
+def _write_output(analysis: Analysis, path: Path, render: Callable[[], str]) -> None:
+    """Write a side file atomically; on failure (full disk, no permission) keep the old
+    one and report it with the run's errors (exit 3)."""
+    from .history import write_atomically
+
+    try:
+        write_atomically(path, render())
+    except OSError as exc:
+        analysis.errors.append(f"could not write {path} ({exc.strerror or exc}); the previous "
+                               "file is kept")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Show the effective settings (config file, environment, defaults)."""
+
+
+@config_group.command("show")
+@handles_problems
+def config_show(env: Environment) -> ExitStatus:
+    """Print every setting, its value and where it came from."""
+    from .config import config_path, load
+
+    path = config_path()
+    env.stdout.write(f"# config file: {path}{'' if path.exists() else ' (not present)'}\n")
+    for name, value in load().items():
+        shown = json.dumps(value.value)
+        env.stdout.write(f"{name} = {shown:<24} # {value.source}; {value.setting.variable}\n")
+    return ExitStatus.OK
 
 
 @cli.group()

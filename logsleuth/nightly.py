@@ -83,7 +83,12 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
             state.runs.append(Run(finished, counts))
             state.known_templates.update(u.template for u in analysis.unknown)
             state.last_success = finished
-            save_state(state_path, state)
+            try:
+                save_state(state_path, state)
+            except OSError as exc:
+                analysis.errors.append(
+                    f"could not save the state to {state_path} ({exc.strerror or exc}); the "
+                    "previous state is kept, so the next run reads these lines again")
     explained = sum(f.count for f in analysis.findings if f.severity != "info")
     unknown = sum(u.count for u in analysis.unknown)
     coverage = explained / (explained + unknown) if explained + unknown else None

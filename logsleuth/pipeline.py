@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -22,10 +22,10 @@ from .bundle import parse_bundle
 from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
 from .envelope import EnvelopeParser, strip_controls
-from .frame import frames
+from .frame import Chunk, frames
 from . import parallel
 from .redact import redact
-from .result import Analysis, LineStats
+from .result import Analysis, LineStats, iso
 from .scan import build_rules, candidates, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
 
@@ -59,6 +59,7 @@ class Progress:
     dropped_templates: int = 0
     last_time: dict[str, datetime] = field(default_factory=dict)   # per source
     end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
+    future: int = 0                  # entries dated more than a day after the analysis ran
 
     def merge(self, later: Progress) -> None:
         """Fold in the progress over the input that follows ours."""
@@ -66,6 +67,7 @@ class Progress:
             setattr(self.lines, name, getattr(self.lines, name) + getattr(later.lines, name))
         self.saw(later.first)
         self.saw(later.last)
+        self.future += later.future
         self.errors.extend(later.errors)
         self.services |= later.services
         for name, moment in later.last_time.items():
@@ -87,6 +89,7 @@ class Pipeline:
         self.catalog = options.catalog or load_catalog(options.pattern_dirs)
         self.rules = build_rules(self.catalog)
         self.engine = make_engine(self.rules, options.engine)
+        self._tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
 
     def entries(self, sources: list[Source], stdin: BinaryIO,
                 progress: Progress | None = None) -> Iterator[list[Entry]]:
@@ -102,33 +105,18 @@ class Pipeline:
 
     def _source_entries(self, source: Source, stream: BinaryIO, progress: Progress,
                         limit: int | None = None) -> Iterator[list[Entry]]:
-        classifier = Classifier(self.catalog, self.rules, source.name, self.options.redact)
-        edges = EnvelopeParser()
-        last_time: list[datetime | None] = [None]
+        scan = SourceScan(self, source.name, progress)
         interrupted: KeyboardInterrupt | None = None
-        latest: datetime | None = None
         try:
             for chunk in frames(stream, limit=limit):
-                data = strip_controls(chunk.data)
-                progress.lines.total += chunk.lines
-                progress.lines.truncated += chunk.truncated
-                edge = self._window_edges(data, edges, progress)
-                if edge is not None:
-                    latest = max(latest, edge) if latest else edge
-                found = candidates(data, self.engine)
-                yield self._keep(classifier.classify(data, chunk.first_line, found),
-                                 last_time, progress)
+                yield scan.chunk(chunk)
         except DECOMPRESSION_ERRORS as exc:
             progress.errors.append(f"{source.name}: input ends early or is damaged ({exc}); "
                                    "everything before the damage was analysed")
         except KeyboardInterrupt as exc:
             interrupted = exc
-        progress.lines.truncated += classifier.truncated
-        yield self._keep(classifier.flush(), last_time, progress)
-        seen = [t for t in (latest, last_time[0]) if t is not None]
-        if seen:
-            progress.last_time[source.name] = max(seen)
-        if source.path is not None and hasattr(stream, "raw"):
+        yield scan.finish()
+        if source.path is not None and hasattr(stream, "raw") and stream.seekable():
             progress.end_offset[source.name] = stream.tell()
         if interrupted is not None:
             raise interrupted
@@ -169,6 +157,8 @@ class Pipeline:
             if services and entry.service not in services and entry.container not in services:
                 continue
             progress.saw(entry.timestamp)
+            if entry.timestamp is not None and entry.timestamp > self._tomorrow:
+                progress.future += 1
             if entry.service:
                 progress.services.add(entry.service)
             if entry.pattern is not None:
@@ -298,7 +288,58 @@ class Pipeline:
             causes=rank_causes([*extra_causes, *build_causes(self.catalog, findings, stats, lang)]),
             unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
             interrupted=interrupted, dropped_templates=progress.dropped_templates,
+            notes=self._time_notes(progress),
         )
+
+    @staticmethod
+    def _time_notes(progress: Progress) -> list[str]:
+        if not progress.future:
+            return []
+        return [f"{progress.future} entries are dated in the future (up to {iso(progress.last)}): "
+                "the server clock or the log's time zone is off, so --since and the times "
+                "shown may mislead"]
+
+
+class SourceScan:
+    """One source's running state through scan → envelope → classify → filters."""
+
+    def __init__(self, pipeline: Pipeline, name: str, progress: Progress) -> None:
+        self._pipeline = pipeline
+        self._name = name
+        self._progress = progress
+        self._classifier = Classifier(pipeline.catalog, pipeline.rules, name,
+                                      pipeline.options.redact)
+        self._edges = EnvelopeParser()
+        self._last_time: list[datetime | None] = [None]
+        self._latest: datetime | None = None
+
+    def chunk(self, chunk: Chunk) -> list[Entry]:
+        """The entries this chunk completes (the last one may wait for continuations)."""
+        progress, pipeline = self._progress, self._pipeline
+        data = strip_controls(chunk.data)
+        progress.lines.total += chunk.lines
+        progress.lines.truncated += chunk.truncated
+        edge = pipeline._window_edges(data, self._edges, progress)
+        if edge is not None:
+            self._latest = max(self._latest, edge) if self._latest else edge
+        found = candidates(data, pipeline.engine)
+        return pipeline._keep(self._classifier.classify(data, chunk.first_line, found),
+                              self._last_time, progress)
+
+    def release(self) -> list[Entry]:
+        """The entry held back for continuation lines, without waiting any longer."""
+        return self._pipeline._keep(self._classifier.flush(), self._last_time, self._progress)
+
+    def finish(self) -> list[Entry]:
+        """The held-back entry at the end of the source; books the source's last time."""
+        progress = self._progress
+        progress.lines.truncated += self._classifier.truncated
+        self._classifier.truncated = 0
+        entries = self.release()
+        seen = [t for t in (self._latest, self._last_time[0]) if t is not None]
+        if seen:
+            progress.last_time[self._name] = max(seen)
+        return entries
 
 
 def _cleaned(item, clean):

@@ -98,8 +98,8 @@ class Analysis:
                 for u in self.unknown
             ],
             "unknown_dropped": self.dropped_templates,
-            **({"facts": self.facts, "checks": self.checks, "notes": self.notes}
-               if self.facts is not None else {}),
+            **({"facts": self.facts, "checks": self.checks} if self.facts is not None else {}),
+            **({"notes": self.notes} if self.facts is not None or self.notes else {}),
             "errors": self.errors,
             "interrupted": self.interrupted,
         }

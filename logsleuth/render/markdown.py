@@ -16,7 +16,9 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
     out = ["## logsleuth report", ""]
     if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
-        return "\n".join(out + [w["clean"].format(lines=analysis.lines.total, window=suffix), ""])
+        notes = [f"- {note}" for note in analysis.notes]
+        return "\n".join(out + [w["clean"].format(lines=analysis.lines.total, window=suffix),
+                                 *notes, ""])
     out.append(f"- {w['header'].format(lines=analysis.lines.total, sources=', '.join(analysis.sources))}")
     if window:
         out.append(f"- {w['window']}: {window}")
@@ -30,8 +32,8 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
         out += ["", f"### {w['checklist']}", "", "| | item | evidence |", "|---|---|---|"]
         out += [f"| {STATUS_MARK[c['status']].strip()} | {c['title']} | {_cell(c['evidence'])} |"
                 for c in analysis.checks]
-        if analysis.notes:
-            out += ["", f"**{w['notes']}**", ""] + [f"- {note}" for note in analysis.notes]
+    if analysis.notes:
+        out += ["", f"**{w['notes']}**", ""] + [f"- {note}" for note in analysis.notes]
     if analysis.findings:
         out += ["", f"### {w['findings']}", "",
                 f"| {w['severity']} | {w['category']} | {w['problem']} | {w['count']} | {w['first']} | {w['last']} | {w['timeline']} |",

@@ -25,6 +25,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         suffix = f" ({w['window']} {window})" if window else ""
         parts: list[RenderableType] = [
             Text("✔ " + w["clean"].format(lines=analysis.lines.total, window=suffix), style="green")]
+        parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
         return Group(*parts, *_errors(analysis, w))
     header = Text.assemble(
         ("logsleuth ", "bold"),
@@ -47,7 +48,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
             table.add_row(Text(STATUS_MARK[check["status"]], style=style[check["status"]]),
                           escape(check["title"]), escape(check["evidence"]))
         parts.append(table)
-        parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
+    parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
     if analysis.findings:
         table = Table(title=w["findings"], title_justify="left", expand=False)
         table.add_column(w["severity"], no_wrap=True)

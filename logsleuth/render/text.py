@@ -22,7 +22,8 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
     if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
         lines.append(w["clean"].format(lines=analysis.lines.total, window=suffix))
-        return "\n".join(lines + _errors(analysis, w)) + "\n"
+        notes = [f"- {note}" for note in analysis.notes]
+        return "\n".join(lines + notes + _errors(analysis, w)) + "\n"
     header = w["header"].format(lines=analysis.lines.total, sources=", ".join(analysis.sources))
     lines.append(f"logsleuth: {header}")
     if analysis.facts is not None:
@@ -32,8 +33,9 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
             lines += [f"  {fact}" for fact in facts]
         lines += ["", f"== {w['checklist']} =="]
         lines += [f"[{STATUS_MARK[c['status']]}] {c['title']}: {c['evidence']}" for c in analysis.checks]
-        if analysis.notes:
-            lines += ["", f"== {w['notes']} =="] + [f"- {note}" for note in analysis.notes]
+    if analysis.notes:
+        lines += ["", f"== {w['notes']} =="] + [f"- {note}" for note in analysis.notes]
+    if analysis.facts is not None or analysis.notes:
         lines.append("")
     if window:
         lines.append(f"{w['window']}: {window}")
