@@ -22,11 +22,12 @@ from .scan import Candidate, Rule
 from .templates import template_of
 
 MAX_MATCH_CHARS = 64 * 1024
+RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One classified log entry (one or more physical lines)."""
 
@@ -43,6 +44,12 @@ class Entry:
     line: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     template: str | None = None
+
+    def copy_at(self, line_no: int) -> Entry:
+        """This entry again, for an identical single line at ``line_no``."""
+        return Entry(self.source, line_no, line_no, self.service, self.container, self.timestamp,
+                     self.level, self.pattern, self.severity, self.envelope, self.line,
+                     list(self.fields), self.template)
 
     @property
     def message(self) -> str:
@@ -81,6 +88,7 @@ class Classifier:
         self._redact_templates = redact_output
         self._parser = EnvelopeParser()
         self._pending: Entry | None = None
+        self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
@@ -104,20 +112,34 @@ class Classifier:
         return [pending] if pending else []
 
     def entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
-        """The entry a candidate line makes on its own, or None when it is not a problem."""
+        """The entry a candidate line makes on its own, or None when it is not a problem.
+        A line identical to a recent one reuses its classification."""
         raw = chunk[candidate.start:candidate.end]
+        line_no = first_line + candidate.index
+        key = (raw, candidate.rules)
+        if key in self._recent:
+            known = self._recent[key]
+            if len(raw) > MAX_MATCH_CHARS:
+                self.truncated += len(raw) < MAX_LINE
+            return None if known is None else known.copy_at(line_no)
+        if len(self._recent) >= RECENT_LINES:
+            self._recent.clear()
+        made = self._classify_line(raw, line_no, candidate.rules)
+        self._recent[key] = made
+        return None if made is None else made.copy_at(line_no)
+
+    def _classify_line(self, raw: bytes, line_no: int, rules: frozenset[int]) -> Entry | None:
         if len(raw) > MAX_MATCH_CHARS:
             self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
         text = decode_line(raw)
-        patterns, ignored, problem_level = self._sort(candidate.rules)
+        patterns, ignored, problem_level = self._sort(rules)
         winner = self._winner(text, patterns)
         if winner is None and (ignored or not problem_level):
             return None
         env = self._parser.parse(text)
         if winner is None and env.level not in _UNKNOWN_LEVELS and env.level is not None:
             return None
-        line_no = first_line + candidate.index
         entry = Entry(
             source=self._source, line_no=line_no, last_line=line_no, service=env.service,
             container=self._container(text, env), timestamp=env.timestamp, level=env.level,

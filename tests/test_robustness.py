@@ -139,3 +139,37 @@ def test_a_full_disk_keeps_the_previous_state_and_metrics(tmp_path, monkeypatch,
     monkeypatch.undo()
     assert run_cli(args).exit_code == 1                     # space again: those lines are read
     assert json.loads(state.read_text())["sources"][str(log)]["offset"] == log.stat().st_size
+
+
+LOCKED_LINE = _locked(7).encode()
+
+
+@pytest.mark.parametrize("name, data, count, total", [
+    ("empty", b"", 0, 0),
+    ("NUL bytes and binary", b"\x00" * 4096 + b"\n\x7fELF\x02\x01\x01\x00\xff\xfe\n" + LOCKED_LINE, 1, 3),
+    ("invalid UTF-8", b"\xff\xfe\xc3\x28 junk " + LOCKED_LINE, 1, 1),
+    ("CRLF", LOCKED_LINE.replace(b"\n", b"\r\n") * 2, 2, 2),
+    ("lone CR", b"progress 10%\rprogress 100%\r" + LOCKED_LINE, 1, 1),
+    ("a 50 MB line", b"x" * (50 << 20) + b" database is locked\n" + LOCKED_LINE, 1, 2),
+])
+def test_hostile_input_gives_an_answer(name, data, count, total):
+    result = run_cli(["-", "--format", "json"], data)
+    report = json.loads(result.stdout)
+    assert report["lines"]["total"] == total, name
+    assert sum(f["count"] for f in report["findings"]) == count, name
+    assert result.exit_code == (1 if count else 0) and "Traceback" not in result.stderr
+    if name == "a 50 MB line":
+        assert report["lines"]["truncated"] == 1        # cut at 1 MiB: its tail is not matched
+
+
+def test_a_truncated_xz_keeps_what_came_before_the_damage(tmp_path):
+    import lzma
+
+    path = tmp_path / "headscale.log.xz"
+    lines = b"".join(LOCKED_LINE.replace(b"\n", f" node={i * 7919 % 100003:x}\n".encode())
+                     for i in range(2000))
+    path.write_bytes(lzma.compress(lines)[:-64])
+    result = run_cli([str(path), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 3 and 1000 < report["findings"][0]["count"] < 2000
+    assert "input ends early or is damaged" in result.stderr
