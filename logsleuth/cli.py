@@ -23,7 +23,7 @@ if TYPE_CHECKING:   # heavy modules (Polars, Hyperscan, YAML) load inside the co
     from .pipeline import Options
     from .result import Analysis
 
-FORMATS = ("auto", "rich", "text", "json", "markdown")
+FORMATS = ("auto", "rich", "text", "json", "markdown", "ndjson")   # ndjson: --follow only
 FAIL_ON = (*SEVERITIES, "never")
 
 
@@ -36,7 +36,16 @@ class DefaultGroup(click.Group):
 
     default_command = "analyze"
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        """The first word is a command or, for the default command, a file (the file item
+        comes first: in bash it clears the list, then the matching commands are added)."""
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type="file"), *super().shell_complete(ctx, incomplete)]
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing and not args:      # shell completion of the first word
+            return super().parse_args(ctx, args)
         if not args or (args[0] not in self.commands
                         and args[0] not in ("--help", "-h", "--version")):
             args = [self.default_command, *args]
@@ -136,19 +145,22 @@ def exit_status(result: Analysis, fail_on: str) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _console(env: Environment, color: str):
+    from rich.console import Console
+
+    return Console(file=env.stdout, force_terminal=color == "always" or None,
+                   no_color=color == "never" or (color == "auto" and env.no_color),
+                   highlight=False, soft_wrap=False)
+
+
 def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) -> None:
     """Write the result in the chosen format to the environment's stdout."""
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"
     if fmt == "rich":
-        from rich.console import Console
-
         from .render.terminal import render_terminal
 
-        console = Console(file=env.stdout, force_terminal=color == "always" or None,
-                          no_color=color == "never" or (color == "auto" and env.no_color),
-                          highlight=False, soft_wrap=False)
-        console.print(render_terminal(result, lang))
+        _console(env, color).print(render_terminal(result, lang))
         return
     if fmt == "json":
         from .render.data import render_json
@@ -226,11 +238,14 @@ def _default_map(group: click.Group, settings: dict) -> dict:
 @analysis_options
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes for a big plain file (0: one per core); results are identical.")
+@click.option("--follow/--no-follow", "-f", default=None,
+              help="Keep reading a pipe or FILE (tail -F) and report each new problem at once; "
+                   "default: on when stdin is a pipe and stdout a terminal.")
 @handles_problems
 def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | None,
             until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
             lang: str, no_redact: bool, fail_on: str, color: str, engine: str,
-            jobs: int) -> ExitStatus:
+            jobs: int, follow: bool | None) -> ExitStatus:
     """Analyse logs (stdin when no FILE): findings, likely causes, fixes, unknown errors.
 
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
@@ -239,6 +254,13 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     options.jobs = jobs
+    if follow is None:
+        follow = inputs in ((), ("-",)) and env.stdin_is_pipe and env.stdout_isatty
+    if follow:
+        return _follow(env, inputs, options, fmt, lang, color, fail_on)
+    if fmt == "ndjson":
+        raise UsageProblem("--format ndjson goes with --follow; for every entry use "
+                           "`logsleuth events`")
     pipeline = Pipeline(options)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
         result = pipeline.report(inputs[0])
@@ -276,6 +298,8 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     """
     from .pipeline import Pipeline
 
+    if fmt == "ndjson":
+        raise UsageProblem("--format ndjson goes with analyze --follow")
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     result = Pipeline(options).report(bundle)
     if result.facts is None:                # the file itself could not be read
@@ -381,6 +405,60 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     return status
 
 
+def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: str, lang: str,
+            color: str, fail_on: str) -> ExitStatus:
+    """--follow: new problems as they appear, the full report when the input ends or on
+    Ctrl-C (the normal way to stop, so the exit status is the report's, not 130)."""
+    from .follow import Follower, file_blocks, pipe_blocks, run
+    from .pipeline import Pipeline
+    from .render.live import new_entry_json, new_entry_line, render_live, summary_json
+    from .sources import STDIN_NAME, InputError
+
+    if len(inputs) > 1:
+        raise UsageProblem("--follow takes one FILE or standard input")
+    name = inputs[0] if inputs and inputs[0] != "-" else STDIN_NAME
+    try:
+        blocks = pipe_blocks(env.stdin) if name == STDIN_NAME else file_blocks(Path(name))
+    except InputError as exc:
+        return _fail(env, str(exc), ExitStatus.INPUT_ERROR)
+    follower = Follower(Pipeline(options), name)
+    if fmt == "auto":
+        fmt = "rich" if env.stdout_isatty else "text"
+    if fmt == "rich":
+        from rich.live import Live
+
+        console = _console(env, color)
+        with Live(render_live(follower.analysis(), lang), console=console,
+                  refresh_per_second=4, transient=True) as live:
+            def refresh() -> None:
+                live.update(render_live(follower.analysis(), lang))
+
+            def announce_live(new: list) -> None:
+                for entry in new:
+                    live.console.print(new_entry_line(entry, lang))
+                refresh()
+
+            run(follower, blocks, announce_live, refresh)
+    else:
+        out = env.stdout if fmt in ("text", "ndjson") else env.stderr
+
+        def announce(new: list) -> None:
+            for entry in new:
+                line = (new_entry_json(entry, options.redact) if fmt == "ndjson"
+                        else new_entry_line(entry, lang))
+                out.write(line + "\n")
+            out.flush()
+
+        run(follower, blocks, announce)
+    result = follower.analysis()
+    if fmt == "ndjson":
+        env.stdout.write(summary_json(result) + "\n")
+        env.stdout.flush()
+    else:
+        emit(env, result, fmt, lang, color)
+    return exit_status(result, fail_on)
+
+
 def _write_output(analysis: Analysis, path: Path, render: Callable[[], str]) -> None:
     """Write a side file atomically; on failure (full disk, no permission) keep the old
     one and report it with the run's errors (exit 3)."""
@@ -391,6 +469,25 @@ def _write_output(analysis: Analysis, path: Path, render: Callable[[], str]) -> 
     except OSError as exc:
         analysis.errors.append(f"could not write {path} ({exc.strerror or exc}); the previous "
                                "file is kept")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@handles_problems
+def completion(env: Environment, shell: str) -> ExitStatus:
+    """Print the shell completion script for bash, zsh or fish.
+
+    \b
+    bash: logsleuth completion bash > ~/.local/share/bash-completion/completions/logsleuth
+    zsh:  logsleuth completion zsh > "${fpath[1]}/_logsleuth"
+    fish: logsleuth completion fish > ~/.config/fish/completions/logsleuth.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None            # the three choices are click's built-in shells
+    env.stdout.write(completer(cli, {}, "logsleuth", "_LOGSLEUTH_COMPLETE").source() + "\n")
+    return ExitStatus.OK
 
 
 @cli.group("config")

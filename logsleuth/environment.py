@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO, TextIO
@@ -15,6 +16,7 @@ class Environment:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
     no_color: bool = field(default_factory=lambda: "NO_COLOR" in os.environ)
+    stdin_is_pipe: bool = False     # a pipe or socket that may keep flowing (not a file, not a TTY)
 
     @classmethod
     def current(cls) -> "Environment":
@@ -22,4 +24,12 @@ class Environment:
         stdin = getattr(sys.stdin, "buffer", sys.stdin)
         isatty = getattr(sys.stdout, "isatty", lambda: False)()
         return cls(stdin=stdin, stdout=sys.stdout, stderr=sys.stderr, stdout_isatty=isatty,
-                   no_color="NO_COLOR" in os.environ)
+                   no_color="NO_COLOR" in os.environ, stdin_is_pipe=_is_pipe(stdin))
+
+
+def _is_pipe(stream: object) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode      # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

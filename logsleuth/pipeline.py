@@ -174,12 +174,17 @@ class Pipeline:
 
     def analyze_sources(self, sources: list[Source], stdin: BinaryIO) -> tuple[Analysis, Progress]:
         """Analyse prepared sources; also return the per-source progress (offsets, times)."""
-        progress, stats, interrupted = self._aggregate(sources, stdin)
+        progress, aggregator, interrupted = self._aggregate(sources, stdin)
+        return self.snapshot([s.name for s in sources], progress, aggregator, interrupted), progress
+
+    def snapshot(self, names: list[str], progress: Progress, aggregator: Aggregator,
+                 interrupted: bool = False) -> Analysis:
+        """The analysis of what has been aggregated so far."""
+        progress.dropped_templates = aggregator.dropped_keys
+        stats = aggregator.results(redact if self.options.redact else str)
         findings = build_findings(self.catalog, stats, self.options.lang, progress.first,
                                   progress.last)
-        analysis = self._assemble([s.name for s in sources], progress, stats, findings, [],
-                                  interrupted)
-        return analysis, progress
+        return self._assemble(names, progress, stats, findings, [], interrupted)
 
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""
@@ -190,8 +195,10 @@ class Pipeline:
             return self._assemble([path], progress, [], [], [], False)
         bundle = parse_bundle(raw)
         logs = bundle.sections.get("logs", "").encode("utf-8")
-        progress, stats, interrupted = self._aggregate([Source(f"{path} (Recent Logs)", None)],
-                                                       io.BytesIO(logs))
+        progress, aggregator, interrupted = self._aggregate(
+            [Source(f"{path} (Recent Logs)", None)], io.BytesIO(logs))
+        progress.dropped_templates = aggregator.dropped_keys
+        stats = aggregator.results(redact if self.options.redact else str)
         lang = self.options.lang
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)
@@ -224,8 +231,7 @@ class Pipeline:
             interrupted = self._aggregate_source(source, stdin, progress, aggregator)
             if interrupted:
                 break
-        progress.dropped_templates = aggregator.dropped_keys
-        return progress, aggregator.results(redact if self.options.redact else str), interrupted
+        return progress, aggregator, interrupted
 
     def _aggregate_source(self, source: Source, stdin: BinaryIO, progress: Progress,
                           aggregator: Aggregator) -> bool:

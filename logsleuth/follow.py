@@ -1,0 +1,173 @@
+"""Follow a growing input — a pipe that has not ended, or a file like ``tail -F`` — and
+report each new problem the moment its first line arrives.
+
+Blocks of bytes become whole lines as they arrive and go through the same stages as a batch
+run (:class:`~logsleuth.pipeline.SourceScan`). An entry is not held back waiting for
+continuation lines that may never come: continuations are merged only when they arrive in
+the same block as their first line (Headscale writes them together).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import time
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from .aggregate import Aggregator
+from .classify import Entry
+from .frame import MAX_LINE, Chunk, cut_long_lines
+from .pipeline import Pipeline, Progress, SourceScan
+from .result import Analysis
+from .sources import InputError, compression
+
+IDLE = 0.2              # seconds between looks at a quiet input
+READ_SIZE = 1 << 20
+ROTATED = None          # marks the end of one file of a rotated series
+
+
+def pipe_blocks(stream: BinaryIO, idle: float = IDLE) -> Iterator[bytes]:
+    """Blocks of a pipe as they arrive, ``b""`` after each quiet ``idle``; ends with the input."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, io.UnsupportedOperation):      # an in-memory stream
+        yield from iter(lambda: stream.read(READ_SIZE), b"")
+        return
+    while True:
+        ready, _, _ = select.select([fd], [], [], idle)
+        if not ready:
+            yield b""
+            continue
+        block = os.read(fd, READ_SIZE)
+        if not block:
+            return
+        yield block
+
+
+def file_blocks(path: Path, idle: float = IDLE) -> Iterator[bytes | None]:
+    """A file from its start, then what is appended, across rotation and truncation like
+    ``tail -F``; ``None`` marks where one file of the series ended. Never ends by itself.
+    Raises InputError at once when the file cannot be opened."""
+    return _tail(path, _open_plain(path), idle)
+
+
+def _tail(path: Path, handle: BinaryIO, idle: float) -> Iterator[bytes | None]:
+    inode = os.fstat(handle.fileno()).st_ino
+    while True:
+        block = handle.read(READ_SIZE)
+        if block:
+            yield block
+            continue
+        try:
+            now = os.stat(path)
+        except FileNotFoundError:
+            now = None                   # between the rename and the new file
+        if now is not None and now.st_ino != inode:
+            try:
+                renewed = open(path, "rb")
+            except OSError:              # gone again: look later
+                yield b""
+                time.sleep(idle)
+                continue
+            rest = handle.read()         # written to the old file before the rename
+            if rest:
+                yield rest
+            handle.close()
+            yield ROTATED
+            handle, inode = renewed, os.fstat(renewed.fileno()).st_ino
+            continue
+        if now is not None and now.st_size < handle.tell():
+            handle.seek(0)               # copytruncate
+            yield ROTATED
+            continue
+        yield b""
+        time.sleep(idle)
+
+
+def run(follower: "Follower", blocks: Iterator[bytes | None],
+        on_new: Callable[[list[Entry]], None], on_tick: Callable[[], None] | None = None,
+        every: float = 0.5) -> bool:
+    """Feed blocks to the follower until the input ends (False) or Ctrl-C/SIGTERM (True);
+    ``on_new`` gets each block's new problems at once, ``on_tick`` runs every ``every`` s."""
+    last = time.monotonic()
+    try:
+        for block in blocks:
+            new = follower.feed(block)
+            if new:
+                on_new(new)
+            if on_tick is not None and time.monotonic() - last >= every:
+                on_tick()
+                last = time.monotonic()
+    except KeyboardInterrupt:
+        return True
+    return False
+
+
+def _open_plain(path: Path) -> BinaryIO:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    if compression(handle.read(8)) is not None:
+        raise InputError(f"{path}: --follow reads plain text files, not compressed ones")
+    handle.seek(0)
+    return handle
+
+
+class Follower:
+    """Running analysis of one followed input."""
+
+    def __init__(self, pipeline: Pipeline, name: str) -> None:
+        self.pipeline = pipeline
+        self.name = name
+        self.progress = Progress()
+        self.aggregator = Aggregator()
+        self._scan = SourceScan(pipeline, name, self.progress)
+        self._seen: set[str] = set()
+        self._carry = b""
+        self._skipping = False
+        self._line_no = 1
+
+    def feed(self, block: bytes | None) -> list[Entry]:
+        """Take a block (``None``: the current file ended); return the first entry of each
+        problem not seen before."""
+        data = self._lines(block)
+        if not data:
+            return []
+        data, cut = cut_long_lines(data, MAX_LINE)
+        lines = data.count(b"\n")
+        entries = self._scan.chunk(Chunk(data, self._line_no, lines, cut)) + self._scan.release()
+        self._line_no += lines
+        self.aggregator.add(entries)
+        new = []
+        for entry in entries:
+            key = entry.pattern_id or f"unknown:{entry.template}"
+            if key not in self._seen:
+                self._seen.add(key)
+                new.append(entry)
+        return new
+
+    def _lines(self, block: bytes | None) -> bytes:
+        """The whole lines completed by ``block``; a line longer than MAX_LINE is cut."""
+        if block is None:
+            data, self._carry, self._skipping = self._carry, b"", False
+            return data + b"\n" if data else b""
+        if self._skipping:
+            newline = block.find(b"\n")
+            if newline < 0:
+                return b""
+            block, self._skipping = block[newline + 1:], False
+        data = self._carry + block
+        cut = data.rfind(b"\n") + 1
+        data, self._carry = data[:cut], data[cut:]
+        if len(self._carry) > MAX_LINE:
+            data += self._carry[:MAX_LINE] + b"\n"
+            self._carry, self._skipping = b"", True
+            self.progress.lines.truncated += 1
+        return data
+
+    def analysis(self, interrupted: bool = False) -> Analysis:
+        """The findings so far, as a batch run would report them."""
+        return self.pipeline.snapshot([self.name], self.progress, self.aggregator, interrupted)
