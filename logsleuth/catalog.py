@@ -205,8 +205,10 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("logsleuth") / "patterns"))
 
 
-def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
-    """Load the built-in catalog plus any extra directories; raise CatalogError on problems."""
+def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Catalog:
+    """Load the built-in catalog plus any extra directories; raise CatalogError on problems.
+    ``strict=False`` (for ``patterns lint``) lets non-portable user regexes through so that
+    every problem can be listed; they must still compile."""
     files: list[Path] = sorted(builtin_dir().glob("*.toml"))
     builtin = len(files)
     for directory in extra_dirs:
@@ -221,12 +223,23 @@ def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> Catalog:
         for kind, entries in _load_file(path).items():
             for entry in entries:
                 if index >= builtin and kind in ("pattern", "ignore"):
-                    _compile(path, entry.id, entry.regex)     # user catalogs: reject bad regexes now
+                    _check_user_regex(path, entry.id, entry.regex, strict)
                 if entry.id in seen:
                     raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
                 seen[entry.id] = str(path)
             loaded[kind].extend(entries)
     return Catalog(*(tuple(loaded[kind]) for kind in _TABLES))
+
+
+def _check_user_regex(path: Path, entry_id: str, pattern: str, strict: bool) -> None:
+    """User catalogs: a regex that does not compile, is not portable or can backtrack
+    catastrophically is rejected at load, before it can fail or hang a run."""
+    from .lint import lint_regex
+
+    _compile(path, entry_id, pattern)
+    reasons = lint_regex(pattern) if strict else []
+    if reasons:
+        raise CatalogError(f"{path}: {entry_id}: {reasons[0]}")
 
 
 def _load_file(path: Path) -> dict[str, list]:

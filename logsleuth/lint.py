@@ -22,6 +22,8 @@ _FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"\(\?[a-hj-zA-OQ-Z]", "only the (?i) flag is portable"),
     (r".\(\?i\)", "(?i) only at the very start; use (?i:...) for a part"),
     (r"^(?:\(\?i\))?\^?\.\*", "a leading .* is slow everywhere and explosive in backtracking engines"),
+    (r"\((?:[^()\\]|\\.)*[*+](?:[^()\\]|\\.)*\)[*+{]",
+     "a repeated group holding a repetition backtracks catastrophically, like (a+)+"),
     (r"^(?:\(\?i\))?(?:\((?:\?P<\w+>|\?:)?)?\[[^\]]*\](?:\[[^\]]*\])?[*+]",
      "a leading unbounded repetition is quadratic on long lines in backtracking engines; anchor it"),
 )

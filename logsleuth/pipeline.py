@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from .aggregate import Aggregator
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
 from .bundle import parse_bundle
 from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
@@ -26,7 +26,7 @@ from .frame import Chunk, frames
 from . import parallel
 from .redact import redact
 from .result import Analysis, LineStats, iso
-from .scan import build_rules, candidates, make_engine
+from .scan import build_rules, candidates, compile_check, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
 
 
@@ -88,7 +88,14 @@ class Pipeline:
         self.options = options
         self.catalog = options.catalog or load_catalog(options.pattern_dirs)
         self.rules = build_rules(self.catalog)
-        self.engine = make_engine(self.rules, options.engine)
+        try:
+            self.engine = make_engine(self.rules, options.engine)
+        except CatalogError:
+            culprits = compile_check([*self.catalog.patterns, *self.catalog.ignores])
+            if culprits:
+                entry, reason = culprits[0]
+                raise CatalogError(f"{entry.source}: {entry.id}: {reason}") from None
+            raise
         self._tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
 
     def entries(self, sources: list[Source], stdin: BinaryIO,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from .catalog import Catalog, Ignore, Pattern
+from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .lint import scan_form
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
@@ -78,12 +78,15 @@ class HyperscanEngine:
             except (hyperscan.error, OSError, TypeError, ValueError):
                 pass                                  # a stale or damaged cache: compile
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=expressions,
-            ids=list(range(len(rules))),
-            elements=len(rules),
-            flags=[hyperscan.HS_FLAG_MULTILINE] * len(rules),
-        )
+        try:
+            self._db.compile(
+                expressions=expressions,
+                ids=list(range(len(rules))),
+                elements=len(rules),
+                flags=[hyperscan.HS_FLAG_MULTILINE] * len(rules),
+            )
+        except hyperscan.error as exc:
+            raise CatalogError(f"the fast scanner cannot compile the catalog: {exc}") from None
         if cached is not None:
             _store(cached, hyperscan.dumpb(self._db))
 
@@ -180,8 +183,9 @@ def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | I
         rule = [Rule("pattern", 0, scan_form(entry.regex))]
         try:
             engine = HyperscanEngine(rule)
-        except hyperscan.error as exc:
-            problems.append((entry, f"Hyperscan cannot compile it: {exc}"))
+        except CatalogError as exc:
+            problems.append((entry, str(exc).replace("the fast scanner cannot compile the "
+                                                     "catalog", "Hyperscan cannot compile it")))
             continue
         for sample in entry.samples_match:
             reports = len(engine.hits(sample.encode("utf-8")))

@@ -105,6 +105,10 @@ def test_extra_catalog_directory_is_loaded(tmp_path):
     (GOOD.replace("custom slow thing'", "custom (slow thing'"), "regex does not compile"),
     (GOOD.replace('"site.custom"', '"db.sqlite_locked"'), "duplicate id"),
     (GOOD + "[[surprise]]\nx=1\n", "unknown top-level tables"),
+    (GOOD.replace("custom slow thing'", "custom (?=slow) thing'"), "look-around is not portable"),
+    (GOOD.replace("custom slow thing'", "(custom) slow \\1'"), "back-references"),
+    (GOOD.replace("custom slow thing'", "custom\\bslow'"), "Unicode-aware"),
+    (GOOD.replace("custom slow thing'", "custom (x+ )+slow'"), "backtracks catastrophically"),
 ])
 def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
     with pytest.raises(CatalogError) as caught:

@@ -136,6 +136,18 @@ def test_bad_pattern_directory_is_one_line_and_exit_2(tmp_path):
     assert "bad.toml: x: missing required key" in result.stderr
 
 
+def test_a_regex_the_fast_scanner_cannot_compile_is_named_and_exit_2(tmp_path):
+    pytest.importorskip("hyperscan")
+    (tmp_path / "big.toml").write_text(
+        "[[pattern]]\nid = 'site.huge'\ncategory = 'performance'\nseverity = 'warning'\n"
+        "title = 't'\nregex = 'x{1000000}'\ncause = 'c'\nfix = ['f']\n"
+        "samples.match = ['x']\nsamples.no_match = ['y']\n")
+    result = run_cli([str(FIXTURES / "sample.log"), "--patterns", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"logsleuth: error: {tmp_path / 'big.toml'}: site.huge: "
+                                    "Hyperscan cannot compile it")
+
+
 def test_events_are_ndjson_with_the_contract_fields():
     result = run_cli(["events", str(FIXTURES / "sample.log")])
     events = [json.loads(line) for line in result.stdout.splitlines()]
