@@ -128,7 +128,6 @@ class Follower:
         self._seen: set[str] = set()
         self._carry = b""
         self._skipping = False
-        self._line_no = 1
 
     def feed(self, block: bytes | None) -> list[Entry]:
         """Take a block (``None``: the current file ended); return the first entry of each
@@ -137,9 +136,7 @@ class Follower:
         if not data:
             return []
         data, cut = cut_long_lines(data, MAX_LINE)
-        lines = data.count(b"\n")
-        entries = self._scan.chunk(Chunk(data, self._line_no, lines, cut)) + self._scan.release()
-        self._line_no += lines
+        entries = self._scan.chunk(Chunk(data, cut)) + self._scan.release()
         self.aggregator.add(entries)
         new = []
         for entry in entries:

@@ -2,7 +2,7 @@
 
 A chunk ends at its last newline; the partial line is carried into the next one. A line
 longer than ``max_line`` is cut for matching (the rest skipped and counted), so a 50 MB
-line can never blow memory. Lines are counted here without decoding them.
+line can never blow memory.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ MAX_LINE = 1 << 20
 @dataclass(frozen=True)
 class Chunk:
     data: bytes          # whole lines, the last one ending in b"\n"
-    first_line: int      # 1-based number of the first line within its source
-    lines: int
     truncated: int       # lines cut to max_line in this chunk
+
+    @property
+    def lines(self) -> int:
+        """Number of lines (the scan counts them anyway, so the pipeline does not ask)."""
+        return self.data.count(b"\n")
 
 
 READ_SIZE = 256 << 10
@@ -37,7 +40,6 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_L
     error is raised again.
     """
     carry = b""
-    line_no = 1
     skipping = False
     pending: list[bytes] = []
     pending_size = 0
@@ -79,13 +81,11 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_L
             carry, skipping, truncated = b"", True, 1
         if body:
             body, cut = cut_long_lines(body, max_line)
-            lines = body.count(b"\n")
-            yield Chunk(body, line_no, lines, truncated + cut)
-            line_no += lines
+            yield Chunk(body, truncated + cut)
         if failure is not None:
             break
     if carry:
-        yield Chunk(carry + b"\n", line_no, 1, 0)
+        yield Chunk(carry + b"\n", 0)
     if failure is not None:
         raise failure
 

@@ -71,7 +71,7 @@ def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
         if not end:
             return None
         line = strip_controls(window[pos:end])
-        found = candidates(line, pipeline.engine)
+        found, _ = candidates(line, pipeline.engine)
         entry = classifier.entry(line, 1, found[0]) if found else None
         if entry is not None and entry.timestamp is not None and not (
                 entry.pattern is not None and entry.pattern.continuation):

@@ -149,8 +149,9 @@ def make_engine(rules: list[Rule], engine: str = "auto") -> Engine:
     return RegexEngine(rules)
 
 
-def candidates(chunk: bytes, engine: Engine) -> list[Candidate]:
-    """Map match offsets back to lines; one Candidate per line with all its rule ids."""
+def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
+    """Map match offsets back to lines: one Candidate per line with all its rule ids; also
+    the chunk's number of lines (counted on the way, so the chunk is counted once)."""
     by_line: list[Candidate] = []
     hits = sorted((max(end - 1, 0), rule_id) for end, rule_id in engine.hits(chunk))
     line_start = line_end = -1
@@ -169,7 +170,7 @@ def candidates(chunk: bytes, engine: Engine) -> list[Candidate]:
         rules.add(rule_id)
     if rules:
         by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
-    return by_line
+    return by_line, line_index + chunk.count(b"\n", counted_to)
 
 
 def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:

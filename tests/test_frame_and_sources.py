@@ -16,14 +16,12 @@ from logsleuth.sources import InputError, Source, expand, open_source
 from .conftest import FIXTURES, run_json
 
 
-def test_frames_cut_at_newlines_and_number_lines():
+def test_frames_cut_at_newlines():
     data = b"".join(b"line %d\n" % i for i in range(1, 1001)) + b"tail without newline"
     chunks = list(frames(io.BytesIO(data), chunk_size=100))
     assert b"".join(c.data for c in chunks) == data + b"\n"
     assert all(c.data.endswith(b"\n") for c in chunks)
-    assert sum(c.lines for c in chunks) == 1001
-    first_lines = [c.first_line for c in chunks]
-    assert first_lines == sorted(first_lines) and first_lines[0] == 1
+    assert sum(c.lines for c in chunks) == 1001 and len(chunks) > 10
 
 
 def test_an_absurdly_long_line_is_cut_counted_and_the_next_lines_survive():
