@@ -3,13 +3,17 @@ part in its own process, and fold the parts' aggregates together in file order.
 
 A part starts just before a line that begins a timed entry continuing nothing, so merged
 continuation lines and "an untimed entry takes the last time seen" come out exactly as in
-one pass. Workers are spawned, not forked: Polars' thread pool does not survive a fork.
+one pass. Workers are fresh interpreters fed through a pipe: Polars' thread pool does not
+survive a fork.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,13 +24,11 @@ from .scan import candidates
 from .sources import Source, compression
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
-
     from .pipeline import Options, Pipeline
 
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
+HEAD_START = 24 << 20        # the first part is longer: its process needs no start-up
 
 
 def usable_cores() -> int:
@@ -49,10 +51,11 @@ def plan(pipeline: Pipeline, source: Source, jobs: int) -> list[tuple[int, int]]
     parts = min(jobs, (size - source.offset) // MIN_PART)
     if parts < 2:
         return [(source.offset, -1)]
-    step = (size - source.offset) // parts
+    head = min(HEAD_START, (size - source.offset) // (4 * parts))
+    step = (size - source.offset - head) // parts
     starts = [source.offset]
     for index in range(1, parts):
-        start = clean_start(pipeline, path, source.offset + index * step)
+        start = clean_start(pipeline, path, source.offset + head + index * step)
         if start is not None and start > starts[-1]:
             starts.append(start)
     return list(zip(starts, [*starts[1:], size]))
@@ -82,49 +85,51 @@ def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
 
 @dataclass
 class Worker:
-    """One part being analysed in a child process."""
+    """One part being analysed in a child process (``python -m logsleuth.parallel``)."""
 
-    process: BaseProcess
-    results: Connection
+    process: subprocess.Popen
 
     def interrupt(self) -> None:
-        if self.process.is_alive() and self.process.pid:
-            os.kill(self.process.pid, signal.SIGINT)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
 
     def result(self):
         """The part's ``(Progress, Aggregator, interrupted)``, or None if the worker died."""
         try:
-            return self.results.recv()
-        except EOFError:
+            data = self.process.stdout.read()
+            return pickle.loads(data) if data else None
+        except (pickle.UnpicklingError, EOFError):
             return None
         finally:
-            self.process.join()
+            self.process.stdout.close()
+            self.process.wait()
 
 
 def start(options: Options, source: Source, begin: int, end: int) -> Worker:
-    import multiprocessing      # deferred: only big files pay for it
+    """Start a worker on ``[begin, end)`` of ``source``. A fresh interpreter, not a fork
+    (Polars' threads do not survive one) and not multiprocessing's spawn (which would run the
+    caller's own ``__main__`` again in the child)."""
+    process = subprocess.Popen([sys.executable, "-m", "logsleuth.parallel"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(pickle.dumps((options, source, begin, end)))
+    process.stdin.close()
+    return Worker(process)
 
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_run_part, args=(options, source, begin, end, sender),
-                              daemon=True)
-    process.start()
-    sender.close()
-    return Worker(process, receiver)
 
-
-def _run_part(options: Options, source: Source, begin: int, end: int,
-              results: Connection) -> None:
-    from .pipeline import Pipeline
-
+def _run_part() -> None:
+    """The worker: read its job from stdin, write the pickled result to stdout."""
     signal.signal(signal.SIGINT, _interrupt_once)
     signal.signal(signal.SIGTERM, _interrupt_once)
+    from .pipeline import Pipeline
+
     try:
-        results.send(Pipeline(options).aggregate_part(source, begin, end))
+        options, source, begin, end = pickle.loads(sys.stdin.buffer.read())
+        result = Pipeline(options).aggregate_part(source, begin, end)
     except KeyboardInterrupt:
-        pass
-    finally:
-        results.close()
+        return
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()
 
 
 def _interrupt_once(_signum: int, _frame: object) -> None:
@@ -133,3 +138,7 @@ def _interrupt_once(_signum: int, _frame: object) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    _run_part()

@@ -136,7 +136,7 @@ class Pipeline:
                       tries: int = 8) -> datetime | None:
         """Time of the first and last timed line of a chunk (the analysis window, cheaply);
         returns the last one."""
-        lines = data.split(b"\n", tries)[:tries]
+        lines = data[:64 * 1024].split(b"\n", tries)[:tries]
         tail = data[-64 * 1024:].rsplit(b"\n", tries + 1)[1:]
         found = None
         for group in (lines, reversed(tail)):

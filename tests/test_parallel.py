@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -61,3 +63,13 @@ def test_small_compressed_or_piped_inputs_are_read_in_one_pass(big_log, tmp_path
     pipeline = Pipeline(Options())
     assert parallel.plan(pipeline, Source(str(big_log), big_log), 2) == [(0, -1)]
     assert parallel.plan(pipeline, Source("<stdin>", None), 2) == [(0, -1)]
+
+
+def test_workers_do_not_rerun_the_callers_script(big_log):
+    """A library caller without an ``if __name__ == "__main__"`` guard (here: python -c)."""
+    code = ("from logsleuth import analyze, Options, parallel\n"
+            "parallel.MIN_PART = 16 << 10\n"
+            f"print(analyze([{str(big_log)!r}], Options(jobs=2)).lines.total)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(big_log.read_bytes().count(b"\n"))]
