@@ -11,12 +11,14 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 _OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
+_CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
@@ -107,11 +109,13 @@ def decode_line(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+@lru_cache(maxsize=256)
 def service_name(container: str) -> str:
     """``headscale-1`` / ``headscale_1`` -> ``headscale``; custom container names stay."""
     return _SERVICE_INDEX.sub("", container)
 
 
+@lru_cache(maxsize=4096)        # log lines of the same second share their stamp
 def parse_time(text: str) -> datetime | None:
     """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
     main, _, rest = text.partition(".")
@@ -228,7 +232,7 @@ class EnvelopeParser:
 
 
 def _zerolog_console(text: str) -> Envelope | None:
-    match = re.match(rf"(?P<ts>{_ISO}) ", text)
+    match = _CONSOLE_TS.match(text)
     if not match:
         return None
     level = _LEVEL_TOKEN.match(text, match.end())
