@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import yaml
 
 SECTION = re.compile(r"^=== *(?P<name>[^=\n]+?) *=== *$", re.M)
 SECTION_KEYS = {"system info": "system", "container status": "containers",
@@ -198,6 +197,8 @@ def parse_config(bundle: Bundle) -> None:
     text = bundle.sections.get("config", "")
     if not text.strip():
         return
+    import yaml                         # deferred: plain log analysis never needs it
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

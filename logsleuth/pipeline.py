@@ -18,8 +18,6 @@ from typing import BinaryIO, Iterator
 from .aggregate import Aggregator
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
-from .bundle import parse_bundle
-from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
 from .envelope import EnvelopeParser, strip_controls
 from .frame import Chunk, frames
@@ -198,6 +196,9 @@ class Pipeline:
 
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""
+        from .bundle import parse_bundle
+        from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
