@@ -28,7 +28,7 @@ from .scan import build_rules, candidates, compile_check, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
 
 
-AGGREGATE_BATCH = 20_000   # entries per Polars merge: each merge costs ~15 ms however small
+AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
 
 
 @dataclass
