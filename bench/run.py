@@ -115,6 +115,8 @@ def main() -> None:
         ("logsleuth ... --jobs 1 (one core)", logsleuth(str(log), "--format", "json", "--jobs", "1"),
          False),
     ]
+    command = " ".join(logsleuth("--follow", "--format", "text"))
+    tools.append(("follow: cat log | logsleuth -f", f"cat {log} | {command}", True))
     if args.stdin_repeat:
         command = " ".join(logsleuth("--format", "json"))
         tools.append((f"cat log x{args.stdin_repeat} | logsleuth",
@@ -135,7 +137,7 @@ def main() -> None:
     print(f"{'tool':<34} {'wall s':>8} {'MB/s':>8} {'Mlines/s':>9} {'peak MB':>8} {'x rg':>6}"
           "   (peak: RSS summed over the process tree)")
     for name, (wall, peak) in results.items():
-        times = args.stdin_repeat if name.startswith("cat log") else 1
+        times = args.stdin_repeat if name.startswith("cat log x") else 1
         ratio = f"{wall / times / baseline:6.2f}" if baseline else "     -"   # per byte read
         print(f"{name:<34} {wall:8.2f} {times * size_mb / wall:8.0f} "
               f"{times * lines / wall / 1e6:9.2f} {peak:8.0f} {ratio}")

@@ -436,7 +436,6 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
             def announce_live(new: list) -> None:
                 for entry in new:
                     live.console.print(new_entry_line(entry, lang))
-                refresh()
 
             run(follower, blocks, announce_live, refresh)
     else:

@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable, Iterator
 from .aggregate import Aggregator
 from .classify import Entry
 from .frame import MAX_LINE, Chunk, cut_long_lines
-from .pipeline import Pipeline, Progress, SourceScan
+from .pipeline import AGGREGATE_BATCH, Pipeline, Progress, SourceScan
 from .result import Analysis
 from .sources import InputError, compression
 
@@ -90,16 +90,19 @@ def run(follower: "Follower", blocks: Iterator[bytes | None],
         on_new: Callable[[list[Entry]], None], on_tick: Callable[[], None] | None = None,
         every: float = 0.5) -> bool:
     """Feed blocks to the follower until the input ends (False) or Ctrl-C/SIGTERM (True);
-    ``on_new`` gets each block's new problems at once, ``on_tick`` runs every ``every`` s."""
-    last = time.monotonic()
+    ``on_new`` gets each block's new problems at once, ``on_tick`` runs every ``every`` s
+    (less often when it is slow: it never takes more than a fifth of the time)."""
+    last, wait = time.monotonic(), every
     try:
         for block in blocks:
             new = follower.feed(block)
             if new:
                 on_new(new)
-            if on_tick is not None and time.monotonic() - last >= every:
+            if on_tick is not None and time.monotonic() - last >= wait:
+                started = time.monotonic()
                 on_tick()
                 last = time.monotonic()
+                wait = max(every, 4 * (last - started))
     except KeyboardInterrupt:
         return True
     return False
@@ -128,6 +131,7 @@ class Follower:
         self._seen: set[str] = set()
         self._carry = b""
         self._skipping = False
+        self._unaggregated: list[Entry] = []
 
     def feed(self, block: bytes | None) -> list[Entry]:
         """Take a block (``None``: the current file ended); return the first entry of each
@@ -137,7 +141,9 @@ class Follower:
             return []
         data, cut = cut_long_lines(data, MAX_LINE)
         entries = self._scan.chunk(Chunk(data, cut)) + self._scan.release()
-        self.aggregator.add(entries)
+        self._unaggregated.extend(entries)
+        if len(self._unaggregated) >= AGGREGATE_BATCH:
+            self._aggregate()
         new = []
         for entry in entries:
             key = entry.pattern_id or f"unknown:{entry.template}"
@@ -167,4 +173,11 @@ class Follower:
 
     def analysis(self, interrupted: bool = False) -> Analysis:
         """The findings so far, as a batch run would report them."""
+        self._aggregate()
         return self.pipeline.snapshot([self.name], self.progress, self.aggregator, interrupted)
+
+    def _aggregate(self) -> None:
+        """Merge the entries seen since the last merge (a merge costs the same however few
+        entries it holds, so small pipe reads are not merged one by one)."""
+        entries, self._unaggregated = self._unaggregated, []
+        self.aggregator.add(entries)

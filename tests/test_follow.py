@@ -140,3 +140,16 @@ def test_follow_usage_errors_are_one_line():
     assert result.exit_code == 2 and "logsleuth events" in result.stderr
     missing = run_cli([os.devnull + "-missing", "--follow"])
     assert missing.exit_code == 3 and "No such file" in missing.stderr
+
+
+def test_many_small_pipe_reads_are_merged_in_batches(catalog, monkeypatch):
+    follower = Follower(Pipeline(Options(catalog=catalog)), "<stdin>")
+    merges = []
+    real_add = follower.aggregator.add
+    monkeypatch.setattr(follower.aggregator, "add", lambda entries: (merges.append(len(entries)),
+                                                                     real_add(entries)))
+    for second in range(2000):                   # 2000 reads of one error line each
+        follower.feed(LOCKED.replace(b"10:00:01", b"10:%02d:%02d" % divmod(second % 3600, 60)))
+    assert len(merges) <= 1                      # one full batch at most before the report
+    assert follower.analysis().findings[0].count == 2000
+    assert sum(merges) == 2000 and len(merges) <= 2
