@@ -89,6 +89,7 @@ class Classifier:
         self._parser = EnvelopeParser()
         self._pending: Entry | None = None
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
+        self._sorted: dict[frozenset[int], tuple[tuple[Pattern, ...], bool, bool]] = {}
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
@@ -155,10 +156,17 @@ class Classifier:
             entry.template = template_of(message)
         return entry
 
-    def _sort(self, rule_ids: frozenset[int]) -> tuple[list[Pattern], bool, bool]:
+    def _sort(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
         """The proposed patterns (most specific first), whether a harmless-warning rule hit,
         and whether the line carries a warning/error level marker. The scan engines match
-        exactly what the regexes match on one line, so no rule needs confirming here."""
+        exactly what the regexes match on one line, so no rule needs confirming here.
+        The same few sets of rules come back again and again: remembered."""
+        known = self._sorted.get(rule_ids)
+        if known is None:
+            known = self._sorted[rule_ids] = self._sort_rules(rule_ids)
+        return known
+
+    def _sort_rules(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
         patterns, ignored, problem_level = [], False, False
         for rule_id in sorted(rule_ids):
             rule = self._rules[rule_id]
@@ -169,10 +177,10 @@ class Classifier:
             else:
                 patterns.append(self._catalog.patterns[rule.index])
         patterns.sort(key=lambda p: -p.priority)
-        return patterns, ignored, problem_level
+        return tuple(patterns), ignored, problem_level
 
     @staticmethod
-    def _winner(text: str, patterns: list[Pattern]):
+    def _winner(text: str, patterns: tuple[Pattern, ...]):
         """The most specific pattern whose regex matches the (possibly cut) line, with its
         match for the named fields."""
         for pattern in patterns:

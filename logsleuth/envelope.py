@@ -19,6 +19,7 @@ _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 _OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
 _CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
+_CONSOLE_START = re.compile(rf"{_ISO} (?:TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
@@ -184,6 +185,12 @@ class EnvelopeParser:
             service = service_name(compose["name"])
             fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
             rest = rest[compose.end():]
+        if _CONSOLE_START.match(rest):
+            # Headscale's own console line (stamp, level): no journald or docker stamp can
+            # precede it, and the console parser is the one that takes it.
+            env = _zerolog_console(rest)
+            self._locked[service] = "zerolog-console"
+            return self._finish(env, service, fmt, compose is not None, None, None)
         journald = _JOURNALD.match(rest) or self._journald_iso(rest)
         if journald:
             service = service or journald["ident"]
@@ -195,6 +202,11 @@ class EnvelopeParser:
             docker_ts = parse_time(outer["ts"])     # docker -t column
             rest = rest[outer.end():]
         env = self._inner(rest, service)
+        return self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
+
+    @staticmethod
+    def _finish(env: Envelope, service: str | None, fmt: str, compose: bool,
+                docker_ts: datetime | None, journald_ts: datetime | None) -> Envelope:
         env.service = service
         if compose or fmt == "journald":
             env.format = f"{fmt}/{env.format}"

@@ -99,3 +99,36 @@ def test_parse_time_variants():
     assert parse_time("2024-10-02T17:45:01.884120577Z") == utc(2024, 10, 2, 17, 45, 1, 884120)
     assert parse_time("2026-07-14T09:12:03+0000") == utc(2026, 7, 14, 9, 12, 3)
     assert parse_time("not a time") is None
+
+
+def _every_line():
+    from .conftest import FIXTURES, SHARED_DATA
+
+    lines = [line for path in sorted(FIXTURES.glob("*.log"))
+             for line in strip_controls(path.read_bytes()).decode("utf-8", "replace").splitlines()]
+    if SHARED_DATA.exists():
+        import json
+
+        lines += [json.loads(row)["line"] for row in SHARED_DATA.read_text().splitlines() if row]
+    prefixes = ["", "headscale-1  | ", "2024-05-01T10:00:00.123456789Z ",
+                "May  1 10:00:00 host headscale[12]: "]
+    return [prefix + line for line in lines for prefix in prefixes]
+
+
+def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
+    import re
+
+    from logsleuth import envelope
+
+    lines = _every_line()
+    fast = EnvelopeParser(year=2026)
+    fast_results = [fast.parse(line) for line in lines]
+    monkeypatch.setattr(envelope, "_CONSOLE_START", re.compile(r"(?!)"))   # never matches
+    general = EnvelopeParser(year=2026)
+    for line, quick in zip(lines, fast_results):
+        slow = general.parse(line)
+        assert (quick.service, quick.timestamp, quick.level, quick.format, quick.caller,
+                quick.message, quick.fields) == (slow.service, slow.timestamp, slow.level,
+                                                 slow.format, slow.caller, slow.message,
+                                                 slow.fields), line
+    assert len(lines) > 1000
