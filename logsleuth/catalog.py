@@ -13,7 +13,10 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-import regex
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import regex
 
 CATEGORIES: dict[str, str] = {
     "port_conflict": "部署问题",
@@ -40,7 +43,17 @@ CATEGORIES: dict[str, str] = {
 
 SEVERITIES: tuple[str, ...] = ("info", "warning", "error", "critical")
 DEFAULT_PRIORITY = 50
-REGEX_FLAGS = regex.ASCII | regex.VERSION0
+def _regex():
+    """The ``regex`` module, imported on first use (``--help`` and start-up do not need it)."""
+    import regex
+
+    return regex
+
+
+def compile_regex(pattern: str) -> regex.Pattern:
+    """A catalog regex as the classifier runs it: ASCII classes, Python-compatible syntax."""
+    module = _regex()
+    return module.compile(pattern, module.ASCII | module.VERSION0)
 
 
 class CatalogError(Exception):
@@ -109,7 +122,7 @@ class Pattern(Localized):
 
     @cached_property
     def compiled(self) -> regex.Pattern:
-        return regex.compile(self.regex, REGEX_FLAGS)
+        return compile_regex(self.regex)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -129,7 +142,7 @@ class Ignore:
 
     @cached_property
     def compiled(self) -> regex.Pattern:
-        return regex.compile(self.regex, REGEX_FLAGS)
+        return compile_regex(self.regex)
 
 
 @dataclass(frozen=True)
@@ -284,8 +297,8 @@ def _samples(path: Path, raw: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _compile(path: Path, pid: str, pattern: str) -> regex.Pattern:
     try:
-        return regex.compile(pattern, REGEX_FLAGS)
-    except regex.error as exc:
+        return compile_regex(pattern)
+    except _regex().error as exc:
         raise CatalogError(f"{path}: {pid}: regex does not compile: {exc}") from None
 
 
