@@ -593,17 +593,18 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
     if pattern_id not in catalog:
         raise UsageProblem(f"no pattern '{pattern_id}' (see: logsleuth patterns list)")
     compiled = catalog.get(pattern_id).compiled
-    matched = 0
+    matched = total = 0
     with open(file, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        for total, raw in enumerate(handle, 1):
             line = strip_controls(raw).decode("utf-8", "replace").rstrip("\n")
             match = compiled.search(line)
             matched += bool(match)
             if bool(match) != invert:
                 fields = {k: v for k, v in match.groupdict().items() if v} if match else {}
                 suffix = f"  {fields}" if fields else ""
-                env.stdout.write(f"{number}: {line}{suffix}\n")
-    env.stderr.write(f"{matched} line(s) matched {pattern_id}\n")
+                env.stdout.write(f"{total}: {line}{suffix}\n")
+    env.stderr.write(f"{matched} of {total} line(s) matched {pattern_id}"
+                     f"{f'; {total - matched} shown' if invert else ''}\n")
     return ExitStatus.OK if matched else ExitStatus.FINDINGS
 
 

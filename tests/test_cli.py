@@ -172,6 +172,10 @@ def test_patterns_subcommands():
     assert test.exit_code == 0 and "'port': '443'" in test.stdout
     inverted = run_cli(["patterns", "test", "conn.refused", str(FIXTURES / "tailscaled.log"), "--invert"])
     assert "connection refused" not in inverted.stdout
+    total = len((FIXTURES / "tailscaled.log").read_bytes().splitlines())
+    shown = len(inverted.stdout.splitlines())
+    assert inverted.stderr == (f"{total - shown} of {total} line(s) matched conn.refused; "
+                               f"{shown} shown\n")
 
 
 def test_lint_reports_a_broken_user_pattern(tmp_path):
