@@ -503,8 +503,10 @@ def config_show(env: Environment) -> ExitStatus:
     path = config_path()
     env.stdout.write(f"# config file: {path}{'' if path.exists() else ' (not present)'}\n")
     for name, value in load().items():
-        shown = json.dumps(value.value)
-        env.stdout.write(f"{name} = {shown:<24} # {value.source}; {value.setting.variable}\n")
+        setting = f"{name} = {json.dumps(value.value)}"
+        source = (f"default; set with {value.setting.variable} or in the file"
+                  if value.source == "default" else value.source)
+        env.stdout.write(f"{setting:<34} # {source}\n")
     return ExitStatus.OK
 
 
