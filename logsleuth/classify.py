@@ -23,6 +23,7 @@ from .templates import template_of
 
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
+RECENT_LINE_BYTES = 4096
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
 
@@ -123,10 +124,11 @@ class Classifier:
             if len(raw) > MAX_MATCH_CHARS:
                 self.truncated += len(raw) < MAX_LINE
             return None if known is None else known.copy_at(line_no)
-        if len(self._recent) >= RECENT_LINES:
-            self._recent.clear()
         made = self._classify_line(raw, line_no, candidate.rules)
-        self._recent[key] = made
+        if len(raw) <= RECENT_LINE_BYTES:          # long lines would make the memo heavy
+            if len(self._recent) >= RECENT_LINES:
+                self._recent.clear()
+            self._recent[key] = made
         return None if made is None else made.copy_at(line_no)
 
     def _classify_line(self, raw: bytes, line_no: int, rules: frozenset[int]) -> Entry | None:

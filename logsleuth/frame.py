@@ -13,7 +13,7 @@ from typing import BinaryIO, Iterator
 
 from .sources import DECOMPRESSION_ERRORS
 
-CHUNK_SIZE = 4 << 20
+CHUNK_SIZE = 1 << 20
 MAX_LINE = 1 << 20
 
 
