@@ -131,4 +131,4 @@ def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
                 quick.message, quick.fields) == (slow.service, slow.timestamp, slow.level,
                                                  slow.format, slow.caller, slow.message,
                                                  slow.fields), line
-    assert len(lines) > 1000
+    assert len(lines) >= 600                  # 150 fixture lines × 4 prefixes, + reference data
