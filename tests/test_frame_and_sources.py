@@ -43,6 +43,31 @@ def test_long_lines_are_cut_the_same_wherever_the_chunk_edges_fall(chunk_size):
     assert sum(c.lines for c in chunks) == 5 and sum(c.truncated for c in chunks) == 2
 
 
+@pytest.mark.parametrize("chunk_size", [64, 700, 1000, 1700, 5000, 1 << 20])
+@pytest.mark.parametrize("tail", [b"", b"last line without newline", b"y" * 2500])
+def test_a_plain_file_is_cut_like_a_stream(tmp_path, chunk_size, tail):
+    data = (b"a\n" + b"x" * 3000 + b"\nshort\r\n" + b"y" * 1500 + b"\n\n" + b"z" * 1000
+            + b"\n" + b"w" * 999 + b"\n" + b"v" * 1001 + b"\n") * 3 + tail
+    path = tmp_path / "log"
+    path.write_bytes(data)
+    with open(path, "rb") as handle:
+        whole = list(frames(handle, chunk_size=chunk_size, max_line=1000))
+        assert handle.tell() == len(data)
+    streamed = list(frames(io.BytesIO(data), chunk_size=chunk_size, max_line=1000))
+    assert b"".join(c.data for c in whole) == b"".join(c.data for c in streamed)
+    assert sum(c.truncated for c in whole) == sum(c.truncated for c in streamed)
+    assert all(c.data.endswith(b"\n") for c in whole)
+
+
+def test_a_file_part_stops_at_its_limit(tmp_path):
+    path = tmp_path / "log"
+    path.write_bytes(b"one\ntwo\nthree\nfour\n")
+    with open(path, "rb") as handle:
+        handle.seek(4)
+        chunks = list(frames(handle, chunk_size=5, limit=10))
+        assert b"".join(c.data for c in chunks) == b"two\nthree\n" and handle.tell() == 14
+
+
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress,
                                       lambda b: zstandard.ZstdCompressor().compress(b)])
 def test_compressed_inputs_are_recognised_by_content(tmp_path, compress):
