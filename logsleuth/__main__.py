@@ -1,4 +1,14 @@
-from .cli import main
+"""``python -m logsleuth`` and the ``logsleuth`` command."""
 
-if __name__ == "__main__":   # guarded: worker processes import this module again
+
+def main() -> None:
+    """Entry point. Ctrl-C while the program is still loading exits 130, quietly."""
+    try:
+        from .cli import main as run
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    run()
+
+
+if __name__ == "__main__":   # guarded: worker processes import the package again
     main()

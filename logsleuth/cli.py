@@ -635,6 +635,11 @@ def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        cli.main(prog_name="logsleuth", obj=Environment.current())
-    except KeyboardInterrupt:
+        status = cli.main(prog_name="logsleuth", obj=Environment.current(),
+                          standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):   # Ctrl-C before any work began
         sys.exit(int(ExitStatus.INTERRUPTED))
+    except click.ClickException as exc:                   # a usage error: click's message
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -85,7 +85,7 @@ def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
 
 @dataclass
 class Worker:
-    """One part being analysed in a child process (``python -m logsleuth.parallel``)."""
+    """One part being analysed in a child process."""
 
     process: subprocess.Popen
 
@@ -109,7 +109,7 @@ def start(options: Options, source: Source, begin: int, end: int) -> Worker:
     """Start a worker on ``[begin, end)`` of ``source``. A fresh interpreter, not a fork
     (Polars' threads do not survive one) and not multiprocessing's spawn (which would run the
     caller's own ``__main__`` again in the child)."""
-    process = subprocess.Popen([sys.executable, "-m", "logsleuth.parallel"],
+    process = subprocess.Popen([sys.executable, "-c", _WORKER_MAIN],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None
     process.stdin.write(pickle.dumps((options, source, begin, end)))
@@ -140,5 +140,11 @@ def _interrupt_once(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-if __name__ == "__main__":
-    _run_part()
+# Ctrl-C while the worker is still importing ends it quietly (no traceback on the terminal).
+_WORKER_MAIN = """
+try:
+    from logsleuth.parallel import _run_part
+except KeyboardInterrupt:
+    raise SystemExit(130)
+_run_part()
+"""

@@ -262,8 +262,9 @@ class Pipeline:
                     other.interrupt()
                 result = worker.result()
             if result is None:
-                progress.errors.append(f"{source.name}: a worker process failed; part of the "
-                                       "file was not analysed")
+                if not interrupted:         # interrupted while starting: nothing to report
+                    progress.errors.append(f"{source.name}: a worker process failed; part of "
+                                           "the file was not analysed")
                 continue
             progress.merge(result[0])
             aggregator.merge(result[1])
