@@ -12,12 +12,15 @@ import sys
 import threading
 import time
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from logsleuth import Options, Pipeline
 from logsleuth.cli import cli
 from logsleuth.environment import Environment
 from logsleuth.follow import Follower
 
-from .conftest import run_cli
+from .conftest import FIXTURES, run_cli
 
 LOGSLEUTH = [sys.executable, "-m", "logsleuth"]
 INFO = b"headscale  | 2024-05-01T10:00:00Z INF Setting up a DERPMap update worker frequency=86400000\n"
@@ -153,3 +156,21 @@ def test_many_small_pipe_reads_are_merged_in_batches(catalog, monkeypatch):
     assert len(merges) <= 1                      # one full batch at most before the report
     assert follower.analysis().findings[0].count == 2000
     assert sum(merges) == 2000 and len(merges) <= 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=12),
+       name=st.sampled_from(["compose-v2-sqlite-locked.log", "tailscaled.log",
+                             "zerolog-json.log"]))
+def test_follow_reads_any_split_of_the_input_like_a_batch_run(catalog, cuts, name):
+    data = (FIXTURES / name).read_bytes()
+    edges = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    follower = Follower(Pipeline(Options(catalog=catalog)), "<stdin>")
+    for start, end in zip(edges, edges[1:]):
+        follower.feed(data[start:end])
+    follower.feed(None)                                   # the input ended
+    followed = follower.analysis()
+    batch = Pipeline(Options(catalog=catalog)).analyze(["-"], stdin=io.BytesIO(data))
+    assert followed.lines == batch.lines
+    assert [(f.pattern_id, f.count) for f in followed.findings] == \
+        [(f.pattern_id, f.count) for f in batch.findings]
