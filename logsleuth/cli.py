@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .catalog import SEVERITIES, CatalogError, load_catalog
+from .config import BY_NAME as SETTINGS
+from .config import ConfigError, config_path, load
 from .environment import Environment
 from .status import ExitStatus
 
@@ -23,8 +25,8 @@ if TYPE_CHECKING:   # heavy modules (Polars, Hyperscan, YAML) load inside the co
     from .pipeline import Options
     from .result import Analysis
 
-FORMATS = ("auto", "rich", "text", "json", "markdown", "ndjson")   # ndjson: --follow only
-FAIL_ON = (*SEVERITIES, "never")
+FORMATS = SETTINGS["format"].choices        # ndjson: --follow only
+FAIL_ON = SETTINGS["fail_on"].choices
 
 
 class UsageProblem(Exception):
@@ -190,8 +192,6 @@ def cli(ctx: click.Context) -> None:
     Defaults come from ~/.config/logsleuth/config.toml and LOGSLEUTH_* variables
     (see `logsleuth config show`).
     """
-    from .config import ConfigError, load
-
     try:
         settings = load()
     except ConfigError as exc:
@@ -498,8 +498,6 @@ def config_group() -> None:
 @handles_problems
 def config_show(env: Environment) -> ExitStatus:
     """Print every setting, its value and where it came from."""
-    from .config import config_path, load
-
     path = config_path()
     env.stdout.write(f"# config file: {path}{'' if path.exists() else ' (not present)'}\n")
     for name, value in load().items():

@@ -31,7 +31,6 @@ class Setting:
     name: str
     default: Any
     choices: tuple[str, ...] = ()
-    help: str = ""
 
     @property
     def variable(self) -> str:
@@ -39,14 +38,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("format", "auto", ("auto", "rich", "text", "json", "markdown", "ndjson"),
-            "output format of commands that take --format and offer it"),
-    Setting("lang", "en", ("en", "zh"), "language of titles, causes and fixes"),
-    Setting("fail_on", "warning", (*SEVERITIES, "never"), "exit 1 at or above this severity"),
-    Setting("color", "auto", ("auto", "always", "never"), "colour in rich output"),
-    Setting("engine", "auto", ("auto", "hyperscan", "re"), "scan engine"),
-    Setting("patterns", [], (), "extra pattern directories (a list; in the variable, ':'-separated)"),
-    Setting("redact", True, (), "mask secrets in every output"),
+    Setting("format", "auto", ("auto", "rich", "text", "json", "markdown", "ndjson")),
+    Setting("lang", "en", ("en", "zh")),
+    Setting("fail_on", "warning", (*SEVERITIES, "never")),
+    Setting("color", "auto", ("auto", "always", "never")),
+    Setting("engine", "auto", ("auto", "hyperscan", "re")),
+    Setting("patterns", []),            # extra pattern directories; ':'-separated in the variable
+    Setting("redact", True),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

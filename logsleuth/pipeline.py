@@ -188,11 +188,15 @@ class Pipeline:
     def snapshot(self, names: list[str], progress: Progress, aggregator: Aggregator,
                  interrupted: bool = False) -> Analysis:
         """The analysis of what has been aggregated so far."""
-        progress.dropped_templates = aggregator.dropped_keys
-        stats = aggregator.results(redact if self.options.redact else str)
+        stats = self._stats(progress, aggregator)
         findings = build_findings(self.catalog, stats, self.options.lang, progress.first,
                                   progress.last)
         return self._assemble(names, progress, stats, findings, [], interrupted)
+
+    def _stats(self, progress: Progress, aggregator: Aggregator) -> list:
+        """Per-key statistics, redacted unless asked not to; books dropped templates."""
+        progress.dropped_templates = aggregator.dropped_keys
+        return aggregator.results(redact if self.options.redact else str)
 
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""
@@ -208,8 +212,7 @@ class Pipeline:
         logs = bundle.sections.get("logs", "").encode("utf-8")
         progress, aggregator, interrupted = self._aggregate(
             [Source(f"{path} (Recent Logs)", None)], io.BytesIO(logs))
-        progress.dropped_templates = aggregator.dropped_keys
-        stats = aggregator.results(redact if self.options.redact else str)
+        stats = self._stats(progress, aggregator)
         lang = self.options.lang
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)

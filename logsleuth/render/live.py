@@ -22,7 +22,7 @@ def new_entry_line(entry: Entry, lang: str = "en") -> str:
                                     f"line {entry.line_no}"]))
     if entry.pattern is None:
         return f"NEW unknown {entry.level or '?'}: {entry.template} ({where})"
-    title = entry.pattern.title_zh if lang == "zh" and entry.pattern.title_zh else entry.pattern.title
+    title = entry.pattern.localized(lang)[0]
     return f"NEW {entry.severity} {entry.category}: {title} ({where})"
 
 
