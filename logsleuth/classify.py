@@ -119,10 +119,8 @@ class Classifier:
         raw = chunk[candidate.start:candidate.end]
         line_no = first_line + candidate.index
         key = (raw, candidate.rules)
-        if key in self._recent:
+        if key in self._recent:                    # only short lines are memoised
             known = self._recent[key]
-            if len(raw) > MAX_MATCH_CHARS:
-                self.truncated += len(raw) < MAX_LINE
             return None if known is None else known.copy_at(line_no)
         made = self._classify_line(raw, line_no, candidate.rules)
         if len(raw) <= RECENT_LINE_BYTES:          # long lines would make the memo heavy
