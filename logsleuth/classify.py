@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .catalog import SEVERITIES, Catalog, Pattern
-from .envelope import Envelope, EnvelopeParser, decode_line
+from .envelope import Envelope, EnvelopeParser, decode_line, message_with_error
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -55,8 +55,7 @@ class Entry:
     @property
     def message(self) -> str:
         """The message without its wrapping, with the error field when there is one."""
-        error = self.envelope.fields.get("error")
-        return f"{self.envelope.message} error={error}" if error else self.envelope.message
+        return message_with_error(self.envelope)
 
     @property
     def category(self) -> str | None:

@@ -346,6 +346,45 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
 
 @cli.command()
 @click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
+@click.option("--format", "fmt",
+              type=click.Choice(["auto", "rich", "text", "markdown", "json", "ndjson"]),
+              default="auto", show_default=True,
+              help="A table of templates (auto: rich on a terminal, text otherwise), the JSON "
+                   "document, or ndjson: one object per input line with its template.")
+@click.option("--no-redact", is_flag=True, help="Show secrets unmasked.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in rich output (NO_COLOR is honoured).")
+@handles_problems
+def templates(env: Environment, inputs: tuple[str, ...], fmt: str, no_redact: bool,
+              color: str) -> ExitStatus:
+    """Mine every line's message (its wrapping removed) into templates: count, first and
+    last seen, an example. Works on any log, not only Headscale's."""
+    from .mining import mine_templates
+    from .render import templates as render
+    from .sources import expand
+
+    report = mine_templates(expand(list(inputs)), env.stdin, redact_output=not no_redact,
+                            keep_lines=fmt == "ndjson")
+    if fmt == "auto":
+        fmt = "rich" if env.stdout_isatty else "text"
+    if fmt == "rich":
+        _console(env, color).print(render.render_templates_rich(report))
+    elif fmt == "ndjson":
+        env.stdout.writelines(render.render_line_templates(report))
+    else:
+        writers = {"text": render.render_templates_text, "json": render.render_templates_json,
+                   "markdown": render.render_templates_markdown}
+        env.stdout.write(writers[fmt](report))
+    env.stdout.flush()
+    for problem in report.errors:
+        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    if report.interrupted:
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.INPUT_ERROR if report.errors else ExitStatus.OK
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, metavar="[FILE|-]...")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="Summary format (text is mail-ready: no colour, 80 columns).")
 @click.option("--since", metavar="WHEN", help="First run only: analyse entries at or after WHEN (24h, 7d, ...).")

@@ -298,3 +298,18 @@ def _plain(text: str) -> Envelope:
 
 _INNER_PARSERS = {"zerolog-console": _zerolog_console, "zerolog-json": _zerolog_json,
                   "go-log": _go_stdlog}
+
+
+def message_with_error(env: Envelope) -> str:
+    """The message without its wrapping, with the error field when there is one."""
+    error = env.fields.get("error")
+    return f"{env.message} error={error}" if error else env.message
+
+
+def plain_message(line: str) -> str | None:
+    """The message of a line that no envelope could wrap (no compose bar, and no leading
+    digit, brace or month name), without parsing it; None for any other line. What
+    :meth:`EnvelopeParser.parse` would give, much faster."""
+    if "|" in line or line[:1].isdigit() or line[:1] == "{" or line[:3] in _MONTHS:
+        return None
+    return line.strip()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 WILDCARD = "<*>"
 SIMILARITY = 0.5           # share of equal positions for a message to join a cluster
@@ -104,7 +105,9 @@ class TemplateMiner:
     """Online template miner: add messages (each gets a *shape*: its distinct masked form),
     then ask for the templates; adding more afterwards is fine."""
 
-    def __init__(self) -> None:
+    def __init__(self, clean: Callable[[list[str]], list[str]] | None = None) -> None:
+        """``clean`` rewrites new distinct messages before mining (e.g. redacts them)."""
+        self._clean = clean
         self._shapes: list[tuple[str, ...]] = []          # distinct masked token tuples
         self._counts: list[int] = []
         self._by_masked: dict[str, int] = {}
@@ -125,7 +128,8 @@ class TemplateMiner:
             known.clear()
         new = [m for m in dict.fromkeys(messages) if m not in known]
         if new:
-            block = mask("\n".join(m.replace("\n", " ") for m in new))
+            cleaned = self._clean(new) if self._clean else new
+            block = mask("\n".join(m.replace("\n", " ") for m in cleaned))
             for raw, masked in zip(new, block.split("\n")):
                 known[raw] = self._shape(masked)
         shapes = [known[m] for m in messages]

@@ -9,6 +9,8 @@ Redaction is idempotent: redacting twice changes nothing more.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 MASK = "[REDACTED]"
 
@@ -41,3 +43,13 @@ def redact(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text
+
+
+def redact_lines(lines: list[str]) -> list[str]:
+    """Each line redacted; one search over all of them finds the few that may need it."""
+    block = "\n".join(lines)
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    hits = {bisect_right(starts, match.start()) - 1 for match in _MAYBE_SECRET.finditer(block)}
+    if not hits:
+        return lines
+    return [redact(line) if i in hits else line for i, line in enumerate(lines)]
