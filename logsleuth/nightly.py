@@ -17,8 +17,10 @@ from typing import BinaryIO
 from .history import (Change, Run, SourceState, compare, file_identity, load_state, locked, now_utc,
                       resume_offset, save_state)
 from .pipeline import Options, Pipeline
+from .redact import redact
 from .result import Analysis, Unknown
 from .sources import Source, expand
+from .templates import is_known
 
 
 @dataclass
@@ -70,7 +72,8 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         analysis, progress = pipeline.analyze_sources(sources, stdin or sys.stdin.buffer)
         finished = now_utc()
         counts = {f.pattern_id: f.count for f in analysis.findings}
-        new_unknown = [u for u in analysis.unknown if u.template not in state.known_templates]
+        new_unknown = [u for u in analysis.unknown
+                       if not is_known(redact(u.template), state.known_templates)]
         for source in sources:
             stored = state.sources.setdefault(source.name, SourceState())
             if source.path is not None:
@@ -81,7 +84,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         changes = compare(counts, state.previous)
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))
-            state.known_templates.update(u.template for u in analysis.unknown)
+            state.known_templates.update(redact(u.template) for u in analysis.unknown)
             state.last_success = finished
             try:
                 save_state(state_path, state)

@@ -26,6 +26,7 @@ from .redact import redact
 from .result import Analysis, LineStats, iso
 from .scan import build_rules, candidates, compile_check, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
+from .templates import merge_unknown
 
 
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
@@ -313,7 +314,7 @@ class Pipeline:
             window_first=progress.first, window_last=progress.last,
             services=sorted(progress.services), findings=findings,
             causes=rank_causes([*extra_causes, *build_causes(self.catalog, findings, stats, lang)]),
-            unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
+            unknown=merge_unknown(build_unknown(stats)), errors=progress.errors, engine=self.engine.name,
             interrupted=interrupted, dropped_templates=progress.dropped_templates,
             notes=self._time_notes(progress),
         )
