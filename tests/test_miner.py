@@ -1,0 +1,148 @@
+"""The template miner: typed masks, merging lines that differ in values, keeping different
+messages apart, determinism, and grouping accuracy on the Loghub-2k benchmark."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import given, strategies as st
+
+from logsleuth.envelope import EnvelopeParser, plain_message
+from logsleuth.miner import TemplateMiner, mask, template_id
+from logsleuth.redact import redact, redact_lines
+from logsleuth.result import Unknown
+from logsleuth.templates import is_known, merge_unknown
+
+from .conftest import ROOT
+
+SCORER = ROOT.parent / "shared" / "tools" / "score-templates"
+
+
+def templates_of(lines: list[str]) -> list[str]:
+    miner = TemplateMiner()
+    return [miner.template_of(shape).text for shape in miner.add_all(lines)]
+
+
+def test_typed_masks_keep_the_kind_of_value():
+    assert mask("lease 550e8400-e29b-41d4-a716-446655440000 renewed at 2024-05-01T10:00:01.5Z") \
+        == "lease <uuid> renewed at <time>"
+    assert mask("dial tcp 10.0.0.12:5432: connect: connection refused") \
+        == "dial tcp <ip>: connect: connection refused"
+    assert mask("took 350ms, chan=0xc000f2c1e0, mkey:7f3a9e21bb") \
+        == "took <dur>, chan=<hex>, <key>"
+    assert mask("Deleting block blk_-1608999687919862906 file /data/dn/current/subdir12") \
+        == "Deleting block blk_-<n> file /data/dn/current/subdir<n>"
+
+
+def test_a_word_value_that_varies_becomes_one_variable():
+    users = ["admin", "oracle", "test", "guest", "ubuntu"]
+    lines = [f"Invalid user {u} from 203.0.113.{i}" for i, u in enumerate(users)]
+    assert set(templates_of(lines)) == {"Invalid user <*> from <ip>"}
+
+
+def test_messages_that_differ_in_one_word_stay_apart():
+    nodes = ["laptop", "nas", "pi"]
+    lines = ["Link ok", "Link error", "Link ok", "Link error"]
+    lines += [f"noise handshake {how} for node {n}" for n in nodes for how in ("completed", "failed")]
+    got = templates_of(lines)
+    assert got[:4] == ["Link ok", "Link error", "Link ok", "Link error"]
+    assert set(got[4:]) == {"noise handshake completed for node <*>",
+                            "noise handshake failed for node <*>"}
+    assert got[4] == got[6] == got[8] != got[5]
+
+
+def test_messages_of_the_same_length_and_first_word_stay_apart():
+    lines = [f"failed to bind listener on port {p}: address already in use" for p in (80, 443, 8080)]
+    lines += [f"failed to open database file /var/lib/headscale/db{n}.sqlite: permission denied"
+              for n in (1, 2, 3)]
+    got = templates_of(lines)
+    assert len(set(got)) == 2 and got[0] == got[2] and got[3] == got[5]
+
+
+def test_a_third_value_turns_two_templates_into_one_variable():
+    miner = TemplateMiner()
+    alice, bob = miner.add_all(["user alice not found", "user bob not found"])
+    assert miner.template_of(alice).text == "user alice not found"
+    carol, = miner.add_all(["user carol not found"])
+    assert {miner.template_of(s).text for s in (alice, bob, carol)} == {"user <*> not found"}
+
+
+def test_templates_and_ids_are_the_same_run_after_run():
+    lines = [f"node {n} went offline after {s}s without keep-alive" for n, s in
+             (("laptop", 60), ("nas", 90), ("pi", 30))] + ["Link ok", "Link error"]
+    first, second = TemplateMiner(), TemplateMiner()
+    one = [first.template_of(s).id for s in first.add_all(lines)]
+    two = [second.template_of(s).id for s in second.add_all(lines)]
+    assert one == two and len(set(one)) == 3
+    assert one[0] == template_id("node <*> went offline after <dur> without keep-alive")
+
+
+def test_the_clean_hook_sees_messages_before_mining_so_templates_hold_no_secret():
+    miner = TemplateMiner(clean=redact_lines)
+    shape, = miner.add_all(["auth failed for key hskey-auth-Zx81kQp2LmN0a9 on node pi"])
+    assert "Zx81kQp2" not in miner.template_of(shape).text
+    assert "[REDACTED]" in miner.template_of(shape).text
+
+
+def test_redact_lines_equals_redacting_each_line():
+    lines = ["plain line", "password=hunter2 in dsn", "another plain",
+             "Authorization: Bearer abcdefghijklmnop"]
+    assert redact_lines(lines) == [redact(line) for line in lines]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+               max_size=60))
+def test_the_plain_fast_path_agrees_with_the_envelope_parser(line):
+    fast = plain_message(line)
+    if fast is not None:
+        assert fast == EnvelopeParser().parse(line).message
+
+
+def _unknown(template: str, count: int, minute: int) -> Unknown:
+    moment = datetime(2026, 7, 14, 0, minute, tzinfo=timezone.utc)
+    return Unknown(template=template, count=count, level="error", example=template,
+                   first_seen=moment, last_seen=moment, services=["headscale"])
+
+
+def test_unknown_templates_that_differ_in_a_node_name_are_merged():
+    merged = merge_unknown([_unknown(f"failed to send map update to node {n} error=stream closed",
+                                     c, m) for n, c, m in (("alpha", 2, 1), ("bravo", 5, 2),
+                                                           ("charlie", 1, 3))]
+                           + [_unknown("reloading policy error=open acl.hujson: no such file", 4, 4)])
+    assert [(u.template, u.count) for u in merged] == [
+        ("failed to send map update to node <*> error=stream closed", 8),
+        ("reloading policy error=open acl.hujson: no such file", 4)]
+    assert merged[0].first_seen.minute == 1 and merged[0].last_seen.minute == 3
+
+
+def test_a_known_template_is_recognised_with_other_values():
+    known = {"failed to send map update to node <*> error=stream closed"}
+    assert is_known("failed to send map update to node delta error=stream closed", known)
+    assert is_known("failed to send map update to node <*> error=stream closed", known)
+    assert not is_known("failed to send map update to node delta error=timeout hit", known)
+    assert not is_known("skipping invalid localpart entry during SSH compilation", known)
+
+
+def _scorer():
+    loader = importlib.machinery.SourceFileLoader("score_templates", str(SCORER))
+    spec = importlib.util.spec_from_loader("score_templates", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not SCORER.exists(), reason="the shared Loghub-2k data is not beside the project")
+def test_grouping_accuracy_on_loghub_meets_the_target():
+    scorer = _scorer()
+    accuracy = {}
+    for folder in sorted(p for p in scorer.DATA.iterdir() if p.is_dir()):
+        rows = scorer.load(folder)
+        miner = TemplateMiner()
+        groups = {i: miner.template_of(s).id
+                  for i, s in enumerate(miner.add_all([r[0] for r in rows]), 1)}
+        accuracy[folder.name] = scorer.score(rows, groups, groups)[0]
+    assert sum(accuracy.values()) / len(accuracy) >= 0.93, accuracy
+    assert min(accuracy.values()) >= 0.80, accuracy
