@@ -20,7 +20,7 @@ from .pipeline import Options, Pipeline
 from .redact import redact
 from .result import Analysis, Unknown
 from .sources import Source, expand
-from .templates import is_known
+from .templates import is_known, remember
 
 
 @dataclass
@@ -84,7 +84,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         changes = compare(counts, state.previous)
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))
-            state.known_templates.update(redact(u.template) for u in analysis.unknown)
+            remember(state.known_templates, [redact(u.template) for u in analysis.unknown])
             state.last_success = finished
             try:
                 save_state(state_path, state)

@@ -66,3 +66,13 @@ def is_known(template: str, known: set[str]) -> bool:
     """Whether a mined template is one of the known ones, or generalises or is generalised
     by one (the same message seen with more or fewer variable values)."""
     return template in known or any(covers(k, template) or covers(template, k) for k in known)
+
+
+def remember(known: set[str], templates: list[str]) -> None:
+    """Add templates to the known ones; one that a known template covers adds nothing, one
+    that covers known templates replaces them (the state stays small and general)."""
+    for template in templates:
+        if any(covers(k, template) for k in known):
+            continue
+        known.difference_update([k for k in known if covers(template, k)])
+        known.add(template)

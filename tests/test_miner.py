@@ -14,7 +14,7 @@ from logsleuth.envelope import EnvelopeParser, plain_message
 from logsleuth.miner import TemplateMiner, mask, template_id
 from logsleuth.redact import redact, redact_lines
 from logsleuth.result import Unknown
-from logsleuth.templates import is_known, merge_unknown
+from logsleuth.templates import is_known, merge_unknown, remember
 
 from .conftest import ROOT
 
@@ -146,3 +146,9 @@ def test_grouping_accuracy_on_loghub_meets_the_target():
         accuracy[folder.name] = scorer.score(rows, groups, groups)[0]
     assert sum(accuracy.values()) / len(accuracy) >= 0.93, accuracy
     assert min(accuracy.values()) >= 0.80, accuracy
+
+
+def test_remembering_keeps_the_most_general_templates():
+    known = {"user alice not found"}
+    remember(known, ["user <*> not found", "user bob not found", "Link ok"])
+    assert known == {"user <*> not found", "Link ok"}
