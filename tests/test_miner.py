@@ -93,9 +93,16 @@ def test_redact_lines_equals_redacting_each_line():
     assert redact_lines(lines) == [redact(line) for line in lines]
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+_PREFIXES = ["", "headscale-1  | ", "headscale_1  | ", "Jul 14 10:00:01 host headscale[7]: ",
+             "2024-05-01T10:00:01Z ", "2024/05/01 10:00:01 ", "2024-05-01T10:00:01Z ERR ",
+             '{"level":"error","message":"m"}', "Error: ", "FATAL: ", " ", "|"]
+
+
+@given(st.sampled_from(_PREFIXES),
+       st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
                max_size=60))
-def test_the_plain_fast_path_agrees_with_the_envelope_parser(line):
+def test_the_plain_fast_path_agrees_with_the_envelope_parser(prefix, rest):
+    line = prefix + rest
     fast = plain_message(line)
     if fast is not None:
         assert fast == EnvelopeParser().parse(line).message
