@@ -117,10 +117,6 @@ class TemplateMiner:
         self._templates: list[Template] | None = None
         self._template_of: list[int] = []
 
-    def add(self, message: str) -> int:
-        """The shape of one message."""
-        return self.add_all([message])[0]
-
     def add_all(self, messages: list[str]) -> list[int]:
         """The shapes of many messages; new ones are masked together in one pass."""
         known = self._by_raw

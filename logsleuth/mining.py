@@ -1,7 +1,8 @@
 """``logsleuth templates``: mine every line's message into templates.
 
-source → frame → envelope → (redact) → miner. Every line counts, not only warnings and
-errors. Per template: count, first/last seen, an example; per line, on request, the
+source → frame → envelope → miner (each new distinct message redacted before it is mined, so
+templates hold no secret; examples are redacted on the way out). Every line counts, not
+only warnings and errors. Per template: count, first/last seen, an example; per line, on request, the
 template it ended in (kept as 4-byte template numbers in a temporary file, so memory does
 not grow with the input; the templates are final only at the end of the input).
 """
@@ -68,8 +69,8 @@ class TemplateReport:
     templates: list[MinedTemplate]
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
-    _miner: TemplateMiner | None = None
-    _spool: _LineSpool | None = None
+    miner: TemplateMiner | None = field(default=None, repr=False)
+    spool: LineSpool | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {"schema": "logsleuth/templates@1", "sources": self.sources, "lines": self.lines,
@@ -77,11 +78,11 @@ class TemplateReport:
 
     def line_templates(self) -> Iterator[LineTemplate]:
         """Each input line's final template, in input order (needs ``keep_lines``)."""
-        if self._spool is None or self._miner is None:
+        if self.spool is None or self.miner is None:
             raise ValueError("mine_templates(..., keep_lines=True) keeps the lines' templates")
-        miner = self._miner
+        miner = self.miner
         ids: dict[int, tuple[str, str]] = {}
-        for source, line_no, shape in self._spool.read():
+        for source, line_no, shape in self.spool.read():
             known = ids.get(shape)
             if known is None:
                 template = miner.template_of(shape)
@@ -89,7 +90,7 @@ class TemplateReport:
             yield LineTemplate(source, line_no, *known)
 
 
-class _LineSpool:
+class LineSpool:
     """Per input line its shape number, in a temporary file (4 bytes a line)."""
 
     def __init__(self) -> None:
@@ -121,8 +122,8 @@ def mine_templates(sources: list[Source], stdin: BinaryIO, redact_output: bool =
     """Mine the messages of every line of the sources; Ctrl-C keeps what was read."""
     miner = TemplateMiner(clean=redact_lines if redact_output else None)
     stats: dict[int, _ShapeStats] = {}
-    spool = _LineSpool() if keep_lines else None
-    report = TemplateReport([s.name for s in sources], 0, [], _miner=miner, _spool=spool)
+    spool = LineSpool() if keep_lines else None
+    report = TemplateReport([s.name for s in sources], 0, [], miner=miner, spool=spool)
     for source in sources:
         try:
             stream = open_source(source, stdin)

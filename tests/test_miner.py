@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from logsleuth.envelope import EnvelopeParser, plain_message
-from logsleuth.miner import TemplateMiner, mask, template_id
+from logsleuth.miner import SHAPES_PER_CLUSTER, TemplateMiner, mask, template_id
 from logsleuth.redact import redact, redact_lines
 from logsleuth.result import Unknown
 from logsleuth.templates import is_known, merge_unknown, remember
@@ -159,3 +159,13 @@ def test_remembering_keeps_the_most_general_templates():
     known = {"user alice not found"}
     remember(known, ["user <*> not found", "user bob not found", "Link ok"])
     assert known == {"user <*> not found", "Link ok"}
+
+
+def test_a_cluster_keeps_a_bounded_number_of_shapes_and_still_places_every_line():
+    names = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "klmnprst"]   # 200 words
+    lines = [f"peer {x} sent a stale map request for {y}" for x in names for y in names[:3]]
+    miner = TemplateMiner()
+    shapes = miner.add_all(lines)
+    assert {miner.template_of(s).text for s in shapes} == {"peer <*> sent a stale map request for <*>"}
+    assert sum(len(t.shapes) for t in miner.templates()) == SHAPES_PER_CLUSTER
+    assert miner.templates()[0].count == len(lines)
