@@ -10,9 +10,9 @@ benchmark shows it lacks:
    (a *shape*) to a small leaf of clusters; the most similar cluster (share of equal token
    positions) takes it when similar enough, else it starts a new cluster.
 3. When templates are asked for, each cluster's shapes are compared position by position:
-   a position where they take exactly two values (``Link ok`` / ``Link error``) splits the
-   cluster, recursively; positions with more values, or only placeholders, are variables
-   (``<*>``). This is what finds word variables (users, hosts) without merging messages
+   a position where they take exactly two tokens (``Link ok`` / ``Link error``), not both
+   placeholders, splits the cluster, recursively; positions with more tokens, or only
+   placeholders, are variables (``<*>``). This is what finds word variables (users, hosts) without merging messages
    that differ in one word.
 
 Identical masked messages are one shape, so a flood of one message costs a dict lookup.
@@ -181,16 +181,19 @@ class TemplateMiner:
         return self._templates
 
     def _split(self, members: list[int]) -> None:
-        """Split shapes on the first position where they take exactly two values,
-        recursively; positions with more values, or placeholders only, are variables."""
+        """Split shapes on the first position where they take exactly two tokens, not both
+        placeholders, recursively; positions with more tokens, or placeholders only, are
+        variables (so one plain word among many masked hosts does not split them off)."""
         for col in range(len(self._shapes[members[0]])):
             parts: dict[str, list[int]] = {}
+            tokens: set[str] = set()
             for member in members:
                 token = self._shapes[member][col]
+                tokens.add(token)
                 parts.setdefault(WILDCARD if _is_variable(token) else token, []).append(member)
-                if len(parts) > LOW_CARDINALITY:
+                if len(tokens) > LOW_CARDINALITY:
                     break
-            if len(parts) == LOW_CARDINALITY:
+            if len(parts) == len(tokens) == LOW_CARDINALITY:
                 for part in parts.values():
                     self._split(part)
                 return

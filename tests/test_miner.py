@@ -169,3 +169,14 @@ def test_a_cluster_keeps_a_bounded_number_of_shapes_and_still_places_every_line(
     assert {miner.template_of(s).text for s in shapes} == {"peer <*> sent a stale map request for <*>"}
     assert sum(len(t.shapes) for t in miner.templates()) == SHAPES_PER_CLUSTER
     assert miner.templates()[0].count == len(lines)
+
+
+def test_one_plain_word_among_masked_values_is_a_value_but_alone_against_one_it_is_not():
+    names = ["gateway.example.net", "ip-10-0-0-7.ec2.internal", "cpe-88-12.isp.example",
+             "203-0-113-9.static.example.org"]
+    hosts = [f"reverse lookup of {name} failed" for name in names]
+    assert set(templates_of(hosts)) == {"reverse lookup of <*> failed"}
+    readings = ["sensor reading 42 on board", "sensor reading 17 on board",
+                "sensor reading unavailable on board"]
+    got = templates_of(readings)
+    assert got[0] == got[1] == "sensor reading <n> on board" != got[2]
