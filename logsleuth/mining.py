@@ -13,7 +13,7 @@ import tempfile
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 from .envelope import (EnvelopeParser, decode_line, message_with_error, plain_message,
                        strip_controls)
@@ -43,8 +43,7 @@ class MinedTemplate:
                 "example": self.example}
 
 
-@dataclass
-class LineTemplate:
+class LineTemplate(NamedTuple):
     """The template one input line ended in."""
 
     source: str

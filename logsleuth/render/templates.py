@@ -55,8 +55,16 @@ def render_templates_json(report: TemplateReport) -> str:
 
 def render_line_templates(report: TemplateReport) -> Iterator[str]:
     """One NDJSON object per input line: ``source``, ``line_no``, ``template_id``,
-    ``template``."""
+    ``template`` (each source and template encoded once: millions of lines are cheap)."""
+    sources: dict[str, str] = {}
+    templates: dict[str, str] = {}
     for line in report.line_templates():
-        yield json.dumps({"source": line.source, "line_no": line.line_no,
-                          "template_id": line.template_id, "template": line.template},
-                         ensure_ascii=False) + "\n"
+        source = sources.get(line.source)
+        if source is None:
+            source = sources[line.source] = json.dumps(line.source, ensure_ascii=False)
+        rest = templates.get(line.template_id)
+        if rest is None:
+            rest = templates[line.template_id] = (
+                f'"template_id": "{line.template_id}", '
+                f'"template": {json.dumps(line.template, ensure_ascii=False)}}}\n')
+        yield f'{{"source": {source}, "line_no": {line.line_no}, {rest}'
