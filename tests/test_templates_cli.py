@@ -90,3 +90,12 @@ def test_the_second_night_announces_only_the_template_it_has_not_seen(tmp_path):
     assert "localpart" in second["summary"]["new_unknown"][0]
     stored = json.loads(state.read_text())["known_templates"]
     assert not any("alpha" in t or "delta" in t for t in stored)
+
+
+def test_ndjson_lines_stay_valid_json_with_quotes_backslashes_and_control_characters(tmp_path):
+    log = tmp_path / 'odd "name".log'
+    log.write_bytes('path "C:\\data\\x" not found\x01 – ünïcode\t\n'.encode("utf-8"))
+    result = run_cli(["templates", "--format", "ndjson", str(log)])
+    row, = ndjson(result.stdout)
+    assert row["source"] == str(log)
+    assert row["template"] == 'path "C:\\data\\x" not found\x01 – ünïcode'
