@@ -163,7 +163,7 @@ def _mine_lines(lines: list[str], parser: EnvelopeParser, miner: TemplateMiner,
         moment = None
         if message is None:
             env = parser.parse(line)
-            message, moment = message_with_error(env), env.timestamp
+            message, moment = message_with_error(env) or env.body.strip(), env.timestamp
         messages.append(message[:MESSAGE_CHARS])
         times.append(moment)
     shapes = miner.add_all(messages)

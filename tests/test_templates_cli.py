@@ -24,16 +24,18 @@ def test_ndjson_gives_every_line_its_template_and_the_envelope_is_removed():
         "\n",
         'headscale-1  | {"level":"info","time":"2024-05-01T10:00:03Z","message":"node pi went online"}\n',
         "headscale-1  | 2024-05-01T10:00:04Z ERR failed to open database file /var/lib/headscale/db.sqlite\n",
+        "headscale-1  | 2024-05-01T10:00:05Z DBG duration=1.5 rowsAffected=1\n",
     ])
     result = run_cli(["templates", "--format", "ndjson", "-"], stdin=log)
     assert result.exit_code == 0
     rows = ndjson(result.stdout)
-    assert [r["line_no"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["line_no"] for r in rows] == [1, 2, 3, 4, 5, 6]
     assert rows[0]["template"] == "node <*> went online"
     assert rows[0]["template_id"] == rows[1]["template_id"] == rows[3]["template_id"]
     assert rows[2]["template"] == ""
     assert rows[4]["template"] == "failed to open database file /var/lib/headscale/db.sqlite"
-    assert len({r["template_id"] for r in rows}) == 3
+    assert rows[5]["template"] == "duration=<n> rowsAffected=<n>"     # no message: its fields
+    assert len({r["template_id"] for r in rows}) == 4
 
 
 def test_json_lists_templates_with_counts_times_and_a_redacted_example():
