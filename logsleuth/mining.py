@@ -1,10 +1,10 @@
 """``logsleuth templates``: mine every line's message into templates.
 
-source → frame → envelope → miner (each new distinct message redacted before it is mined, so
-templates hold no secret; examples are redacted on the way out). Every line counts, not
-only warnings and errors. Per template: count, first/last seen, an example; per line, on request, the
-template it ended in (kept as 4-byte template numbers in a temporary file, so memory does
-not grow with the input; the templates are final only at the end of the input).
+source → frame → envelope → miner (each new distinct message redacted before it is mined,
+so templates hold no secret; examples are redacted on the way out). Every line counts, not
+only warnings and errors. Per template: count, first/last seen, an example; per line, on
+request, the template it ended in (kept as 4-byte shape numbers in a temporary file, so
+memory does not grow with the input: templates are final only at the end of the input).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ class LineTemplate(NamedTuple):
 
 @dataclass
 class _ShapeStats:
+    """What the lines of one shape (distinct masked message) showed: the first one's
+    message, and the earliest and latest time."""
+
     example: str
     first: datetime | None = None
     last: datetime | None = None
@@ -125,26 +128,34 @@ def mine_templates(sources: list[Source], stdin: BinaryIO, redact_output: bool =
     report = TemplateReport([s.name for s in sources], 0, [], miner=miner, spool=spool)
     for source in sources:
         try:
-            stream = open_source(source, stdin)
-        except InputError as exc:
-            report.errors.append(str(exc))
-            continue
-        parser = EnvelopeParser()
-        try:
-            for chunk in frames(stream):
-                lines = _decoded_lines(strip_controls(chunk.data))
-                report.lines += len(lines)
-                shapes = _mine_lines(lines, parser, miner, stats)
-                if spool is not None:
-                    spool.write(source.name, shapes)
-        except DECOMPRESSION_ERRORS as exc:
-            report.errors.append(f"{source.name}: input ends early or is damaged ({exc}); "
-                                 "everything before the damage was mined")
+            _mine_source(source, stdin, report, stats)
         except KeyboardInterrupt:
             report.interrupted = True
             break
     report.templates = _summarise(miner, stats, redact if redact_output else str)
     return report
+
+
+def _mine_source(source: Source, stdin: BinaryIO, report: TemplateReport,
+                 stats: dict[int, _ShapeStats]) -> None:
+    """Mine one source's lines into the report's miner; book what could not be read."""
+    assert report.miner is not None
+    try:
+        stream = open_source(source, stdin)
+    except InputError as exc:
+        report.errors.append(str(exc))
+        return
+    parser = EnvelopeParser()
+    try:
+        for chunk in frames(stream):
+            lines = _decoded_lines(strip_controls(chunk.data))
+            report.lines += len(lines)
+            shapes = _mine_lines(lines, parser, report.miner, stats)
+            if report.spool is not None:
+                report.spool.write(source.name, shapes)
+    except DECOMPRESSION_ERRORS as exc:
+        report.errors.append(f"{source.name}: input ends early or is damaged ({exc}); "
+                             "everything before the damage was mined")
 
 
 def _decoded_lines(data: bytes) -> list[str]:
@@ -157,6 +168,7 @@ def _decoded_lines(data: bytes) -> list[str]:
 
 def _mine_lines(lines: list[str], parser: EnvelopeParser, miner: TemplateMiner,
                 stats: dict[int, _ShapeStats]) -> list[int]:
+    """The lines' shapes; their messages (the fields when there is none) and times noted."""
     messages, times = [], []
     for line in lines:
         message = plain_message(line)
