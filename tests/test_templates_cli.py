@@ -101,3 +101,25 @@ def test_ndjson_lines_stay_valid_json_with_quotes_backslashes_and_control_charac
     row, = ndjson(result.stdout)
     assert row["source"] == str(log)
     assert row["template"] == 'path "C:\\data\\x" not found\x01 – ünïcode'
+
+
+def test_ndjson_numbers_lines_per_input_and_shares_templates_across_inputs(tmp_path):
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    first.write_text("".join(f"peer {p} is unreachable\n" for p in ("laptop", "nas")))
+    second.write_text("peer router is unreachable\nLink ok\n")
+    rows = ndjson(run_cli(["templates", "--format", "ndjson", str(first), str(second)]).stdout)
+    assert [(r["source"][-5:], r["line_no"]) for r in rows] == [
+        ("a.log", 1), ("a.log", 2), ("b.log", 1), ("b.log", 2)]
+    assert {r["template"] for r in rows[:3]} == {"peer <*> is unreachable"}
+    assert rows[3]["template"] == "Link ok"
+
+
+def test_an_input_of_several_chunks_keeps_counting_its_lines(tmp_path):
+    log = tmp_path / "big.log"
+    body = "".join(f"worker {w} finished job {j} in {j % 97}ms\n" for w in ("a", "b", "c")
+                   for j in range(15_000))                       # ~1.4 MB: two 1 MiB chunks
+    log.write_text(body + "Link ok\n")
+    rows = ndjson(run_cli(["templates", "--format", "ndjson", str(log)]).stdout)
+    assert [r["line_no"] for r in rows] == list(range(1, 45_002))
+    assert {r["template"] for r in rows[:-1]} == {"worker <*> finished job <n> in <dur>"}
+    assert rows[-1]["template"] == "Link ok"
