@@ -1,7 +1,8 @@
 """``logsleuth templates``: mine every line's message into templates.
 
-source → frame → envelope → miner (each new distinct message redacted before it is mined,
-so templates hold no secret; examples are redacted on the way out). Every line counts, not
+source → frame → envelope → miner (private key blocks redacted over all lines, each new
+distinct message redacted before it is mined, so templates hold no secret; examples are
+redacted again on the way out). Every line counts, not
 only warnings and errors. Per template: count, first/last seen, an example; per line, on
 request, the template it ended in (kept as 4-byte shape numbers in a temporary file, so
 memory does not grow with the input: templates are final only at the end of the input).
@@ -19,7 +20,7 @@ from .envelope import (EnvelopeParser, decode_line, message_with_error, plain_me
                        strip_controls)
 from .frame import frames
 from .miner import Template, TemplateMiner
-from .redact import redact, redact_lines
+from .redact import redact, redact_blocks, redact_lines
 from .result import iso
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, open_source
 
@@ -71,6 +72,7 @@ class TemplateReport:
     templates: list[MinedTemplate]
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
+    redacted: bool = True
     miner: TemplateMiner | None = field(default=None, repr=False)
     spool: LineSpool | None = field(default=None, repr=False)
 
@@ -125,7 +127,8 @@ def mine_templates(sources: list[Source], stdin: BinaryIO, redact_output: bool =
     miner = TemplateMiner(clean=redact_lines if redact_output else None)
     stats: dict[int, _ShapeStats] = {}
     spool = LineSpool() if keep_lines else None
-    report = TemplateReport([s.name for s in sources], 0, [], miner=miner, spool=spool)
+    report = TemplateReport([s.name for s in sources], 0, [], redacted=redact_output,
+                            miner=miner, spool=spool)
     for source in sources:
         try:
             _mine_source(source, stdin, report, stats)
@@ -150,7 +153,7 @@ def _mine_source(source: Source, stdin: BinaryIO, report: TemplateReport,
         for chunk in frames(stream):
             lines = _decoded_lines(strip_controls(chunk.data))
             report.lines += len(lines)
-            shapes = _mine_lines(lines, parser, report.miner, stats)
+            shapes = _mine_lines(lines, parser, report.miner, stats, report.redacted)
             if report.spool is not None:
                 report.spool.write(source.name, shapes)
     except DECOMPRESSION_ERRORS as exc:
@@ -167,8 +170,10 @@ def _decoded_lines(data: bytes) -> list[str]:
 
 
 def _mine_lines(lines: list[str], parser: EnvelopeParser, miner: TemplateMiner,
-                stats: dict[int, _ShapeStats]) -> list[int]:
-    """The lines' shapes; their messages (the fields when there is none) and times noted."""
+                stats: dict[int, _ShapeStats], redact_output: bool) -> list[int]:
+    """The lines' shapes; their messages (the fields when there is none) and times noted.
+    Multi-line secrets are redacted here, over all the lines in order; single-line ones by
+    the miner's clean hook, only in messages it has not seen."""
     messages, times = [], []
     for line in lines:
         message = plain_message(line)
@@ -178,6 +183,8 @@ def _mine_lines(lines: list[str], parser: EnvelopeParser, miner: TemplateMiner,
             message, moment = message_with_error(env) or env.body.strip(), env.timestamp
         messages.append(message[:MESSAGE_CHARS])
         times.append(moment)
+    if redact_output:
+        messages = redact_blocks(messages)
     shapes = miner.add_all(messages)
     for shape, moment, message in zip(shapes, times, messages):
         known = stats.get(shape)

@@ -53,3 +53,14 @@ def redact_lines(lines: list[str]) -> list[str]:
     if not hits:
         return lines
     return [redact(line) if i in hits else line for i, line in enumerate(lines)]
+
+
+def redact_blocks(lines: list[str]) -> list[str]:
+    """The lines with every line of a multi-line secret (a private key block, which
+    ``redact`` only recognises whole in one text) replaced by ``[REDACTED]``."""
+    block = "\n".join(lines)
+    for pattern, _ in _RULES:
+        if pattern.flags & re.S and pattern.search(block):          # may span lines
+            block = pattern.sub(lambda m: "\n".join([MASK] * (m[0].count("\n") + 1)), block)
+            lines = block.split("\n")
+    return lines

@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 
 from logsleuth.envelope import EnvelopeParser, plain_message
 from logsleuth.miner import SHAPES_PER_CLUSTER, TemplateMiner, mask, template_id
-from logsleuth.redact import redact, redact_lines
+from logsleuth.redact import redact, redact_blocks, redact_lines
 from logsleuth.result import Unknown
 from logsleuth.templates import is_known, merge_unknown, remember
 
@@ -91,6 +91,14 @@ def test_redact_lines_equals_redacting_each_line():
     lines = ["plain line", "password=hunter2 in dsn", "another plain",
              "Authorization: Bearer abcdefghijklmnop"]
     assert redact_lines(lines) == [redact(line) for line in lines]
+
+
+def test_redact_blocks_hides_every_line_of_a_private_key_block():
+    lines = ["loading key", "-----BEGIN OPENSSH PRIVATE KEY-----",
+             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+             "QyNTUxOQAAACBnSmVrZWJhbGxvb25zYW5kcGFsbWFzYWxsYWJvdXRpdAAAAJg=",
+             "-----END OPENSSH PRIVATE KEY-----", "key loaded"]
+    assert redact_blocks(lines) == ["loading key", *["[REDACTED]"] * 4, "key loaded"]
 
 
 _PREFIXES = ["", "headscale-1  | ", "headscale_1  | ", "Jul 14 10:00:01 host headscale[7]: ",

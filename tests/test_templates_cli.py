@@ -123,3 +123,14 @@ def test_an_input_of_several_chunks_keeps_counting_its_lines(tmp_path):
     assert [r["line_no"] for r in rows] == list(range(1, 45_002))
     assert {r["template"] for r in rows[:-1]} == {"worker <*> finished job <n> in <dur>"}
     assert rows[-1]["template"] == "Link ok"
+
+
+def test_no_line_of_a_private_key_block_reaches_any_output(tmp_path):
+    body = ["b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+            "QyNTUxOQAAACBnSmVrZWJhbGxvb25zYW5kcGFsbWFzYWxsYWJvdXRpdAAAAJg="]
+    key = ["-----BEGIN OPENSSH PRIVATE KEY-----", *body, "-----END OPENSSH PRIVATE KEY-----"]
+    log = tmp_path / "h.log"
+    log.write_text("\n".join(["loading key", *key, "key loaded", *key]) + "\n")   # twice
+    for fmt in ("json", "ndjson", "text"):
+        out = run_cli(["templates", "--format", fmt, str(log)]).stdout
+        assert not any(part[:20] in out for part in body), fmt
