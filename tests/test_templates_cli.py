@@ -134,3 +134,10 @@ def test_no_line_of_a_private_key_block_reaches_any_output(tmp_path):
     for fmt in ("json", "ndjson", "text"):
         out = run_cli(["templates", "--format", fmt, str(log)]).stdout
         assert not any(part[:20] in out for part in body), fmt
+
+
+def test_rich_output_prints_text_as_written_not_as_markup():
+    log = "[bold]node[/bold] laptop failed [red]x[/red]\n"
+    result = run_cli(["templates", "--format", "rich", "--color", "never", "-"], stdin=log)
+    assert result.exit_code == 0
+    assert "[bold]node[/bold]" in result.stdout

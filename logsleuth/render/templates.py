@@ -38,7 +38,7 @@ def render_templates_markdown(report: TemplateReport) -> str:
 
 
 def render_templates_rich(report: TemplateReport) -> RenderableType:
-    table = Table(title=_heading(report), title_justify="left", expand=False)
+    table = Table(title=Text(_heading(report)), title_justify="left", expand=False)
     for name, justify in (("count", "right"), ("id", "left"), ("first", "left"),
                           ("last", "left"), ("template / example", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
