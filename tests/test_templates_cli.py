@@ -140,4 +140,4 @@ def test_rich_output_prints_text_as_written_not_as_markup():
     log = "[bold]node[/bold] laptop failed [red]x[/red]\n"
     result = run_cli(["templates", "--format", "rich", "--color", "never", "-"], stdin=log)
     assert result.exit_code == 0
-    assert "[bold]node[/bold]" in result.stdout
+    assert result.stdout.count("[bold]node[/bold]") == 2       # template and example
