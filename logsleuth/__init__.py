@@ -16,7 +16,8 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 _LAZY = {"Options": "pipeline", "Pipeline": "pipeline", "analyze": "pipeline",
-         "Analysis": "result", "Cause": "result", "Finding": "result", "Unknown": "result"}
+         "Analysis": "result", "Cause": "result", "Finding": "result", "Unknown": "result",
+         "mine_templates": "mining", "TemplateMiner": "miner"}
 __all__ = [*_LAZY, "__version__"]
 
 

@@ -361,9 +361,8 @@ def templates(env: Environment, inputs: tuple[str, ...], fmt: str, no_redact: bo
     last seen, an example. Works on any log, not only Headscale's."""
     from .mining import mine_templates
     from .render import templates as render
-    from .sources import expand
 
-    report = mine_templates(expand(list(inputs)), env.stdin, redact_output=not no_redact,
+    report = mine_templates(list(inputs), env.stdin, redact_output=not no_redact,
                             keep_lines=fmt == "ndjson")
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"

@@ -10,6 +10,7 @@ memory does not grow with the input: templates are final only at the end of the 
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from array import array
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .frame import frames
 from .miner import Template, TemplateMiner
 from .redact import redact, redact_blocks, redact_lines
 from .result import iso
-from .sources import DECOMPRESSION_ERRORS, InputError, Source, open_source
+from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
 
 MESSAGE_CHARS = 8192        # what is mined of a message (the miner keeps 120 tokens anyway)
 
@@ -121,9 +122,16 @@ class LineSpool:
                     yield name, line_no, shape
 
 
-def mine_templates(sources: list[Source], stdin: BinaryIO, redact_output: bool = True,
+def mine_templates(inputs: list[str], stdin: BinaryIO | None = None, redact_output: bool = True,
                    keep_lines: bool = False) -> TemplateReport:
-    """Mine the messages of every line of the sources; Ctrl-C keeps what was read."""
+    """Mine the messages of every line of the inputs (paths, globs, ``-``; none means
+    stdin); Ctrl-C keeps what was read.
+
+    >>> report = mine_templates(["headscale.log"])                  # doctest: +SKIP
+    >>> [(t.count, t.template) for t in report.templates[:3]]      # doctest: +SKIP
+    """
+    sources = expand(inputs)
+    stdin = stdin or sys.stdin.buffer
     miner = TemplateMiner(clean=redact_lines if redact_output else None)
     stats: dict[int, _ShapeStats] = {}
     spool = LineSpool() if keep_lines else None
