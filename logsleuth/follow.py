@@ -146,7 +146,7 @@ class Follower:
             self._aggregate()
         new = []
         for entry in entries:
-            key = entry.pattern_id or f"unknown:{entry.template}"
+            key = entry.key
             if key not in self._seen:
                 self._seen.add(key)
                 new.append(entry)
