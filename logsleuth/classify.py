@@ -308,9 +308,10 @@ class Classifier:
             if body is None or not trace.compiled_body.match(body):
                 self._open_trace = None
                 break
-            if taken < EVIDENCE_LINES and body.strip():
-                kept.append(body)
-            pending.last_line = first_line + index
+            if body.strip():                  # trailing blank lines stay outside
+                pending.last_line = first_line + index
+                if taken < EVIDENCE_LINES:
+                    kept.append(body)
             index, pos, taken = index + 1, end + 1, taken + 1
         else:
             self._open_trace = trace if taken < MAX_TRACE_LINES else None
