@@ -72,7 +72,11 @@ class Entry:
 
     @property
     def category(self) -> str | None:
-        return self.pattern.category if self.pattern else None
+        """The pattern's category; None for a line that is a problem only in numbers (one
+        node disconnecting is routine; the pattern's flapping rule decides in diagnose)."""
+        if self.pattern is None or self.pattern.flapping is not None:
+            return None
+        return self.pattern.category
 
     @property
     def pattern_id(self) -> str | None:

@@ -147,6 +147,8 @@ class Follower:
         new = []
         for entry in entries:
             key = entry.key
+            if entry.category is None and entry.pattern is not None:
+                continue                      # a problem only in numbers: the report decides
             if key not in self._seen:
                 self._seen.add(key)
                 new.append(entry)
