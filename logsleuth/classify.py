@@ -5,8 +5,10 @@ results and the events renderer), except for unknown templates, which are keys.
 
 For each candidate: confirm the proposed patterns on the decoded line, let the most
 specific (highest priority) win, lift its named groups, parse the envelope, and merge
-continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) into the
-entry they continue, so one event is one entry.
+continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) and
+traces (stack frames, schema diffs: the catalog's ``[[trace]]`` shapes) into the entry
+they continue, so one event is one entry. A fatal entry that no pattern explains takes the
+catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its template.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .catalog import SEVERITIES, Catalog, Pattern
-from .envelope import Envelope, EnvelopeParser, decode_line, message_with_error
+from .catalog import SEVERITIES, Catalog, Pattern, Trace
+from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line, message_with_error
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -24,6 +26,8 @@ from .templates import template_of
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 RECENT_LINE_BYTES = 4096
+MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
+EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
 
@@ -58,12 +62,27 @@ class Entry:
         return message_with_error(self.envelope)
 
     @property
+    def key(self) -> str:
+        """What the entry is counted under: its pattern, or its template when the entry is
+        grouped by message (unknown errors, unexplained crashes)."""
+        if self.template is None:
+            return self.pattern_id or "unknown:"
+        return f"{self.pattern_id or 'unknown'}:{self.template}"
+
+    @property
     def category(self) -> str | None:
-        return self.pattern.category if self.pattern else None
+        """The pattern's category; None for a line that is a problem only in numbers (one
+        node disconnecting is routine; the pattern's flapping rule decides in diagnose)."""
+        if self.pattern is None or self.pattern.flapping is not None:
+            return None
+        return self.pattern.category
 
     @property
     def pattern_id(self) -> str | None:
         return self.pattern.id if self.pattern else None
+
+
+_Sorted = tuple[tuple[Pattern, ...], bool, bool, Trace | None]
 
 
 def _severity(pattern: Pattern, level: str | None) -> str:
@@ -88,29 +107,42 @@ class Classifier:
         self._redact_templates = redact_output
         self._parser = EnvelopeParser()
         self._pending: Entry | None = None
+        self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
+        self._framed = [t for t in catalog.traces if t.compiled_frame is not None]
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
-        self._sorted: dict[frozenset[int], tuple[tuple[Pattern, ...], bool, bool]] = {}
+        self._sorted: dict[frozenset[int], _Sorted] = {}
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
         """Entries completed by this chunk; the last one is held back for continuations."""
         done: list[Entry] = []
+        if self._open_trace is not None and self._pending is not None:
+            self._follow(chunk, first_line, 0, 0, self._open_trace)
         for candidate in found:
+            pending = self._pending
+            inside = pending is not None and first_line + candidate.index <= pending.last_line
+            if not inside:
+                candidate = self._with_head(chunk, candidate)
             entry = self.entry(chunk, first_line, candidate)
+            if inside:
+                if entry is not None:                 # a line inside a trace already taken
+                    self._merge(entry, keep_text=False)
+                continue
             if entry is None:
                 continue
             if self._continues_pending(entry):
                 self._merge(entry)
                 continue
-            if self._pending is not None:
-                done.append(self._pending)
+            if pending is not None:
+                done.append(self._complete(pending))
             self._pending = entry
+            self._start_trace(chunk, first_line, candidate)
         return done
 
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
-        pending, self._pending = self._pending, None
-        return [pending] if pending else []
+        pending, self._pending, self._open_trace = self._pending, None, None
+        return [self._complete(pending)] if pending else []
 
     def entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
         """The entry a candidate line makes on its own, or None when it is not a problem.
@@ -133,13 +165,15 @@ class Classifier:
             self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
         text = decode_line(raw)
-        patterns, ignored, problem_level = self._sort(rules)
+        patterns, ignored, problem_level, trace = self._sort(rules)
         winner = self._winner(text, patterns)
-        if winner is None and (ignored or not problem_level):
+        if winner is None and trace is None and (ignored or not problem_level):
             return None
         env = self._parser.parse(text)
         if winner is None and env.level not in _UNKNOWN_LEVELS and env.level is not None:
             return None
+        if env.level is None and trace is not None:
+            env.level = trace.level or "error"
         entry = Entry(
             source=self._source, line_no=line_no, last_line=line_no, service=env.service,
             container=self._container(text, env), timestamp=env.timestamp, level=env.level,
@@ -150,14 +184,27 @@ class Classifier:
             entry.pattern = pattern
             entry.severity = _severity(pattern, env.level)
             entry.fields = [(k, v) for k, v in match.groupdict().items() if v]
+            if pattern.unexplained_fatal:
+                entry.template = self._template(entry)
         else:
-            message = redact(entry.message) if self._redact_templates else entry.message
-            entry.template = template_of(message)
+            entry.template = self._template(entry)
         return entry
 
-    def _sort(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
+    def _template(self, entry: Entry) -> str:
+        message = redact(entry.message) if self._redact_templates else entry.message
+        return template_of(message)
+
+    def _complete(self, entry: Entry) -> Entry:
+        """A finished entry: fatal with no pattern that explains it is an unexplained crash."""
+        fallback = self._catalog.unexplained_fatal
+        if entry.pattern is None and entry.level in _ELEVATING_LEVELS and fallback is not None:
+            entry.pattern, entry.severity = fallback, "critical"
+        return entry
+
+    def _sort(self, rule_ids: frozenset[int]) -> _Sorted:
         """The proposed patterns (most specific first), whether a harmless-warning rule hit,
-        and whether the line carries a warning/error level marker. The scan engines match
+        whether the line carries a warning/error level marker, and the trace it starts.
+        The scan engines match
         exactly what the regexes match on one line, so no rule needs confirming here.
         The same few sets of rules come back again and again: remembered."""
         known = self._sorted.get(rule_ids)
@@ -165,18 +212,20 @@ class Classifier:
             known = self._sorted[rule_ids] = self._sort_rules(rule_ids)
         return known
 
-    def _sort_rules(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
-        patterns, ignored, problem_level = [], False, False
+    def _sort_rules(self, rule_ids: frozenset[int]) -> _Sorted:
+        patterns, ignored, problem_level, trace = [], False, False, None
         for rule_id in sorted(rule_ids):
             rule = self._rules[rule_id]
             if rule.kind == "level":
                 problem_level = True
             elif rule.kind == "ignore":
                 ignored = True
+            elif rule.kind in ("trace", "frame"):
+                trace = self._catalog.traces[rule.index]
             else:
                 patterns.append(self._catalog.patterns[rule.index])
         patterns.sort(key=lambda p: -p.priority)
-        return tuple(patterns), ignored, problem_level
+        return tuple(patterns), ignored, problem_level, trace
 
     @staticmethod
     def _winner(text: str, patterns: tuple[Pattern, ...]):
@@ -200,13 +249,82 @@ class Classifier:
                 and pending is not None and pending.last_line == entry.line_no - 1
                 and pending.service == entry.service)
 
-    def _merge(self, entry: Entry) -> None:
+    def _merge(self, entry: Entry, keep_text: bool = True) -> None:
+        """Fold a continuation (or a classified line inside a trace) into the pending entry:
+        the most specific pattern of the two wins."""
         pending = self._pending
-        assert pending is not None and entry.pattern is not None
-        pending.last_line = entry.line_no
-        pending.line = f"{pending.line}\n{entry.line}"
+        assert pending is not None
+        pending.last_line = max(pending.last_line, entry.line_no)
+        if keep_text:
+            pending.line = f"{pending.line}\n{entry.line}"
         pending.fields.extend(entry.fields)
+        if entry.pattern is None:
+            return
         if pending.pattern is None or entry.pattern.priority > pending.pattern.priority:
             pending.pattern = entry.pattern
-            pending.template = None
+            pending.template = entry.template
         pending.severity = _max_severity(pending.severity, _severity(entry.pattern, entry.level))
+
+    def _start_trace(self, chunk: bytes, first_line: int, candidate: Candidate) -> None:
+        """Take the lines after a new entry that continue it as a trace."""
+        self._open_trace = None
+        trace = self._sort(candidate.rules)[3]
+        pos = candidate.end + 1
+        if trace is None:
+            trace = self._framed_by(chunk, pos)
+        if trace is not None:
+            self._follow(chunk, first_line, candidate.index + 1, pos, trace)
+
+    def _with_head(self, chunk: bytes, candidate: Candidate) -> Candidate:
+        """A frame line that no entry took begins its trace at the line before it (the
+        error that was logged with it), unless that line is blank or in another chunk."""
+        frames = frozenset(r for r in candidate.rules if self._rules[r].kind == "frame")
+        if not frames or candidate.index == 0:
+            return candidate
+        end = candidate.start - 1
+        start = chunk.rfind(b"\n", 0, end) + 1
+        if not chunk[start:end].strip():
+            return candidate
+        return Candidate(candidate.index - 1, start, end, frames)
+
+    def _framed_by(self, chunk: bytes, pos: int) -> Trace | None:
+        """The trace whose frame line comes right after the entry, if any."""
+        framed = self._framed
+        if not framed or pos >= len(chunk):
+            return None
+        body = self._body_at(chunk, pos)
+        if body is None:
+            return None
+        return next((t for t in framed if t.compiled_frame.match(body)), None)
+
+    def _follow(self, chunk: bytes, first_line: int, index: int, pos: int, trace: Trace) -> None:
+        """Extend the pending entry over the following lines of the chunk that continue
+        ``trace``; remember the trace when it runs to the end of the chunk."""
+        pending = self._pending
+        assert pending is not None
+        taken = pending.last_line - pending.line_no
+        kept: list[str] = []
+        while pos < len(chunk) and taken < MAX_TRACE_LINES:
+            end = chunk.find(b"\n", pos)
+            end = len(chunk) if end < 0 else end
+            body = self._body_at(chunk, pos, end)
+            if body is None or not trace.compiled_body.match(body):
+                self._open_trace = None
+                break
+            if body.strip():                  # trailing blank lines stay outside
+                pending.last_line = first_line + index
+                if taken < EVIDENCE_LINES:
+                    kept.append(body)
+            index, pos, taken = index + 1, end + 1, taken + 1
+        else:
+            self._open_trace = trace if taken < MAX_TRACE_LINES else None
+        if kept:
+            pending.line = "\n".join([pending.line, *kept])
+
+    def _body_at(self, chunk: bytes, pos: int, end: int | None = None) -> str | None:
+        if end is None:
+            end = chunk.find(b"\n", pos)
+            end = len(chunk) if end < 0 else end
+        raw = chunk[pos:min(end, pos + MAX_MATCH_CHARS)]
+        pending = self._pending
+        return continuation_body(decode_line(raw), pending.container if pending else None)
