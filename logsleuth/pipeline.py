@@ -26,7 +26,7 @@ from .redact import redact
 from .result import Analysis, LineStats, iso
 from .scan import build_rules, candidates, compile_check, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
-from .templates import merge_unknown
+from .templates import merge_templated
 
 
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
@@ -197,7 +197,7 @@ class Pipeline:
     def _stats(self, progress: Progress, aggregator: Aggregator) -> list:
         """Per-key statistics, redacted unless asked not to; books dropped templates."""
         progress.dropped_templates = aggregator.dropped_keys
-        return aggregator.results(redact if self.options.redact else str)
+        return merge_templated(aggregator.results(redact if self.options.redact else str))
 
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""
@@ -314,7 +314,7 @@ class Pipeline:
             window_first=progress.first, window_last=progress.last,
             services=sorted(progress.services), findings=findings,
             causes=rank_causes([*extra_causes, *build_causes(self.catalog, findings, stats, lang)]),
-            unknown=merge_unknown(build_unknown(stats)), errors=progress.errors, engine=self.engine.name,
+            unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
             interrupted=interrupted, dropped_templates=progress.dropped_templates,
             notes=self._time_notes(progress),
         )

@@ -1,14 +1,20 @@
-"""Group unmatched warning/error lines into templates: each line's variable parts masked
-(its key while aggregating), then similar keys merged by the template miner; and how the
-nightly summary recognises a template it has seen before."""
+"""Group unmatched warning/error lines (and unexplained crashes) into templates: each
+line's variable parts masked (its key while aggregating), then the statistics of keys the
+template miner groups together merged; and how the nightly summary recognises a template
+it has seen before."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from .catalog import SEVERITIES
 from .miner import WILDCARD, TemplateMiner
-from .result import Unknown
+
+if TYPE_CHECKING:
+    from .aggregate import KeyStats
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?"), "<time>"),
@@ -32,28 +38,69 @@ def template_of(message: str) -> str:
     return message[:MAX_TEMPLATE]
 
 
-def merge_unknown(unknown: list[Unknown]) -> list[Unknown]:
-    """Unknown entries whose masked templates the miner groups together, merged into one
-    with the mined template (``<*>`` where they differ), most frequent first."""
-    miner = TemplateMiner()
-    groups: dict[str, list[Unknown]] = {}
-    shapes = miner.add_all([u.template for u in unknown])
-    for item, shape in zip(unknown, shapes):
-        groups.setdefault(miner.template_of(shape).text, []).append(item)
-    merged = [_merged(text, items) for text, items in groups.items()]
-    return sorted(merged, key=lambda u: -u.count)
+def merge_templated(stats: list[KeyStats]) -> list[KeyStats]:
+    """Statistics of one pattern (or of unknown lines) whose templates the miner groups
+    together, merged under the mined template (``<*>`` where they differ) where the first
+    of them stood; statistics without a template are left as they are."""
+    by_pattern: dict[str | None, list[KeyStats]] = {}
+    for item in stats:
+        if item.template is not None:
+            by_pattern.setdefault(item.pattern_id, []).append(item)
+    group_of: dict[int, tuple[str | None, str]] = {}
+    groups: dict[tuple[str | None, str], list[KeyStats]] = {}
+    for pattern_id, items in by_pattern.items():
+        miner = TemplateMiner()
+        for item, shape in zip(items, miner.add_all([i.template or "" for i in items])):
+            key = group_of[id(item)] = (pattern_id, miner.template_of(shape).text)
+            groups.setdefault(key, []).append(item)
+    merged = []
+    for item in stats:
+        key = group_of.get(id(item))
+        if key is None:
+            merged.append(item)
+        elif groups[key][0] is item:
+            merged.append(_merged(key[1], groups[key]))
+    return merged
 
 
-def _merged(template: str, items: list[Unknown]) -> Unknown:
-    if len(items) == 1:
-        return replace(items[0], template=template)
-    top = max(items, key=lambda u: u.count)
-    firsts = [u.first_seen for u in items if u.first_seen is not None]
-    lasts = [u.last_seen for u in items if u.last_seen is not None]
-    return Unknown(template=template, count=sum(u.count for u in items), level=top.level,
-                   example=top.example, first_seen=min(firsts, default=None),
-                   last_seen=max(lasts, default=None),
-                   services=sorted({s for u in items for s in u.services}))
+def _merged(template: str, group: list[KeyStats]) -> KeyStats:
+    from .aggregate import SAMPLES          # aggregate imports classify, which imports us
+
+    if len(group) == 1:
+        return replace(group[0], template=template)
+    group = sorted(group, key=lambda s: -s.count)
+    top, latest = group[0], max(group, key=lambda s: _moment(s.last_seen))
+    firsts = [s.first_seen for s in group if s.first_seen is not None]
+    lasts = [s.last_seen for s in group if s.last_seen is not None]
+    return replace(
+        top, key=f"{top.pattern_id or 'unknown'}:{template}", template=template,
+        count=sum(s.count for s in group),
+        severity=max((s.severity for s in group if s.severity), key=SEVERITIES.index,
+                     default=None),
+        first_seen=min(firsts, default=None), last_seen=max(lasts, default=None),
+        services=sorted({x for s in group for x in s.services}),
+        containers=sorted({x for s in group for x in s.containers}),
+        samples=[x for s in group for x in s.samples][:SAMPLES], latest=latest.latest,
+        fields=_summed_fields(group), buckets=_summed([s.buckets for s in group]))
+
+
+def _moment(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else float("-inf")
+
+
+def _summed(counts: list[dict]) -> dict:
+    total: dict = {}
+    for one in counts:
+        for key, count in one.items():
+            total[key] = total.get(key, 0) + count
+    return dict(sorted(total.items()))
+
+
+def _summed_fields(group: list[KeyStats]) -> dict[str, dict[str, int]]:
+    names = dict.fromkeys(name for s in group for name in s.fields)
+    return {name: dict(sorted(_summed([s.fields.get(name, {}) for s in group]).items(),
+                              key=lambda kv: -kv[1]))
+            for name in names}
 
 
 def covers(general: str, specific: str) -> bool:

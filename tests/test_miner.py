@@ -13,8 +13,8 @@ from hypothesis import given, strategies as st
 from logsleuth.envelope import EnvelopeParser, plain_message
 from logsleuth.miner import SHAPES_PER_CLUSTER, TemplateMiner, mask, template_id
 from logsleuth.redact import redact, redact_blocks, redact_lines
-from logsleuth.result import Unknown
-from logsleuth.templates import is_known, merge_unknown, remember
+from logsleuth.aggregate import KeyStats
+from logsleuth.templates import is_known, merge_templated, remember
 
 from .conftest import ROOT
 
@@ -116,21 +116,30 @@ def test_the_plain_fast_path_agrees_with_the_envelope_parser(prefix, rest):
         assert fast == EnvelopeParser().parse(line).message
 
 
-def _unknown(template: str, count: int, minute: int) -> Unknown:
+def _stats(pattern_id: str | None, template: str, count: int, minute: int) -> KeyStats:
     moment = datetime(2026, 7, 14, 0, minute, tzinfo=timezone.utc)
-    return Unknown(template=template, count=count, level="error", example=template,
-                   first_seen=moment, last_seen=moment, services=["headscale"])
+    return KeyStats(key=f"{pattern_id or 'unknown'}:{template}", pattern_id=pattern_id,
+                    template=template, level="error", count=count, severity=None,
+                    first_seen=moment, last_seen=moment, services=["headscale"],
+                    containers=[f"headscale-{minute}"], samples=[template], latest=template,
+                    fields={"node": {template.split()[-3]: count}}, buckets={moment: count})
 
 
-def test_unknown_templates_that_differ_in_a_node_name_are_merged():
-    merged = merge_unknown([_unknown(f"failed to send map update to node {n} error=stream closed",
-                                     c, m) for n, c, m in (("alpha", 2, 1), ("bravo", 5, 2),
-                                                           ("charlie", 1, 3))]
-                           + [_unknown("reloading policy error=open acl.hujson: no such file", 4, 4)])
-    assert [(u.template, u.count) for u in merged] == [
-        ("failed to send map update to node <*> error=stream closed", 8),
-        ("reloading policy error=open acl.hujson: no such file", 4)]
-    assert merged[0].first_seen.minute == 1 and merged[0].last_seen.minute == 3
+def test_statistics_whose_templates_differ_in_a_node_name_are_merged():
+    update = "failed to send map update to node {} error=stream closed"
+    stats = [_stats(None, update.format(n), c, m)
+             for n, c, m in (("alpha", 2, 1), ("bravo", 5, 2), ("charlie", 1, 3))]
+    stats += [_stats(None, "reloading policy error=open acl.hujson: no such file", 4, 4),
+              _stats("db.sqlite_locked", update.format("delta"), 7, 5)]      # not a template key
+    merged = {(s.pattern_id, s.template): s for s in merge_templated(stats)}
+    assert set(merged) == {(None, update.format("<*>")),
+                           (None, "reloading policy error=open acl.hujson: no such file"),
+                           ("db.sqlite_locked", update.format("delta"))}
+    nodes = merged[(None, update.format("<*>"))]
+    assert (nodes.count, nodes.first_seen.minute, nodes.last_seen.minute) == (8, 1, 3)
+    assert nodes.fields == {"node": {"bravo": 5, "alpha": 2, "charlie": 1}}
+    assert sum(nodes.buckets.values()) == 8 and len(nodes.samples) == 3
+    assert nodes.containers == ["headscale-1", "headscale-2", "headscale-3"]
 
 
 def test_a_known_template_is_recognised_with_other_values():

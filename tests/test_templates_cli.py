@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, analyze_text, run_cli
 from .test_summary import UNKNOWN_Y, lines, summary
 
 MAP_UPDATE = '{{t}} ERR failed to send map update to node {node} error="stream closed"\n'
@@ -141,3 +141,17 @@ def test_rich_output_prints_text_as_written_not_as_markup():
     result = run_cli(["templates", "--format", "rich", "--color", "never", "-"], stdin=log)
     assert result.exit_code == 0
     assert result.stdout.count("[bold]node[/bold]") == 2       # template and example
+
+
+def test_unexplained_crashes_and_unknown_errors_that_differ_in_a_value_are_one_each(pipeline):
+    crash = ('2025-02-01T08:00:0{i}Z FTL cmd/headscale/cli/serve.go:32 > Error initializing '
+             'error="creating new headscale: cannot load policy set {name}"\n')
+    unknown = '2025-02-01T08:01:0{i}Z ERR failed to send map update to node {name} error="stream closed"\n'
+    names = ["alpha", "bravo", "charlie"]
+    text = "".join(t.format(i=i, name=n) for t in (crash, unknown) for i, n in enumerate(names))
+    result = analyze_text(pipeline, text)
+    crashes = [f for f in result.findings if f.pattern_id == "crash.unexplained_fatal"]
+    assert [(f.count, f.template) for f in crashes] == [
+        (3, "Error initializing error=creating new headscale: cannot load policy set <*>")]
+    assert [(u.count, u.template) for u in result.unknown] == [
+        (3, "failed to send map update to node <*> error=stream closed")]
