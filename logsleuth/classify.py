@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .catalog import SEVERITIES, Catalog, Pattern, Trace
-from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line, message_with_error
+from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -59,7 +59,8 @@ class Entry:
     @property
     def message(self) -> str:
         """The message without its wrapping, with the error field when there is one."""
-        return message_with_error(self.envelope)
+        error = self.envelope.fields.get("error")
+        return f"{self.envelope.message} error={error}" if error else self.envelope.message
 
     @property
     def key(self) -> str:

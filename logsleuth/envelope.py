@@ -321,7 +321,8 @@ _INNER_PARSERS = {"zerolog-console": _zerolog_console, "zerolog-json": _zerolog_
 
 
 def message_with_error(env: Envelope) -> str:
-    """The message without its wrapping, with the error field when there is one."""
+    """The message without its wrapping, with the error field when there is one: what
+    ``classify.Entry.message`` gives for a classified entry, for any line."""
     error = env.fields.get("error")
     return f"{env.message} error={error}" if error else env.message
 
