@@ -163,8 +163,9 @@ class Ignore:
 @dataclass(frozen=True)
 class Trace:
     """A multi-line shape (a stack trace, a schema diff) whose lines all belong to the entry
-    that begins it. ``start`` lines begin one by themselves (scanned like patterns); after any
-    other entry, a next line matching ``frame`` begins one; ``body`` lines continue it."""
+    that begins it. ``start`` lines begin one by themselves; a ``frame`` line continues the
+    entry on the line before it, or makes that line the head of a new one (both scanned
+    like patterns); ``body`` lines continue it."""
 
     id: str
     body: str
@@ -178,10 +179,6 @@ class Trace:
     @cached_property
     def compiled_body(self) -> regex.Pattern:
         return compile_regex(self.body)
-
-    @cached_property
-    def compiled_frame(self) -> regex.Pattern | None:
-        return compile_regex(self.frame) if self.frame else None
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,6 @@ class Classifier:
         self._parser = EnvelopeParser()
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
-        self._framed = [t for t in catalog.traces if t.compiled_frame is not None]
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
         self._sorted: dict[frozenset[int], _Sorted] = {}
         self.truncated = 0
@@ -120,15 +119,20 @@ class Classifier:
         if self._open_trace is not None and self._pending is not None:
             self._follow(chunk, first_line, 0, 0, self._open_trace)
         for candidate in found:
+            line_no = first_line + candidate.index
+            frame = self._frame_of(candidate)
+            if frame is not None and self._pending is not None \
+                    and self._pending.last_line == line_no - 1:
+                self._follow(chunk, first_line, candidate.index, candidate.start, frame)
             pending = self._pending
-            inside = pending is not None and first_line + candidate.index <= pending.last_line
-            if not inside:
-                candidate = self._with_head(chunk, candidate)
-            entry = self.entry(chunk, first_line, candidate)
-            if inside:
+            if pending is not None and line_no <= pending.last_line:
+                entry = self.entry(chunk, first_line, candidate)
                 if entry is not None:                 # a line inside a trace already taken
                     self._merge(entry, keep_text=False)
                 continue
+            if frame is not None and (pending is None or pending.last_line != line_no - 1):
+                candidate = self._with_head(chunk, candidate)
+            entry = self.entry(chunk, first_line, candidate)
             if entry is None:
                 continue
             if self._continues_pending(entry):
@@ -267,36 +271,32 @@ class Classifier:
         pending.severity = _max_severity(pending.severity, _severity(entry.pattern, entry.level))
 
     def _start_trace(self, chunk: bytes, first_line: int, candidate: Candidate) -> None:
-        """Take the lines after a new entry that continue it as a trace."""
+        """Take the lines after a new entry that continue the trace it starts, if any."""
         self._open_trace = None
         trace = self._sort(candidate.rules)[3]
-        pos = candidate.end + 1
-        if trace is None:
-            trace = self._framed_by(chunk, pos)
         if trace is not None:
-            self._follow(chunk, first_line, candidate.index + 1, pos, trace)
+            self._follow(chunk, first_line, candidate.index + 1, candidate.end + 1, trace)
+
+    def _frame_of(self, candidate: Candidate) -> Trace | None:
+        """The trace whose frame line this is (the scan marks frame lines)."""
+        for rule_id in candidate.rules:
+            rule = self._rules[rule_id]
+            if rule.kind == "frame":
+                return self._catalog.traces[rule.index]
+        return None
 
     def _with_head(self, chunk: bytes, candidate: Candidate) -> Candidate:
         """A frame line that no entry took begins its trace at the line before it (the
-        error that was logged with it), unless that line is blank or in another chunk."""
+        error that was logged with it), unless that line is blank, already an entry, or
+        in another chunk."""
         frames = frozenset(r for r in candidate.rules if self._rules[r].kind == "frame")
-        if not frames or candidate.index == 0:
+        if candidate.index == 0:
             return candidate
         end = candidate.start - 1
         start = chunk.rfind(b"\n", 0, end) + 1
         if not chunk[start:end].strip():
             return candidate
         return Candidate(candidate.index - 1, start, end, frames)
-
-    def _framed_by(self, chunk: bytes, pos: int) -> Trace | None:
-        """The trace whose frame line comes right after the entry, if any."""
-        framed = self._framed
-        if not framed or pos >= len(chunk):
-            return None
-        body = self._body_at(chunk, pos)
-        if body is None:
-            return None
-        return next((t for t in framed if t.compiled_frame.match(body)), None)
 
     def _follow(self, chunk: bytes, first_line: int, index: int, pos: int, trace: Trace) -> None:
         """Extend the pending entry over the following lines of the chunk that continue
@@ -322,10 +322,7 @@ class Classifier:
         if kept:
             pending.line = "\n".join([pending.line, *kept])
 
-    def _body_at(self, chunk: bytes, pos: int, end: int | None = None) -> str | None:
-        if end is None:
-            end = chunk.find(b"\n", pos)
-            end = len(chunk) if end < 0 else end
+    def _body_at(self, chunk: bytes, pos: int, end: int) -> str | None:
         raw = chunk[pos:min(end, pos + MAX_MATCH_CHARS)]
         pending = self._pending
         return continuation_body(decode_line(raw), pending.container if pending else None)

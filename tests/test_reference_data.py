@@ -19,9 +19,13 @@ def _records():
 
 # Where the field logs (real pastes, labelled by what the line means to an operator) label a
 # message differently from the source-message set, the field label wins: SQLite's CANTOPEN is
-# a path problem; one node going offline at INF is routine (only flapping is a finding).
+# a path problem; one node going offline at INF is routine (only flapping is a finding); a
+# missing required key is an invalid config; a transaction left open after SQLITE_BUSY is
+# the lock problem.
 FIELD_LABELS = {"unable to open database file": "database_other",
-                "node has disconnected": "benign", "INF node disconnected": "benign"}
+                "node has disconnected": "benign", "INF node disconnected": "benign",
+                "requires a new `noise.private_key_path`": "config_invalid",
+                "cannot start a transaction within a transaction": "database_locked"}
 
 
 def _expected(record: dict) -> str:
