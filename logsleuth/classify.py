@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from .catalog import SEVERITIES, Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
@@ -83,7 +84,14 @@ class Entry:
         return self.pattern.id if self.pattern else None
 
 
-_Sorted = tuple[tuple[Pattern, ...], bool, bool, Trace | None]
+class RuleSet(NamedTuple):
+    """What the scan's rules say about one line."""
+
+    patterns: tuple[Pattern, ...]      # proposed patterns, most specific first
+    ignored: bool                      # a known-harmless rule hit
+    problem_level: bool                # a warning/error level marker hit
+    trace: Trace | None                # the trace the line starts or is a frame of
+    frame: bool                        # the line is a frame of ``trace``
 
 
 def _severity(pattern: Pattern, level: str | None) -> str:
@@ -110,7 +118,7 @@ class Classifier:
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
-        self._sorted: dict[frozenset[int], _Sorted] = {}
+        self._sorted: dict[frozenset[int], RuleSet] = {}
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
@@ -170,7 +178,7 @@ class Classifier:
             self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
         text = decode_line(raw)
-        patterns, ignored, problem_level, trace = self._sort(rules)
+        patterns, ignored, problem_level, trace, _ = self._sort(rules)
         winner = self._winner(text, patterns)
         if winner is None and trace is None and (ignored or not problem_level):
             return None
@@ -206,19 +214,17 @@ class Classifier:
             entry.pattern, entry.severity = fallback, "critical"
         return entry
 
-    def _sort(self, rule_ids: frozenset[int]) -> _Sorted:
-        """The proposed patterns (most specific first), whether a harmless-warning rule hit,
-        whether the line carries a warning/error level marker, and the trace it starts.
-        The scan engines match
-        exactly what the regexes match on one line, so no rule needs confirming here.
-        The same few sets of rules come back again and again: remembered."""
+    def _sort(self, rule_ids: frozenset[int]) -> RuleSet:
+        """What a line's rules say. The scan engines match exactly what the regexes match
+        on one line, so no rule needs confirming here. The same few sets of rules come
+        back again and again: remembered."""
         known = self._sorted.get(rule_ids)
         if known is None:
             known = self._sorted[rule_ids] = self._sort_rules(rule_ids)
         return known
 
-    def _sort_rules(self, rule_ids: frozenset[int]) -> _Sorted:
-        patterns, ignored, problem_level, trace = [], False, False, None
+    def _sort_rules(self, rule_ids: frozenset[int]) -> RuleSet:
+        patterns, ignored, problem_level, trace, frame = [], False, False, None, False
         for rule_id in sorted(rule_ids):
             rule = self._rules[rule_id]
             if rule.kind == "level":
@@ -226,11 +232,11 @@ class Classifier:
             elif rule.kind == "ignore":
                 ignored = True
             elif rule.kind in ("trace", "frame"):
-                trace = self._catalog.traces[rule.index]
+                trace, frame = self._catalog.traces[rule.index], rule.kind == "frame"
             else:
                 patterns.append(self._catalog.patterns[rule.index])
         patterns.sort(key=lambda p: -p.priority)
-        return tuple(patterns), ignored, problem_level, trace
+        return RuleSet(tuple(patterns), ignored, problem_level, trace, frame)
 
     @staticmethod
     def _winner(text: str, patterns: tuple[Pattern, ...]):
@@ -273,17 +279,14 @@ class Classifier:
     def _start_trace(self, chunk: bytes, first_line: int, candidate: Candidate) -> None:
         """Take the lines after a new entry that continue the trace it starts, if any."""
         self._open_trace = None
-        trace = self._sort(candidate.rules)[3]
+        trace = self._sort(candidate.rules).trace
         if trace is not None:
             self._follow(chunk, first_line, candidate.index + 1, candidate.end + 1, trace)
 
     def _frame_of(self, candidate: Candidate) -> Trace | None:
         """The trace whose frame line this is (the scan marks frame lines)."""
-        for rule_id in candidate.rules:
-            rule = self._rules[rule_id]
-            if rule.kind == "frame":
-                return self._catalog.traces[rule.index]
-        return None
+        rules = self._sort(candidate.rules)
+        return rules.trace if rules.frame else None
 
     def _with_head(self, chunk: bytes, candidate: Candidate) -> Candidate:
         """A frame line that no entry took begins its trace at the line before it (the

@@ -82,6 +82,8 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
         if pattern.flapping and not is_flapping(item, pattern.flapping):
             continue
         title, _, _ = pattern.localized(lang)
+        if item.template:                      # one finding per message: say which
+            title = f"{title}: {item.template}"
         cause, fix = _cause_and_fix(pattern, item, lang)
         severity = item.severity or pattern.severity
         findings.append(Finding(
@@ -132,15 +134,17 @@ Rule = Callable[[list[Finding], list[KeyStats]], list[tuple[dict, list[Finding]]
 
 
 def crash_loop(findings: list[Finding], _stats: list[KeyStats]) -> list[tuple[dict, list[Finding]]]:
-    """The same fatal start-up error, again and again (one diagnosis for all of them)."""
-    looping = [f for f in findings if f.crash_loop]
+    """The same fatal start-up error, again and again (one diagnosis for all of them). Exits
+    and restarts repeat with any error, so they join a loop but never lead one."""
+    looping = [f for f in findings if f.crash_loop and not f.symptom]
     if not looping:
         return []
-    lead = max(looping, key=lambda f: (not f.symptom, f.count,
-                                       -f.first_seen.timestamp() if f.first_seen else 0))
-    members = [lead, *(f for f in looping if f is not lead)]
-    return [({"title": lead.title, "count": lead.count, "first_seen": iso(lead.first_seen),
-              "last_seen": iso(lead.last_seen)}, members)]
+    lead = max(looping, key=lambda f: (f.count, -f.first_seen.timestamp() if f.first_seen else 0))
+    symptoms = [f for f in findings if f.crash_loop and f.symptom]
+    members = [lead, *(f for f in looping if f is not lead), *symptoms]
+    return [({"title": lead.title, "count": lead.count,
+              "first_seen": iso(lead.first_seen) or "an unknown time",
+              "last_seen": iso(lead.last_seen) or "an unknown time"}, members)]
 
 
 def sqlite_shared_by_two_instances(findings: list[Finding],

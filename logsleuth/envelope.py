@@ -172,7 +172,7 @@ def split_fields(text: str) -> tuple[str, dict[str, str]]:
 
 
 def continuation_body(line: str, container: str | None) -> str | None:
-    """A line's text without the compose prefix and docker stamp, for deciding whether it
+    r"""A line's text without the compose prefix and docker stamp, for deciding whether it
     continues an entry of ``container``; None when it belongs to another container.
 
     >>> continuation_body("headscale-1  | \tmain.go:12 +0x1d", "headscale-1")

@@ -93,3 +93,15 @@ def test_one_node_disconnecting_again_and_again_is_flapping(pipeline):
     assert "laptop-anna" in findings[0].cause
     spread = lines.replace("T10:", "T1").replace(":00Z", ":00:00Z")   # hours apart: routine
     assert analyze_text(pipeline, spread).findings == []
+
+
+def test_a_crash_loop_is_led_by_its_error_never_by_the_exits(pipeline):
+    loop = (UNKNOWN_FTL + "headscale-1 exited with code 1\n") * 3
+    causes = analyze_text(pipeline, loop).causes
+    assert causes[0].id == "crash_loop"
+    assert causes[0].findings[0] == "crash.unexplained_fatal"
+    assert "a failure nobody has seen before" in causes[0].title
+    different_each_time = (UNKNOWN_FTL + "headscale-1 exited with code 1\n" + PANIC)
+    causes = analyze_text(pipeline, different_each_time).causes
+    assert all(c.id != "crash_loop" for c in causes)
+    assert causes[-1].id == "crash.container_exited"
