@@ -52,7 +52,11 @@ _TYPED_MASKS: tuple[tuple[re.Pattern[bytes], bytes, bytes], ...] = (
 def mask(text: str) -> str:
     """Typed placeholders for the values a message shows by their form alone (times,
     UUIDs, IPv4 addresses, keys, hex ids, numbers — also inside a token — and durations).
-    ``text`` may hold many messages, one a line: no mask crosses a newline."""
+    ``text`` may hold many messages, one a line: no mask crosses a newline.
+
+    >>> mask("dial tcp 10.0.0.12:5432 after 350ms (attempt_0020)")
+    'dial tcp <ip> after <dur> (attempt_<n>)'
+    """
     data = text.encode("utf-8", "surrogateescape")
     for pattern, placeholder, needle in _TYPED_MASKS:
         if needle in data:
@@ -106,7 +110,14 @@ class _Cluster:
 
 class TemplateMiner:
     """Online template miner: add messages (each gets a *shape*: its distinct masked form),
-    then ask for the templates; adding more afterwards is fine."""
+    then ask for the templates; adding more afterwards is fine.
+
+    >>> miner = TemplateMiner()
+    >>> shapes = miner.add_all(["Link ok", "Link error", "user anna from 10.0.0.1",
+    ...                         "user ben from 10.0.0.2", "user cleo from 10.0.0.9"])
+    >>> [miner.template_of(s).text for s in shapes]
+    ['Link ok', 'Link error', 'user <*> from <ip>', 'user <*> from <ip>', 'user <*> from <ip>']
+    """
 
     def __init__(self, clean: Callable[[list[str]], list[str]] | None = None) -> None:
         """``clean`` rewrites new distinct messages before mining (e.g. redacts them)."""

@@ -124,11 +124,13 @@ class LineSpool:
 
 def mine_templates(inputs: list[str], stdin: BinaryIO | None = None, redact_output: bool = True,
                    keep_lines: bool = False) -> TemplateReport:
-    """Mine the messages of every line of the inputs (paths, globs, ``-``; none means
+    r"""Mine the messages of every line of the inputs (paths, globs, ``-``; none means
     stdin); Ctrl-C keeps what was read.
 
-    >>> report = mine_templates(["headscale.log"])                  # doctest: +SKIP
-    >>> [(t.count, t.template) for t in report.templates[:3]]      # doctest: +SKIP
+    >>> import io
+    >>> log = b"".join(b"node %s went offline\n" % n for n in (b"nas", b"pi", b"laptop"))
+    >>> [(t.count, t.template) for t in mine_templates(["-"], io.BytesIO(log)).templates]
+    [(3, 'node <*> went offline')]
     """
     sources = expand(inputs)
     stdin = stdin or sys.stdin.buffer
