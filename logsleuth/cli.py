@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import signal
 import sys
 from functools import wraps
@@ -48,10 +50,33 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.resilient_parsing and not args:      # shell completion of the first word
             return super().parse_args(ctx, args)
-        if not args or (args[0] not in self.commands
-                        and args[0] not in ("--help", "-h", "--version")):
+        if not args or (args[0] not in self.commands and args[0] not in GROUP_OPTIONS
+                        and not _mistyped_command(args[0])):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command is a usage error that suggests the nearest name."""
+        if args and self.get_command(ctx, args[0]) is None and not ctx.resilient_parsing:
+            raise click.UsageError(_no_such_command(args[0], [*self.commands, *GROUP_OPTIONS]),
+                                   ctx)
+        return super().resolve_command(ctx, args)
+
+
+GROUP_OPTIONS = ("--help", "-h", "--version", "-V")
+_COMMAND_WORD = re.compile(r"[a-z][a-z-]*")
+
+
+def _mistyped_command(argument: str) -> bool:
+    """A bare word (``reprot``, ``version``) that names no file: meant as a command."""
+    return bool(_COMMAND_WORD.fullmatch(argument)) and not os.path.lexists(argument)
+
+
+def _no_such_command(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1) or difflib.get_close_matches(
+        f"--{name}", choices, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else " (nor a file of that name)"
+    return f"No such command '{name}'.{hint}"
 
 
 def _env(ctx: click.Context) -> Environment:
@@ -82,6 +107,20 @@ def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
         ctx.exit(int(status))
 
     return wrapper
+
+
+NO_INPUT_HINT = ("no input: pipe logs in, or name a file (docker compose logs headscale | "
+                 "logsleuth, or logsleuth headscale.log); logsleuth --help lists the commands")
+
+
+def _no_input_on_terminal(env: Environment, inputs: tuple[str, ...]) -> bool:
+    """No FILE and standard input is a terminal: print usage and the hint instead of
+    waiting for someone to type logs."""
+    if inputs or not env.stdin_isatty:
+        return False
+    env.stderr.write(click.get_current_context().get_usage() + "\n")
+    _fail(env, NO_INPUT_HINT, ExitStatus.USAGE)
+    return True
 
 
 def _silence_stdout() -> None:
@@ -180,7 +219,7 @@ def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) ->
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="logsleuth")
+@click.version_option(__version__, "-V", "--version", prog_name="logsleuth")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Find known Headscale problems in logs and explain cause and fix.
@@ -252,6 +291,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     """
     from .pipeline import Pipeline
 
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     options.jobs = jobs
     if follow is None:
@@ -327,6 +368,8 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
            until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
            no_redact: bool, engine: str) -> ExitStatus:
     """Print every classified entry as NDJSON (matched and unknown warnings/errors)."""
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     from .pipeline import Pipeline, Progress
     from .render.data import render_event
     from .sources import expand
@@ -374,6 +417,8 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     Files resume where the last run stopped (rotation and truncation are noticed); piped
     input skips what the last run already saw.
     """
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     from .history import StateError, default_state_path
     from .nightly import summarize
     from .render.summary import render_summary_markdown, render_summary_text

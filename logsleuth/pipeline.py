@@ -291,6 +291,8 @@ class Pipeline:
         except InputError as exc:
             progress.errors.append(str(exc))
             return False
+        except KeyboardInterrupt:               # Ctrl-C before the first byte arrived
+            return True
         limit = None if end < 0 else end - begin
         pending: list[Entry] = []
         interrupted = False
