@@ -307,9 +307,10 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         result = pipeline.report(inputs[0])
     else:
         result = pipeline.analyze(list(inputs), env.stdin)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
+    for problem in result.errors:               # before the report: a terminal shows both
         env.stderr.write(f"logsleuth: warning: {problem}\n")
+    env.stderr.flush()
+    emit(env, result, fmt, lang, color)
     return exit_status(result, fail_on)
 
 
@@ -345,9 +346,10 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     result = Pipeline(options).report(bundle)
     if result.facts is None:                # the file itself could not be read
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
+    for problem in result.errors:               # before the report: a terminal shows both
         env.stderr.write(f"logsleuth: warning: {problem}\n")
+    env.stderr.flush()
+    emit(env, result, fmt, lang, color)
     return exit_status(result, fail_on)
 
 
@@ -438,6 +440,9 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
         _write_output(result.analysis, html_path, lambda: render_summary_html(result))
     status = exit_status(result.analysis, fail_on)
+    for warning in [*result.warnings, *result.analysis.errors]:
+        env.stderr.write(f"logsleuth: warning: {warning}\n")
+    env.stderr.flush()
     if not (quiet_if_clean and status == ExitStatus.OK):
         if fmt == "json":
             env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -445,8 +450,6 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
             env.stdout.write(render_summary_markdown(result))
         else:
             env.stdout.write(render_summary_text(result))
-    for warning in [*result.warnings, *result.analysis.errors]:
-        env.stderr.write(f"logsleuth: warning: {warning}\n")
     return status
 
 
@@ -466,6 +469,10 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         blocks = pipe_blocks(env.stdin) if name == STDIN_NAME else file_blocks(Path(name))
     except InputError as exc:
         return _fail(env, str(exc), ExitStatus.INPUT_ERROR)
+    if name != STDIN_NAME and not Path(name).exists():
+        env.stderr.write(f"logsleuth: {name} does not exist yet: waiting for it to appear "
+                         "(like tail -F; Ctrl-C stops)\n")
+        env.stderr.flush()
     follower = Follower(Pipeline(options), name)
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"

@@ -19,8 +19,8 @@ from .aggregate import Aggregator
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
-from .envelope import EnvelopeParser, strip_controls
-from .frame import Chunk, frames
+from .envelope import EnvelopeParser, service_name, strip_controls
+from .frame import Chunk, frames, looks_binary
 from . import parallel
 from .redact import redact
 from .result import Analysis, LineStats, iso
@@ -61,6 +61,7 @@ class Progress:
     last_time: dict[str, datetime] = field(default_factory=dict)   # per source
     end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
     future: int = 0                  # entries dated more than a day after the analysis ran
+    seen_services: set[str] = field(default_factory=set)   # before --service, for its check
 
     def merge(self, later: Progress) -> None:
         """Fold in the progress over the input that follows ours."""
@@ -71,6 +72,7 @@ class Progress:
         self.future += later.future
         self.errors.extend(later.errors)
         self.services |= later.services
+        self.seen_services |= later.seen_services
         for name, moment in later.last_time.items():
             self.last_time[name] = max(moment, self.last_time.get(name, moment))
         self.end_offset.update(later.end_offset)
@@ -139,7 +141,10 @@ class Pipeline:
         found = None
         for group in (lines, reversed(tail)):
             for raw in group:
-                moment = parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp
+                envelope = parser.parse(raw[:4096].decode("utf-8", "replace"))
+                moment = envelope.timestamp
+                if envelope.service:
+                    progress.seen_services.add(envelope.service)
                 if moment is not None:
                     progress.saw(moment)
                     found = moment
@@ -162,6 +167,7 @@ class Pipeline:
                 continue
             if until and moment is not None and moment > until:
                 continue
+            progress.seen_services.update(name for name in (entry.service, entry.container) if name)
             if services and entry.service not in services and entry.container not in services:
                 continue
             progress.saw(entry.timestamp)
@@ -183,7 +189,32 @@ class Pipeline:
     def analyze_sources(self, sources: list[Source], stdin: BinaryIO) -> tuple[Analysis, Progress]:
         """Analyse prepared sources; also return the per-source progress (offsets, times)."""
         progress, aggregator, interrupted = self._aggregate(sources, stdin)
+        if not interrupted:
+            progress.errors.extend(self._nothing_to_analyse(sources, progress))
         return self.snapshot([s.name for s in sources], progress, aggregator, interrupted), progress
+
+    def _nothing_to_analyse(self, sources: list[Source], progress: Progress) -> list[str]:
+        """Input problems that would otherwise pass for a clean result: no lines at all, or
+        a --since/--until/--service that leaves none of them."""
+        total, options = progress.lines.total, self.options
+        if total == 0:
+            resumed = any(source.offset for source in sources)   # a file that did not grow
+            if resumed or progress.errors:
+                return []
+            return [f"no input: 0 lines read from {', '.join(s.name for s in sources)}"]
+        problems = []
+        first, last = progress.first, progress.last
+        if ((options.since and last and last < options.since)
+                or (options.until and first and first > options.until)):
+            problems.append(f"0 of {total} lines in the window {_second(options.since) or 'start'}"
+                            f" → {_second(options.until) or 'now'} (the input covers {iso(first)} → "
+                            f"{iso(last)}): check --since/--until")
+        seen = progress.seen_services
+        if options.services and not any(name in seen or service_name(name) in seen
+                                        for name in options.services):
+            problems.append(f"0 of {total} lines from --service {', '.join(options.services)} "
+                            f"(services in the input: {', '.join(sorted(seen)) or 'none named'})")
+        return problems
 
     def snapshot(self, names: list[str], progress: Progress, aggregator: Aggregator,
                  interrupted: bool = False) -> Analysis:
@@ -342,6 +373,8 @@ class SourceScan:
         self._last_time: list[datetime | None] = [None]
         self._latest: datetime | None = None
         self._next_line = 1
+        self._binary = False
+        self._kept = 0
 
     def chunk(self, chunk: Chunk) -> list[Entry]:
         """The entries this chunk completes (the last one may wait for continuations)."""
@@ -352,14 +385,20 @@ class SourceScan:
         if edge is not None:
             self._latest = max(self._latest, edge) if self._latest else edge
         found, lines = candidates(data, pipeline.engine)
+        if self._next_line == 1:
+            self._binary = looks_binary(data)
         first_line, self._next_line = self._next_line, self._next_line + lines
         progress.lines.total += lines
-        return pipeline._keep(self._classifier.classify(data, first_line, found),
-                              self._last_time, progress)
+        return self._kept_entries(self._classifier.classify(data, first_line, found))
 
     def release(self) -> list[Entry]:
         """The entry held back for continuation lines, without waiting any longer."""
-        return self._pipeline._keep(self._classifier.flush(), self._last_time, self._progress)
+        return self._kept_entries(self._classifier.flush())
+
+    def _kept_entries(self, entries: list[Entry]) -> list[Entry]:
+        kept = self._pipeline._keep(entries, self._last_time, self._progress)
+        self._kept += len(kept)
+        return kept
 
     def finish(self) -> list[Entry]:
         """The held-back entry at the end of the source; books the source's last time."""
@@ -367,10 +406,18 @@ class SourceScan:
         progress.lines.truncated += self._classifier.truncated
         self._classifier.truncated = 0
         entries = self.release()
+        if self._binary and not self._kept:
+            progress.errors.append(f"{self._name}: does not look like text (many NUL or other "
+                                   "control bytes) and nothing in it read as a log line")
         seen = [t for t in (self._latest, self._last_time[0]) if t is not None]
         if seen:
             progress.last_time[self._name] = max(seen)
         return entries
+
+
+def _second(moment: datetime | None) -> str | None:
+    """ISO 8601 to the second (a relative --since carries the microseconds of now)."""
+    return iso(moment.replace(microsecond=0)) if moment else None
 
 
 def _cleaned(item, clean):

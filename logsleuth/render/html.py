@@ -65,12 +65,14 @@ def render_summary_html(summary: Summary) -> str:
     unknown = "".join(f"<li>x{u.count} <code>{escape(u.example[:300])}</code></li>"
                       for u in summary.new_unknown[:10])
     coverage = f"{summary.coverage:.0%}" if summary.coverage is not None else "n/a"
+    problems = "".join(f"<li>{escape(w)}</li>" for w in summary.warnings + a.errors)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>logsleuth summary — {escape(summary.host)}</title>
 <style>{STYLE}</style></head><body>
 <h1>logsleuth summary — {escape(summary.host)}</h1>
 <p>{escape(when(a.window_first))} → {escape(when(a.window_last))} · {a.lines.total} lines ·
 coverage {coverage}{" · first run" if summary.first_run else ""}</p>
+{f'<h2>Input problems</h2><ul>{problems}</ul>' if problems else ""}
 <h2>Findings over time</h2>
 {timeline_svg(summary)}
 <h2>Findings</h2>

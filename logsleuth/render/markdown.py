@@ -17,8 +17,8 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
     if not analysis.findings and not analysis.unknown and analysis.facts is None:
         suffix = f" ({w['window']} {window})" if window else ""
         notes = [f"- {note}" for note in analysis.notes]
-        return "\n".join(out + [w["clean"].format(lines=analysis.lines.total, window=suffix),
-                                 *notes, ""])
+        return "\n".join(out + _errors(analysis, w)
+                         + [w["clean"].format(lines=analysis.lines.total, window=suffix), *notes, ""])
     out.append(f"- {w['header'].format(lines=analysis.lines.total, sources=', '.join(analysis.sources))}")
     if window:
         out.append(f"- {w['window']}: {window}")
@@ -51,6 +51,11 @@ def render_markdown(analysis: Analysis, lang: str = "en") -> str:
     if analysis.unknown:
         out += ["", f"### {w['unknown']}", "", f"| {w['count']} | example |", "|---:|---|"]
         out += [f"| {u.count} | `{_cell(u.example)[:300]}` |" for u in analysis.unknown[:20]]
-    if analysis.errors:
-        out += ["", f"### {w['errors']}", ""] + [f"- {e}" for e in analysis.errors]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + [""] + _errors(analysis, w)).rstrip("\n") + "\n"
+
+
+def _errors(analysis: Analysis, w: dict[str, str]) -> list[str]:
+    """The input problems as a section (ends with a blank line), or nothing."""
+    if not analysis.errors:
+        return []
+    return [f"### {w['errors']}", "", *(f"- {e}" for e in analysis.errors), ""]

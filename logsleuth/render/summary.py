@@ -27,6 +27,8 @@ def render_summary_text(summary: Summary) -> str:
     a = summary.analysis
     out = [wrapped for line in _header(summary)
            for wrapped in textwrap.wrap(line, WIDTH, subsequent_indent="  ")]
+    out += [wrapped for w in summary.warnings + a.errors
+            for wrapped in textwrap.wrap(f"warning: {w}", WIDTH, subsequent_indent="  ")]
     if a.findings or any(c.status == "resolved" for c in summary.changes):
         out += ["", "Findings (change since the last run):"]
         for f in a.findings:
@@ -49,7 +51,6 @@ def render_summary_text(summary: Summary) -> str:
             out += textwrap.wrap(f"{number}. {cause.title}: {cause.explanation}", WIDTH,
                                  subsequent_indent="   ")
             out += [f"   $ {line}"[:WIDTH] for line in cause.fix[:2] if not line.startswith("#")]
-    out += [f"warning: {w}"[:WIDTH] for w in summary.warnings + a.errors]
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
