@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .catalog import SEVERITIES, Catalog, Pattern
-from .envelope import Envelope, EnvelopeParser, decode_line
+from .envelope import Clock, Envelope, EnvelopeParser, decode_line
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -82,12 +82,12 @@ class Classifier:
     """Classifies the candidates of one source, chunk after chunk."""
 
     def __init__(self, catalog: Catalog, rules: list[Rule], source: str,
-                 redact_output: bool = True) -> None:
+                 redact_output: bool = True, clock: Clock | None = None) -> None:
         self._catalog = catalog
         self._rules = rules
         self._source = source
         self._redact_templates = redact_output
-        self._parser = EnvelopeParser()
+        self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
         self._sorted: dict[frozenset[int], tuple[tuple[Pattern, ...], bool, bool]] = {}

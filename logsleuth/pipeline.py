@@ -19,7 +19,7 @@ from .aggregate import Aggregator
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
-from .envelope import EnvelopeParser, service_name, strip_controls
+from .envelope import Clock, EnvelopeParser, first_zone, service_name, strip_controls
 from .frame import Chunk, frames, looks_binary
 from . import parallel
 from .redact import redact
@@ -61,7 +61,8 @@ class Progress:
     last_time: dict[str, datetime] = field(default_factory=dict)   # per source
     end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
     future: int = 0                  # entries dated more than a day after the analysis ran
-    seen_services: set[str] = field(default_factory=set)   # before --service, for its check
+    seen_services: set[str | None] = field(default_factory=set)   # for --service's check
+    assumed_utc: bool = False        # zone-less times read as UTC: no line said its zone
 
     def merge(self, later: Progress) -> None:
         """Fold in the progress over the input that follows ours."""
@@ -70,6 +71,7 @@ class Progress:
         self.saw(later.first)
         self.saw(later.last)
         self.future += later.future
+        self.assumed_utc |= later.assumed_utc
         self.errors.extend(later.errors)
         self.services |= later.services
         self.seen_services |= later.seen_services
@@ -135,11 +137,12 @@ class Pipeline:
     def _window_edges(data: bytes, parser: EnvelopeParser, progress: Progress,
                       tries: int = 8) -> datetime | None:
         """Time of the first and last timed line of a chunk (the analysis window, cheaply);
-        returns the last one."""
+        returns the last one. The end goes first: year-less lines at the start take their
+        year from it."""
         lines = data[:64 * 1024].split(b"\n", tries)[:tries]
         tail = data[-64 * 1024:].rsplit(b"\n", tries + 1)[1:]
         found = None
-        for group in (lines, reversed(tail)):
+        for group in (reversed(tail), lines):
             for raw in group:
                 envelope = parser.parse(raw[:4096].decode("utf-8", "replace"))
                 moment = envelope.timestamp
@@ -147,7 +150,7 @@ class Pipeline:
                     progress.seen_services.add(envelope.service)
                 if moment is not None:
                     progress.saw(moment)
-                    found = moment
+                    found = found or moment
                     break
         return found
 
@@ -167,9 +170,10 @@ class Pipeline:
                 continue
             if until and moment is not None and moment > until:
                 continue
-            progress.seen_services.update(name for name in (entry.service, entry.container) if name)
-            if services and entry.service not in services and entry.container not in services:
-                continue
+            if services:
+                progress.seen_services.update((entry.service, entry.container))
+                if entry.service not in services and entry.container not in services:
+                    continue
             progress.saw(entry.timestamp)
             if entry.timestamp is not None and entry.timestamp > self._tomorrow:
                 progress.future += 1
@@ -209,7 +213,7 @@ class Pipeline:
             problems.append(f"0 of {total} lines in the window {_second(options.since) or 'start'}"
                             f" → {_second(options.until) or 'now'} (the input covers {iso(first)} → "
                             f"{iso(last)}): check --since/--until")
-        seen = progress.seen_services
+        seen = progress.seen_services - {None}
         if options.services and not any(name in seen or service_name(name) in seen
                                         for name in options.services):
             problems.append(f"0 of {total} lines from --service {', '.join(options.services)} "
@@ -353,11 +357,15 @@ class Pipeline:
 
     @staticmethod
     def _time_notes(progress: Progress) -> list[str]:
-        if not progress.future:
-            return []
-        return [f"{progress.future} entries are dated in the future (up to {iso(progress.last)}): "
-                "the server clock or the log's time zone is off, so --since and the times "
-                "shown may mislead"]
+        notes = []
+        if progress.assumed_utc:
+            notes.append("some lines carry no time zone (Go std-log or syslog stamps) and no "
+                         "line near them did: they were read as UTC")
+        if progress.future:
+            notes.append(f"{progress.future} entries are dated in the future (up to "
+                         f"{iso(progress.last)}): the server clock or the log's time zone is "
+                         "off, so --since and the times shown may mislead")
+        return notes
 
 
 class SourceScan:
@@ -367,9 +375,10 @@ class SourceScan:
         self._pipeline = pipeline
         self._name = name
         self._progress = progress
+        self._clock = Clock()
         self._classifier = Classifier(pipeline.catalog, pipeline.rules, name,
-                                      pipeline.options.redact)
-        self._edges = EnvelopeParser()
+                                      pipeline.options.redact, self._clock)
+        self._edges = EnvelopeParser(clock=self._clock)
         self._last_time: list[datetime | None] = [None]
         self._latest: datetime | None = None
         self._next_line = 1
@@ -381,6 +390,8 @@ class SourceScan:
         progress, pipeline = self._progress, self._pipeline
         data = strip_controls(chunk.data)
         progress.lines.truncated += chunk.truncated
+        if self._next_line == 1:
+            self._clock.zone = first_zone(data)
         edge = pipeline._window_edges(data, self._edges, progress)
         if edge is not None:
             self._latest = max(self._latest, edge) if self._latest else edge
@@ -406,6 +417,7 @@ class SourceScan:
         progress.lines.truncated += self._classifier.truncated
         self._classifier.truncated = 0
         entries = self.release()
+        progress.assumed_utc |= self._clock.assumed_utc
         if self._binary and not self._kept:
             progress.errors.append(f"{self._name}: does not look like text (many NUL or other "
                                    "control bytes) and nothing in it read as a log line")
