@@ -189,6 +189,7 @@ class Change:
     status: str        # new | rising | falling | still present | resolved
     count: int
     previous: int
+    title: str = ""    # the pattern's title (a resolved one has no finding to take it from)
 
 
 def compare(current: dict[str, int], previous: dict[str, int] | None) -> list[Change]:
