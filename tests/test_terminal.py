@@ -47,6 +47,14 @@ class Terminal:
                     break
         return wanted in self.output
 
+    def wait_until_waiting_for_input(self, timeout: float = 15) -> None:
+        """Until the main thread has slept for a while (start-up done, blocked on input)."""
+        stat = Path(f"/proc/{self.process.pid}/stat")
+        asleep, deadline = 0, time.monotonic() + timeout
+        while asleep < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            asleep = asleep + 1 if stat.read_text().rsplit(")", 1)[1].split()[0] == "S" else 0
+
     def wait(self, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
@@ -75,7 +83,7 @@ def test_bare_logsleuth_on_a_terminal_prints_usage_and_the_hint_within_a_second(
 def test_ctrl_c_while_reading_a_terminal_exits_130_with_the_report():
     term = Terminal([*LOGSLEUTH, "-", "--format", "text"])
     try:
-        time.sleep(1.5)                          # importing done, waiting for typed lines
+        term.wait_until_waiting_for_input()
         os.write(term.master, b"\x03")           # the terminal's interrupt character
         assert term.wait(5) == 130, term.output
         assert b"Interrupted" in term.output and b"Traceback" not in term.output
