@@ -75,8 +75,8 @@ def _mistyped_command(argument: str) -> bool:
 def _no_such_command(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1) or difflib.get_close_matches(
         f"--{name}", choices, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else " (nor a file of that name)"
-    return f"No such command '{name}'.{hint}"
+    hint = f". Did you mean '{close[0]}'?" if close else ", nor a file of that name."
+    return f"No such command '{name}'{hint}"
 
 
 def _env(ctx: click.Context) -> Environment:
@@ -289,10 +289,10 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
     """
-    from .pipeline import Pipeline
-
     if _no_input_on_terminal(env, inputs):
         return ExitStatus.USAGE
+    from .pipeline import Pipeline
+
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     options.jobs = jobs
     if follow is None:

@@ -108,6 +108,8 @@ def test_a_mistyped_command_is_an_error_with_a_suggestion(tmp_path):
     assert "No such command 'reprot'. Did you mean 'report'?" in done.stderr
     done = subprocess.run([*LOGSLEUTH, "version"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and "Did you mean '--version'?" in done.stderr
+    done = subprocess.run([*LOGSLEUTH, "xyzzy"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and "No such command 'xyzzy', nor a file of that name." in done.stderr
 
 
 def test_a_word_that_names_a_file_is_still_analysed(tmp_path):
