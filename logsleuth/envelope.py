@@ -300,7 +300,9 @@ class EnvelopeParser:
     def _journald_time(self, match: re.Match) -> datetime | None:
         if "ts" in match.groupdict() and match["ts"]:
             self._learn_zone(match["ts"])
-            return self._dated(Envelope("", timestamp=parse_time(match["ts"]))).timestamp
+            moment = parse_time(match["ts"])
+            self.clock.saw(moment)
+            return moment
         return self.clock.without_year(_MONTHS[match["mon"]], int(match["day"]), match["time"])
 
     def _inner(self, text: str, service: str | None) -> Envelope:
