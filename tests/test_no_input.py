@@ -61,10 +61,12 @@ def test_filters_that_keep_something_and_text_with_some_nul_bytes_stay_quiet():
 
 
 def test_summary_of_empty_piped_input_is_not_clean_but_an_unchanged_file_is(tmp_path):
-    state = str(tmp_path / "s.json")
-    empty = run_cli(["summary", "-", "--state", state, "--quiet-if-clean"], b"")
+    state, html = str(tmp_path / "s.json"), tmp_path / "r.html"
+    empty = run_cli(["summary", "-", "--state", state, "--quiet-if-clean", "--html", str(html)], b"")
     assert empty.exit_code == 3
     assert "no input: 0 lines read from <stdin>" in empty.stdout     # the mail is sent
+    page = html.read_text()
+    assert page.index("no input: 0 lines read from &lt;stdin&gt;") < page.index("No known problems")
     log = tmp_path / "h.log"
     log.write_bytes((FIXTURES / "info-only.log").read_bytes())
     state = str(tmp_path / "file-state.json")
