@@ -21,8 +21,8 @@ LOCKED = '2026-07-14T00:0{n}:00Z ERR failed to update last seen in database erro
 CLEAN = '2026-07-14T00:0{n}:00Z INF node connected node.id=3\n'
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool not installed (Debian: apt-get install prometheus; "
-                             ".ci/run installs it where apt-get works)")
+    PROMTOOL is None, reason="promtool not installed (Debian's prometheus package; .ci/run "
+                             "unpacks it into the venv where apt-get works)")
 
 
 def log_of(template: str, tmp_path: Path, name: str = "headscale.log") -> Path:
