@@ -104,7 +104,7 @@ def cron_env(tmp_path: Path) -> dict[str, str]:
 
 def run_mail_line(tmp_path: Path, env: dict[str, str], log: Path) -> subprocess.CompletedProcess:
     line = readme_cron_lines()[0]
-    assert "docker compose logs" in line and "| mail " in line.replace("ifne mail", "| mail")
+    assert "docker compose logs" in line and "mail -s" in line
     command = re.sub(r"cd \S+ && docker compose logs [^|]*\|", f"cat {log} |", line)
     command = command.replace("/var/lib/logsleuth/", f"{tmp_path}/")
     return subprocess.run(["/bin/sh", "-c", command], env=env, capture_output=True, text=True,
