@@ -378,12 +378,14 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
 
     options = build_options(since, until, services, pattern_dirs, "en", no_redact, engine)
     progress = Progress()
+    pipeline, sources = Pipeline(options), expand(list(inputs))
     try:
-        for batch in Pipeline(options).entries(expand(list(inputs)), env.stdin, progress):
+        for batch in pipeline.entries(sources, env.stdin, progress):
             env.stdout.write("".join(render_event(entry, not no_redact) for entry in batch))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     env.stdout.flush()
+    progress.errors.extend(pipeline.nothing_to_analyse(sources, progress))
     for problem in progress.errors:
         env.stderr.write(f"logsleuth: warning: {problem}\n")
     return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK

@@ -194,10 +194,10 @@ class Pipeline:
         """Analyse prepared sources; also return the per-source progress (offsets, times)."""
         progress, aggregator, interrupted = self._aggregate(sources, stdin)
         if not interrupted:
-            progress.errors.extend(self._nothing_to_analyse(sources, progress))
+            progress.errors.extend(self.nothing_to_analyse(sources, progress))
         return self.snapshot([s.name for s in sources], progress, aggregator, interrupted), progress
 
-    def _nothing_to_analyse(self, sources: list[Source], progress: Progress) -> list[str]:
+    def nothing_to_analyse(self, sources: list[Source], progress: Progress) -> list[str]:
         """Input problems that would otherwise pass for a clean result: no lines at all, or
         a --since/--until/--service that leaves none of them."""
         total, options = progress.lines.total, self.options

@@ -73,3 +73,12 @@ def test_summary_of_empty_piped_input_is_not_clean_but_an_unchanged_file_is(tmp_
     assert run_cli(["summary", str(log), "--state", state]).exit_code == 0
     again = run_cli(["summary", str(log), "--state", state, "--quiet-if-clean"])
     assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")   # nothing new: quiet
+
+
+def test_events_say_when_there_was_nothing_to_read():
+    empty = run_cli(["events", "-"], b"")
+    assert (empty.exit_code, empty.stdout) == (3, "")
+    assert "logsleuth: warning: no input: 0 lines read from <stdin>" in empty.stderr
+    filtered = run_cli(["events", SAMPLE, "--service", "headscal"])
+    assert filtered.exit_code == 3 and "0 of 30 lines from --service headscal" in filtered.stderr
+    assert run_cli(["events", SAMPLE]).exit_code == 0
