@@ -92,9 +92,7 @@ class _WakefulReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         while not select.select([self._fd], [], [], self._wake_every)[0]:
             pass
-        data = os.read(self._fd, len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+        return os.readv(self._fd, [buffer])
 
 
 def wakeful(stdin: BinaryIO) -> BinaryIO:
