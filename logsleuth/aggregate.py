@@ -69,7 +69,7 @@ class Aggregator:
             return
         batch = pl.DataFrame(
             {
-                "key": [_key(e) for e in entries],
+                "key": [e.key for e in entries],
                 "pattern_id": [e.pattern_id for e in entries],
                 "template": [e.template for e in entries],
                 "level": [e.level for e in entries],
@@ -121,7 +121,7 @@ class Aggregator:
             self._stats = pl.concat([patterns, unknown.head(keep)])
 
     def _merge_fields(self, entries: list[Entry]) -> None:
-        rows = [(_key(e), name, value) for e in entries for name, value in e.fields]
+        rows = [(e.key, name, value) for e in entries for name, value in e.fields]
         if not rows:
             return
         batch = pl.DataFrame(rows, schema={"key": pl.String, "field": pl.String,
@@ -195,6 +195,3 @@ class Aggregator:
             for row in self._stats.iter_rows(named=True)
         ]
 
-
-def _key(entry: Entry) -> str:
-    return entry.pattern_id if entry.pattern_id else f"unknown:{entry.template}"

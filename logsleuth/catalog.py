@@ -38,6 +38,7 @@ CATEGORIES: dict[str, str] = {
     "route": "网络问题",
     "oom": "性能问题",
     "performance": "性能问题",
+    "crash": "部署问题 / Docker 容器无法启动",
 }
 """Category ids (a contract, see DESIGN.md) and the guide section each belongs to."""
 
@@ -98,6 +99,16 @@ class Hint:
 
 
 @dataclass(frozen=True)
+class Flapping:
+    """A pattern reported only when one value of ``field`` occurs ``count`` times and that
+    many entries fall within ``minutes`` (a node reconnecting again and again)."""
+
+    field: str
+    count: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class Pattern(Localized):
     """One known problem: how to recognise it and what to do about it."""
 
@@ -119,6 +130,10 @@ class Pattern(Localized):
     continuation: bool = False
     versions: str = ""
     hints: tuple[Hint, ...] = ()
+    unexplained_fatal: bool = False    # also takes fatal entries no pattern explains
+    symptom: bool = False              # a consequence: ranked after the findings that explain it
+    flapping: Flapping | None = None
+
 
     @cached_property
     def compiled(self) -> regex.Pattern:
@@ -143,6 +158,27 @@ class Ignore:
     @cached_property
     def compiled(self) -> regex.Pattern:
         return compile_regex(self.regex)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A multi-line shape (a stack trace, a schema diff) whose lines all belong to the entry
+    that begins it. ``start`` lines begin one by themselves; a ``frame`` line continues the
+    entry on the line before it, or makes that line the head of a new one (both scanned
+    like patterns); ``body`` lines continue it."""
+
+    id: str
+    body: str
+    source: str
+    start: str = ""
+    frame: str = ""
+    level: str = ""          # the level of a trace whose first line has none (fatal: it crashed)
+    samples_match: tuple[str, ...] = ()      # whole blocks that must merge into one entry
+    samples_no_match: tuple[str, ...] = ()   # blocks whose last line must stay apart
+
+    @cached_property
+    def compiled_body(self) -> regex.Pattern:
+        return compile_regex(self.body)
 
 
 @dataclass(frozen=True)
@@ -196,9 +232,15 @@ class Catalog:
     correlations: tuple[Correlation, ...] = ()
     checks: tuple[Check, ...] = ()
     checklist: tuple[ChecklistItem, ...] = ()
+    traces: tuple[Trace, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {p.id: p for p in self.patterns})
+
+    @cached_property
+    def unexplained_fatal(self) -> Pattern | None:
+        """The pattern of fatal entries that no other pattern explains (category crash)."""
+        return next((p for p in self.patterns if p.unexplained_fatal), None)
 
     def get(self, pattern_id: str) -> Pattern:
         return self._by_id[pattern_id]  # type: ignore[attr-defined]
@@ -337,9 +379,21 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
         source=str(path),
         priority=priority,
         continuation=bool(raw.get("continuation", False)),
+        unexplained_fatal=bool(raw.get("unexplained_fatal", False)),
+        symptom=bool(raw.get("symptom", False)),
+        flapping=_parse_flapping(path, pid, raw.get("flapping")),
         versions=raw.get("versions", ""),
         hints=tuple(_parse_hint(path, pid, h) for h in raw.get("hint", [])),
     )
+
+
+def _parse_flapping(path: Path, pid: str, raw: object) -> Flapping | None:
+    if raw is None:
+        return None
+    if (not isinstance(raw, dict) or not isinstance(raw.get("field"), str)
+            or not all(isinstance(raw.get(k), int) and raw[k] > 0 for k in ("count", "minutes"))):
+        raise CatalogError(f"{path}: {pid}: 'flapping' needs field (text), count and minutes (> 0)")
+    return Flapping(raw["field"], raw["count"], raw["minutes"])
 
 
 def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
@@ -395,6 +449,21 @@ def _parse_ignore(path: Path, raw: dict) -> Ignore:
     return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path))
 
 
+def _parse_trace(path: Path, raw: dict) -> Trace:
+    tid = _require(path, raw, "id")
+    level = raw.get("level", "")
+    if level not in ("", "error", "fatal", "panic"):
+        raise CatalogError(f"{path}: {tid}: 'level' must be error, fatal or panic")
+    if not raw.get("start") and not raw.get("frame"):
+        raise CatalogError(f"{path}: {tid}: a trace needs 'start' or 'frame'")
+    match, no_match = _samples(path, raw)
+    for key in ("start", "frame", "body"):
+        if raw.get(key):
+            _compile(path, tid, raw[key])
+    return Trace(tid, _require(path, raw, "body"), str(path), raw.get("start", ""),
+                 raw.get("frame", ""), level, match, no_match)
+
+
 _TABLES = {"pattern": _parse_pattern, "ignore": _parse_ignore, "correlation": _parse_correlation,
-           "check": _parse_check, "checklist": _parse_checklist}
+           "check": _parse_check, "checklist": _parse_checklist, "trace": _parse_trace}
 """Top-level tables of a catalog file, in the order of the Catalog's fields."""

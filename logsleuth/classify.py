@@ -5,17 +5,20 @@ results and the events renderer), except for unknown templates, which are keys.
 
 For each candidate: confirm the proposed patterns on the decoded line, let the most
 specific (highest priority) win, lift its named groups, parse the envelope, and merge
-continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) into the
-entry they continue, so one event is one entry.
+continuation lines (deprecation blocks, cobra usage trailers, runtime OOM pairs) and
+traces (stack frames, schema diffs: the catalog's ``[[trace]]`` shapes) into the entry
+they continue, so one event is one entry. A fatal entry that no pattern explains takes the
+catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its template.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from .catalog import SEVERITIES, Catalog, Pattern
-from .envelope import Clock, Envelope, EnvelopeParser, decode_line
+from .catalog import SEVERITIES, Catalog, Pattern, Trace
+from .envelope import Clock, Envelope, EnvelopeParser, continuation_body, decode_line
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -24,6 +27,8 @@ from .templates import template_of
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 RECENT_LINE_BYTES = 4096
+MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
+EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
 
@@ -59,12 +64,34 @@ class Entry:
         return f"{self.envelope.message} error={error}" if error else self.envelope.message
 
     @property
+    def key(self) -> str:
+        """What the entry is counted under: its pattern, or its template when the entry is
+        grouped by message (unknown errors, unexplained crashes)."""
+        if self.template is None:
+            return self.pattern_id or "unknown:"
+        return f"{self.pattern_id or 'unknown'}:{self.template}"
+
+    @property
     def category(self) -> str | None:
-        return self.pattern.category if self.pattern else None
+        """The pattern's category; None for a line that is a problem only in numbers (one
+        node disconnecting is routine; the pattern's flapping rule decides in diagnose)."""
+        if self.pattern is None or self.pattern.flapping is not None:
+            return None
+        return self.pattern.category
 
     @property
     def pattern_id(self) -> str | None:
         return self.pattern.id if self.pattern else None
+
+
+class RuleSet(NamedTuple):
+    """What the scan's rules say about one line."""
+
+    patterns: tuple[Pattern, ...]      # proposed patterns, most specific first
+    ignored: bool                      # a known-harmless rule hit
+    problem_level: bool                # a warning/error level marker hit
+    trace: Trace | None                # the trace the line starts or is a frame of
+    frame: bool                        # the line is a frame of ``trace``
 
 
 def _severity(pattern: Pattern, level: str | None) -> str:
@@ -89,29 +116,46 @@ class Classifier:
         self._redact_templates = redact_output
         self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
+        self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
-        self._sorted: dict[frozenset[int], tuple[tuple[Pattern, ...], bool, bool]] = {}
+        self._sorted: dict[frozenset[int], RuleSet] = {}
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
         """Entries completed by this chunk; the last one is held back for continuations."""
         done: list[Entry] = []
+        if self._open_trace is not None and self._pending is not None:
+            self._follow(chunk, first_line, 0, 0, self._open_trace)
         for candidate in found:
+            line_no = first_line + candidate.index
+            frame = self._frame_of(candidate)
+            if frame is not None and self._pending is not None \
+                    and self._pending.last_line == line_no - 1:
+                self._follow(chunk, first_line, candidate.index, candidate.start, frame)
+            pending = self._pending
+            if pending is not None and line_no <= pending.last_line:
+                entry = self.entry(chunk, first_line, candidate)
+                if entry is not None:                 # a line inside a trace already taken
+                    self._merge(entry, keep_text=False)
+                continue
+            if frame is not None and (pending is None or pending.last_line != line_no - 1):
+                candidate = self._with_head(chunk, candidate)
             entry = self.entry(chunk, first_line, candidate)
             if entry is None:
                 continue
             if self._continues_pending(entry):
                 self._merge(entry)
                 continue
-            if self._pending is not None:
-                done.append(self._pending)
+            if pending is not None:
+                done.append(self._complete(pending))
             self._pending = entry
+            self._start_trace(chunk, first_line, candidate)
         return done
 
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
-        pending, self._pending = self._pending, None
-        return [pending] if pending else []
+        pending, self._pending, self._open_trace = self._pending, None, None
+        return [self._complete(pending)] if pending else []
 
     def entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
         """The entry a candidate line makes on its own, or None when it is not a problem.
@@ -134,13 +178,15 @@ class Classifier:
             self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
         text = decode_line(raw)
-        patterns, ignored, problem_level = self._sort(rules)
+        patterns, ignored, problem_level, trace, _ = self._sort(rules)
         winner = self._winner(text, patterns)
-        if winner is None and (ignored or not problem_level):
+        if winner is None and trace is None and (ignored or not problem_level):
             return None
         env = self._parser.parse(text)
         if winner is None and env.level not in _UNKNOWN_LEVELS and env.level is not None:
             return None
+        if env.level is None and trace is not None:
+            env.level = trace.level or "error"
         entry = Entry(
             source=self._source, line_no=line_no, last_line=line_no, service=env.service,
             container=self._container(text, env), timestamp=env.timestamp, level=env.level,
@@ -151,33 +197,46 @@ class Classifier:
             entry.pattern = pattern
             entry.severity = _severity(pattern, env.level)
             entry.fields = [(k, v) for k, v in match.groupdict().items() if v]
+            if pattern.unexplained_fatal:
+                entry.template = self._template(entry)
         else:
-            message = redact(entry.message) if self._redact_templates else entry.message
-            entry.template = template_of(message)
+            entry.template = self._template(entry)
         return entry
 
-    def _sort(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
-        """The proposed patterns (most specific first), whether a harmless-warning rule hit,
-        and whether the line carries a warning/error level marker. The scan engines match
-        exactly what the regexes match on one line, so no rule needs confirming here.
-        The same few sets of rules come back again and again: remembered."""
+    def _template(self, entry: Entry) -> str:
+        message = redact(entry.message) if self._redact_templates else entry.message
+        return template_of(message)
+
+    def _complete(self, entry: Entry) -> Entry:
+        """A finished entry: fatal with no pattern that explains it is an unexplained crash."""
+        fallback = self._catalog.unexplained_fatal
+        if entry.pattern is None and entry.level in _ELEVATING_LEVELS and fallback is not None:
+            entry.pattern, entry.severity = fallback, "critical"
+        return entry
+
+    def _sort(self, rule_ids: frozenset[int]) -> RuleSet:
+        """What a line's rules say. The scan engines match exactly what the regexes match
+        on one line, so no rule needs confirming here. The same few sets of rules come
+        back again and again: remembered."""
         known = self._sorted.get(rule_ids)
         if known is None:
             known = self._sorted[rule_ids] = self._sort_rules(rule_ids)
         return known
 
-    def _sort_rules(self, rule_ids: frozenset[int]) -> tuple[tuple[Pattern, ...], bool, bool]:
-        patterns, ignored, problem_level = [], False, False
+    def _sort_rules(self, rule_ids: frozenset[int]) -> RuleSet:
+        patterns, ignored, problem_level, trace, frame = [], False, False, None, False
         for rule_id in sorted(rule_ids):
             rule = self._rules[rule_id]
             if rule.kind == "level":
                 problem_level = True
             elif rule.kind == "ignore":
                 ignored = True
+            elif rule.kind in ("trace", "frame"):
+                trace, frame = self._catalog.traces[rule.index], rule.kind == "frame"
             else:
                 patterns.append(self._catalog.patterns[rule.index])
         patterns.sort(key=lambda p: -p.priority)
-        return tuple(patterns), ignored, problem_level
+        return RuleSet(tuple(patterns), ignored, problem_level, trace, frame)
 
     @staticmethod
     def _winner(text: str, patterns: tuple[Pattern, ...]):
@@ -201,13 +260,72 @@ class Classifier:
                 and pending is not None and pending.last_line == entry.line_no - 1
                 and pending.service == entry.service)
 
-    def _merge(self, entry: Entry) -> None:
+    def _merge(self, entry: Entry, keep_text: bool = True) -> None:
+        """Fold a continuation (or a classified line inside a trace) into the pending entry:
+        the most specific pattern of the two wins."""
         pending = self._pending
-        assert pending is not None and entry.pattern is not None
-        pending.last_line = entry.line_no
-        pending.line = f"{pending.line}\n{entry.line}"
+        assert pending is not None
+        pending.last_line = max(pending.last_line, entry.line_no)
+        if keep_text:
+            pending.line = f"{pending.line}\n{entry.line}"
         pending.fields.extend(entry.fields)
+        if entry.pattern is None:
+            return
         if pending.pattern is None or entry.pattern.priority > pending.pattern.priority:
             pending.pattern = entry.pattern
-            pending.template = None
+            pending.template = entry.template
         pending.severity = _max_severity(pending.severity, _severity(entry.pattern, entry.level))
+
+    def _start_trace(self, chunk: bytes, first_line: int, candidate: Candidate) -> None:
+        """Take the lines after a new entry that continue the trace it starts, if any."""
+        self._open_trace = None
+        trace = self._sort(candidate.rules).trace
+        if trace is not None:
+            self._follow(chunk, first_line, candidate.index + 1, candidate.end + 1, trace)
+
+    def _frame_of(self, candidate: Candidate) -> Trace | None:
+        """The trace whose frame line this is (the scan marks frame lines)."""
+        rules = self._sort(candidate.rules)
+        return rules.trace if rules.frame else None
+
+    def _with_head(self, chunk: bytes, candidate: Candidate) -> Candidate:
+        """A frame line that no entry took begins its trace at the line before it (the
+        error that was logged with it), unless that line is blank, already an entry, or
+        in another chunk."""
+        frames = frozenset(r for r in candidate.rules if self._rules[r].kind == "frame")
+        if candidate.index == 0:
+            return candidate
+        end = candidate.start - 1
+        start = chunk.rfind(b"\n", 0, end) + 1
+        if not chunk[start:end].strip():
+            return candidate
+        return Candidate(candidate.index - 1, start, end, frames)
+
+    def _follow(self, chunk: bytes, first_line: int, index: int, pos: int, trace: Trace) -> None:
+        """Extend the pending entry over the following lines of the chunk that continue
+        ``trace``; remember the trace when it runs to the end of the chunk."""
+        pending = self._pending
+        assert pending is not None
+        taken = pending.last_line - pending.line_no
+        kept: list[str] = []
+        while pos < len(chunk) and taken < MAX_TRACE_LINES:
+            end = chunk.find(b"\n", pos)
+            end = len(chunk) if end < 0 else end
+            body = self._body_at(chunk, pos, end)
+            if body is None or not trace.compiled_body.match(body):
+                self._open_trace = None
+                break
+            if body.strip():                  # trailing blank lines stay outside
+                pending.last_line = first_line + index
+                if taken < EVIDENCE_LINES:
+                    kept.append(body)
+            index, pos, taken = index + 1, end + 1, taken + 1
+        else:
+            self._open_trace = trace if taken < MAX_TRACE_LINES else None
+        if kept:
+            pending.line = "\n".join([pending.line, *kept])
+
+    def _body_at(self, chunk: bytes, pos: int, end: int) -> str | None:
+        raw = chunk[pos:min(end, pos + MAX_MATCH_CHARS)]
+        pending = self._pending
+        return continuation_body(decode_line(raw), pending.container if pending else None)

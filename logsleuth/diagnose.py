@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Callable
 
 from .aggregate import KeyStats
-from .catalog import SEVERITIES, Catalog, Pattern
+from .catalog import SEVERITIES, Catalog, Flapping, Pattern
 from .result import Cause, Finding, Unknown, iso
 
 TIMELINE_BINS = 24
@@ -57,7 +57,7 @@ def timeline(buckets: dict[datetime, int], first: datetime | None, last: datetim
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
-    """Most important first: severity, crash loops, count, earliest."""
+    """Most important first: severity, causes before symptoms, crash loops, count, earliest."""
     return sorted(findings, key=_rank)
 
 
@@ -67,7 +67,8 @@ def rank_causes(causes: list[Cause]) -> list[Cause]:
 
 
 def _rank(finding: Finding) -> tuple:
-    return (-SEVERITIES.index(finding.severity), not finding.crash_loop, -finding.count,
+    return (-SEVERITIES.index(finding.severity), finding.symptom, not finding.crash_loop,
+            -finding.count,
             finding.first_seen.timestamp() if finding.first_seen else 0.0)
 
 
@@ -78,7 +79,11 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
         if item.pattern_id is None or item.pattern_id not in catalog:
             continue
         pattern = catalog.get(item.pattern_id)
+        if pattern.flapping and not is_flapping(item, pattern.flapping):
+            continue
         title, _, _ = pattern.localized(lang)
+        if item.template:                      # one finding per message: say which
+            title = f"{title}: {item.template}"
         cause, fix = _cause_and_fix(pattern, item, lang)
         severity = item.severity or pattern.severity
         findings.append(Finding(
@@ -87,9 +92,24 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
             services=item.services, samples=_samples(item), cause=cause, fix=fix,
             guide=pattern.guide, fields=item.fields,
             timeline=timeline(item.buckets, first, last),
-            crash_loop=severity == "critical" and item.count >= 2,
+            crash_loop=severity == "critical" and item.count >= 2, template=item.template,
+            symptom=pattern.symptom,
         ))
     return rank_findings(findings)
+
+
+def is_flapping(item: KeyStats, rule: Flapping) -> bool:
+    """One value of the field occurs ``count`` times, and ``count`` entries fall within
+    ``minutes`` of each other (from the per-minute counts)."""
+    if max(item.fields.get(rule.field, {}).values(), default=0) < rule.count:
+        return False
+    moments = sorted(item.buckets)
+    for i, start in enumerate(moments):
+        within = sum(item.buckets[m] for m in moments[i:]
+                     if (m - start).total_seconds() < rule.minutes * 60)
+        if within >= rule.count:
+            return True
+    return False
 
 
 def _samples(item: KeyStats) -> list[str]:
@@ -114,14 +134,17 @@ Rule = Callable[[list[Finding], list[KeyStats]], list[tuple[dict, list[Finding]]
 
 
 def crash_loop(findings: list[Finding], _stats: list[KeyStats]) -> list[tuple[dict, list[Finding]]]:
-    """The same fatal start-up error, again and again (one diagnosis for all of them)."""
-    looping = [f for f in findings if f.crash_loop]
+    """The same fatal start-up error, again and again (one diagnosis for all of them). Exits
+    and restarts repeat with any error, so they join a loop but never lead one."""
+    looping = [f for f in findings if f.crash_loop and not f.symptom]
     if not looping:
         return []
     lead = max(looping, key=lambda f: (f.count, -f.first_seen.timestamp() if f.first_seen else 0))
-    members = [lead, *(f for f in looping if f is not lead)]
-    return [({"title": lead.title, "count": lead.count, "first_seen": iso(lead.first_seen),
-              "last_seen": iso(lead.last_seen)}, members)]
+    symptoms = [f for f in findings if f.crash_loop and f.symptom]
+    members = [lead, *(f for f in looping if f is not lead), *symptoms]
+    return [({"title": lead.title, "count": lead.count,
+              "first_seen": iso(lead.first_seen) or "an unknown time",
+              "last_seen": iso(lead.last_seen) or "an unknown time"}, members)]
 
 
 def sqlite_shared_by_two_instances(findings: list[Finding],

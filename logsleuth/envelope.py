@@ -171,6 +171,26 @@ def split_fields(text: str) -> tuple[str, dict[str, str]]:
     return text, {}
 
 
+def continuation_body(line: str, container: str | None) -> str | None:
+    r"""A line's text without the compose prefix and docker stamp, for deciding whether it
+    continues an entry of ``container``; None when it belongs to another container.
+
+    >>> continuation_body("headscale-1  | \tmain.go:12 +0x1d", "headscale-1")
+    '\tmain.go:12 +0x1d'
+    >>> continuation_body("web-1  | at x (y.js:1:2)", "headscale-1") is None
+    True
+    """
+    compose = _COMPOSE.match(line)
+    if compose:
+        if container is None or compose["name"] != container:
+            return None
+        line = line[compose.end():]
+    outer = _OUTER_TS.match(line)
+    if outer and not _LEVEL_TOKEN.match(line, outer.end()):
+        line = line[outer.end():]
+    return line
+
+
 _ZONE = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
 _ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
 _ZONELESS_FORMATS = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone

@@ -159,7 +159,9 @@ class Follower:
             self._aggregate()
         new = []
         for entry in entries:
-            key = entry.pattern_id or f"unknown:{entry.template}"
+            key = entry.key
+            if entry.category is None and entry.pattern is not None:
+                continue                      # a problem only in numbers: the report decides
             if key not in self._seen:
                 self._seen.add(key)
                 new.append(entry)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .catalog import Catalog, Ignore, Pattern
+from .catalog import Catalog, Ignore, Pattern, Trace
 
 _FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"\(\?<?[=!]", "look-around is not portable (RE2/Rust have none)"),
@@ -28,6 +28,7 @@ _FORBIDDEN: tuple[tuple[str, str], ...] = (
      "a leading unbounded repetition is quadratic on long lines in backtracking engines; anchor it"),
 )
 _FORBIDDEN_RE = tuple((regex.compile(rule), reason) for rule, reason in _FORBIDDEN)
+_LEADING_REPETITION = _FORBIDDEN_RE[-1][1]
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,12 @@ def scan_form(pattern: str) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def lint_regex(pattern: str) -> list[str]:
-    """Reasons why a regex is not acceptable in the catalog (empty when it is)."""
-    reasons = [reason for rule, reason in _FORBIDDEN_RE if rule.search(pattern)]
+def lint_regex(pattern: str, anchored: bool = False) -> list[str]:
+    """Reasons why a regex is not acceptable in the catalog (empty when it is). An
+    ``anchored`` regex is only tried at the start of a line, so it may begin with a
+    repetition."""
+    reasons = [reason for rule, reason in _FORBIDDEN_RE if rule.search(pattern)
+               and not (anchored and reason == _LEADING_REPETITION)]
     try:
         if regex.compile(pattern).search(""):
             reasons.append("the regex matches the empty string")
@@ -102,11 +106,27 @@ def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
     return problems
 
 
+def lint_trace(trace: Trace) -> list[LintProblem]:
+    """The problems of a trace's regexes (start is scanned; frame and body are anchored)
+    and missing samples; its sample blocks are proven by running them (the test suite)."""
+    reasons = [*(lint_regex(trace.start) if trace.start else []),
+               *(lint_regex(trace.frame, anchored=True) if trace.frame else []),
+               *(r for r in lint_regex(trace.body, anchored=True)
+                 if r != "the regex matches the empty string")]     # a blank line continues
+    if not trace.samples_match:
+        reasons.append("no sample block that must merge into one entry")
+    if not trace.samples_no_match:
+        reasons.append("no sample block whose last line must stay apart")
+    return [LintProblem(trace.source, trace.id, r) for r in reasons]
+
+
 def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     """Every problem in the catalog, plus a compile check in the fast scanner."""
     problems: list[LintProblem] = []
     for entry in (*catalog.patterns, *catalog.ignores):
         problems.extend(lint_entry(entry))
+    for trace in catalog.traces:
+        problems.extend(lint_trace(trace))
     if not problems:
         from .scan import compile_check
 

@@ -32,6 +32,8 @@ class Finding:
     fields: dict[str, dict[str, int]] = field(default_factory=dict)
     timeline: list[int] = field(default_factory=list)
     crash_loop: bool = False
+    template: str | None = None      # the message template, for findings grouped by message
+    symptom: bool = False            # a consequence of another finding (a container exit)
 
 
 @dataclass

@@ -32,8 +32,8 @@ LEVEL_MARKERS: tuple[bytes, ...] = (
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str            # "pattern" | "ignore" | "level"
-    index: int           # position in the catalog's patterns / ignores / LEVEL_MARKERS
+    kind: str            # "pattern" | "ignore" | "trace" | "frame" | "level"
+    index: int           # position in the catalog's patterns / ignores / traces / LEVEL_MARKERS
     expression: bytes
 
 
@@ -57,6 +57,9 @@ class Engine(Protocol):
 def build_rules(catalog: Catalog) -> list[Rule]:
     rules = [Rule("pattern", i, scan_form(p.regex)) for i, p in enumerate(catalog.patterns)]
     rules += [Rule("ignore", i, scan_form(g.regex)) for i, g in enumerate(catalog.ignores)]
+    rules += [Rule("trace", i, scan_form(t.start)) for i, t in enumerate(catalog.traces) if t.start]
+    rules += [Rule("frame", i, b"(?:^|\\| )(?:" + scan_form(t.frame) + b")")
+              for i, t in enumerate(catalog.traces) if t.frame]
     rules += [Rule("level", i, expr) for i, expr in enumerate(LEVEL_MARKERS)]
     return rules
 

@@ -37,7 +37,11 @@ def test_positive_samples_are_classified_into_the_pattern_category(pattern, pipe
     """Each positive sample, analysed alone, yields a finding of the pattern's category
     (another pattern of the same category may win by priority)."""
     for sample in pattern.samples_match:
-        result = analyze_text(pipeline, strip_controls(sample.encode()).decode() + "\n")
+        line = strip_controls(sample.encode()).decode() + "\n"
+        if pattern.flapping:               # a flapping rule needs repetition, and says so
+            assert not analyze_text(pipeline, line).findings, sample
+            line *= pattern.flapping.count
+        result = analyze_text(pipeline, line)
         categories = [f.category for f in result.findings]
         assert categories and categories[0] == pattern.category, (sample, categories)
 
@@ -115,3 +119,38 @@ def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
         load_catalog((_write(tmp_path, text),))
     assert message in str(caught.value)
     assert "extra.toml" in str(caught.value)
+
+
+def _traces(catalog):
+    return [pytest.param(t, id=t.id) for t in catalog.traces]
+
+
+def _first_event(block: str) -> dict:
+    import json
+
+    from .conftest import run_cli
+
+    result = run_cli(["events", "--format", "ndjson", "-"], block + "\n")
+    return json.loads(result.stdout.splitlines()[0])
+
+
+@pytest.mark.parametrize("trace", _traces(load_catalog()))
+def test_trace_samples_merge_into_one_entry(trace):
+    """Each sample block of a [[trace]] is one event covering all its lines; in each
+    near-miss block the last line stays out of the first event."""
+    for block in trace.samples_match:
+        event = _first_event(block)
+        assert (event["line_no"], event["lines"]) == (1, block.count("\n") + 1), block
+    for block in trace.samples_no_match:
+        event = _first_event(block)
+        assert event["line_no"] == 1 and event["lines"] < block.count("\n") + 1, block
+
+
+def test_a_trace_without_samples_is_a_lint_problem(tmp_path):
+    from logsleuth.lint import lint_trace
+
+    (tmp_path / "t.toml").write_text("[[trace]]\nid = 't.x'\nstart = 'boom:'\nbody = '^\\t'\n")
+    trace = load_catalog((tmp_path,)).traces[-1]
+    assert [p.reason for p in lint_trace(trace)] == [
+        "no sample block that must merge into one entry",
+        "no sample block whose last line must stay apart"]

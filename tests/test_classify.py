@@ -13,7 +13,7 @@ def test_most_specific_pattern_wins(pipeline):
 
 def test_sqlite_out_of_memory_14_is_a_path_problem_not_oom(pipeline):
     result = analyze_text(pipeline, "Error: initializing: creating new headscale: init state: initializing database: unable to open database file: out of memory (14)\n")
-    assert [f.category for f in result.findings] == ["permission"]
+    assert [f.category for f in result.findings] == ["database_other"]
 
 
 def test_benign_warnings_are_neither_findings_nor_unknown(pipeline):
@@ -39,12 +39,17 @@ def test_deprecation_block_is_one_entry_with_all_keys(pipeline):
     assert result.lines.matched == 3
 
 
-def test_runtime_oom_pair_is_one_entry_and_panic_trace_one_unknown(pipeline):
+def test_runtime_oom_pair_is_one_entry_and_an_unknown_panic_is_a_crash(pipeline):
     result = pipeline.analyze([str(FIXTURES / "oom-panic.log")])
     counts = {f.pattern_id: f.count for f in result.findings}
-    assert counts == {"perf.go_out_of_memory": 1, "perf.container_exit_137": 1}
-    assert [u.count for u in result.unknown] == [1]
-    assert "nil pointer dereference" in result.unknown[0].example
+    assert counts == {"perf.go_out_of_memory": 1, "perf.container_exit_137": 1,
+                      "crash.unexplained_fatal": 1, "crash.container_exited": 2}
+    assert result.unknown == []
+    crash = next(f for f in result.findings if f.category == "crash" and not f.symptom)
+    assert crash.severity == "critical" and "nil pointer dereference" in crash.template
+    assert "batcher.go:117" in crash.samples[0]          # the trace is part of the evidence
+    exits = [f for f in result.findings if f.symptom]
+    assert result.findings[-len(exits):] == exits         # exits rank after what explains them
 
 
 def test_v023_paired_auth_failure_lines_count_once(pipeline):

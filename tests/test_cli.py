@@ -16,12 +16,13 @@ from .conftest import FIXTURES, ROOT, run_cli, run_json
 EXPECTED = {
     "compose-v2-sqlite-locked.log": (1, [("db.sqlite_locked", 3), ("conn.database_unreachable", 1)], 0),
     "info-only.log": (0, [], 0),
-    "compose-v1-port-crashloop.log": (1, [("deploy.port_in_use", 3)], 0),
-    "compose-v2-timestamps-crlf.log": (1, [("deploy.config_not_found", 2), ("deploy.noise_key_path_required", 2)], 0),
+    "compose-v1-port-crashloop.log": (1, [("deploy.port_in_use", 3), ("crash.container_exited", 3)], 0),
+    "compose-v2-timestamps-crlf.log": (1, [("deploy.config_not_found", 2), ("deploy.noise_key_path_required", 2),
+                                           ("crash.container_exited", 2)], 0),
     "deprecation-block.log": (1, [("deploy.config_key_removed", 1)], 0),
     "zerolog-json.log": (1, [("net.derp_map_unavailable", 2), ("auth.oidc_discovery_failed", 1),
-                             ("auth.oidc_not_allowed", 1), ("conn.client_too_old", 1),
-                             ("conn.node_disconnected", 1)], 1),
+                             ("config.policy_invalid", 1), ("auth.oidc_not_allowed", 1),
+                             ("conn.client_too_old", 1)], 0),
     "journald.log": (1, [("deploy.bind_permission", 1), ("net.udp_blocked", 1),
                          ("net.no_public_endpoint", 1), ("net.relayed_derp_change", 1)], 0),
     "tailscaled.log": (1, [("conn.refused", 2), ("tls.certificate_untrusted", 1),
@@ -30,11 +31,12 @@ EXPECTED = {
     "console-offsets.log": (1, [("conn.noise_handshake_failed", 2), ("auth.oidc_client_credentials", 1),
                                 ("conn.client_too_old", 1), ("conn.stream_write_failed", 1),
                                 ("deploy.prefix_out_of_range", 1)], 0),
-    "oom-panic.log": (1, [("perf.go_out_of_memory", 1), ("perf.container_exit_137", 1)], 1),
+    "oom-panic.log": (1, [("perf.go_out_of_memory", 1), ("crash.unexplained_fatal", 1),
+                          ("perf.container_exit_137", 1), ("crash.container_exited", 2)], 0),
     "two-instances.log": (1, [("db.sqlite_locked", 2), ("net.route_persist_failed", 1)], 0),
     "sample.log": (1, [("db.sqlite_locked", 4), ("conn.noise_no_upgrade_header", 2),
                        ("auth.preauth_key_expired", 2), ("tls.handshake_error", 2),
-                       ("conn.stream_write_failed", 1), ("conn.node_disconnected", 1)], 1),
+                       ("conn.stream_write_failed", 1)], 1),
 }
 
 
