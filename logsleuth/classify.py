@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .catalog import SEVERITIES, Catalog, Pattern, Trace
-from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
+from .envelope import Clock, Envelope, EnvelopeParser, continuation_body, decode_line
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
@@ -109,12 +109,12 @@ class Classifier:
     """Classifies the candidates of one source, chunk after chunk."""
 
     def __init__(self, catalog: Catalog, rules: list[Rule], source: str,
-                 redact_output: bool = True) -> None:
+                 redact_output: bool = True, clock: Clock | None = None) -> None:
         self._catalog = catalog
         self._rules = rules
         self._source = source
         self._redact_templates = redact_output
-        self._parser = EnvelopeParser()
+        self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import signal
 import sys
 from functools import wraps
@@ -48,10 +50,33 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.resilient_parsing and not args:      # shell completion of the first word
             return super().parse_args(ctx, args)
-        if not args or (args[0] not in self.commands
-                        and args[0] not in ("--help", "-h", "--version")):
+        if not args or (args[0] not in self.commands and args[0] not in GROUP_OPTIONS
+                        and not _mistyped_command(args[0])):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command is a usage error that suggests the nearest name."""
+        if args and self.get_command(ctx, args[0]) is None and not ctx.resilient_parsing:
+            raise click.UsageError(_no_such_command(args[0], [*self.commands, *GROUP_OPTIONS]),
+                                   ctx)
+        return super().resolve_command(ctx, args)
+
+
+GROUP_OPTIONS = ("--help", "-h", "--version", "-V")
+_COMMAND_WORD = re.compile(r"[a-z][a-z-]*")
+
+
+def _mistyped_command(argument: str) -> bool:
+    """A bare word (``reprot``, ``version``) that names no file: meant as a command."""
+    return bool(_COMMAND_WORD.fullmatch(argument)) and not os.path.lexists(argument)
+
+
+def _no_such_command(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1) or difflib.get_close_matches(
+        f"--{name}", choices, n=1)
+    hint = f". Did you mean '{close[0]}'?" if close else ", nor a file of that name."
+    return f"No such command '{name}'{hint}"
 
 
 def _env(ctx: click.Context) -> Environment:
@@ -82,6 +107,20 @@ def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
         ctx.exit(int(status))
 
     return wrapper
+
+
+NO_INPUT_HINT = ("no input: pipe logs in, or name a file (docker compose logs headscale | "
+                 "logsleuth, or logsleuth headscale.log); logsleuth --help lists the commands")
+
+
+def _no_input_on_terminal(env: Environment, inputs: tuple[str, ...]) -> bool:
+    """No FILE and standard input is a terminal: print usage and the hint instead of
+    waiting for someone to type logs."""
+    if inputs or not env.stdin_isatty:
+        return False
+    env.stderr.write(click.get_current_context().get_usage() + "\n")
+    _fail(env, NO_INPUT_HINT, ExitStatus.USAGE)
+    return True
 
 
 def _silence_stdout() -> None:
@@ -180,7 +219,7 @@ def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) ->
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="logsleuth")
+@click.version_option(__version__, "-V", "--version", prog_name="logsleuth")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Find known Headscale problems in logs and explain cause and fix.
@@ -250,6 +289,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
     FILE may be plain, .gz, .bz2, .xz or .zst, or a glob; - is standard input.
     """
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     from .pipeline import Pipeline
 
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
@@ -266,9 +307,10 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         result = pipeline.report(inputs[0])
     else:
         result = pipeline.analyze(list(inputs), env.stdin)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
+    for problem in result.errors:               # before the report: a terminal shows both
         env.stderr.write(f"logsleuth: warning: {problem}\n")
+    env.stderr.flush()
+    emit(env, result, fmt, lang, color)
     return exit_status(result, fail_on)
 
 
@@ -304,9 +346,10 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     result = Pipeline(options).report(bundle)
     if result.facts is None:                # the file itself could not be read
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
+    for problem in result.errors:               # before the report: a terminal shows both
         env.stderr.write(f"logsleuth: warning: {problem}\n")
+    env.stderr.flush()
+    emit(env, result, fmt, lang, color)
     return exit_status(result, fail_on)
 
 
@@ -327,18 +370,22 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
            until: str | None, services: tuple[str, ...], pattern_dirs: tuple[Path, ...],
            no_redact: bool, engine: str) -> ExitStatus:
     """Print every classified entry as NDJSON (matched and unknown warnings/errors)."""
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     from .pipeline import Pipeline, Progress
     from .render.data import render_event
     from .sources import expand
 
     options = build_options(since, until, services, pattern_dirs, "en", no_redact, engine)
     progress = Progress()
+    pipeline, sources = Pipeline(options), expand(list(inputs))
     try:
-        for batch in Pipeline(options).entries(expand(list(inputs)), env.stdin, progress):
+        for batch in pipeline.entries(sources, env.stdin, progress):
             env.stdout.write("".join(render_event(entry, not no_redact) for entry in batch))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     env.stdout.flush()
+    progress.errors.extend(pipeline.nothing_to_analyse(sources, progress))
     for problem in progress.errors:
         env.stderr.write(f"logsleuth: warning: {problem}\n")
     return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK
@@ -412,6 +459,8 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     Files resume where the last run stopped (rotation and truncation are noticed); piped
     input skips what the last run already saw.
     """
+    if _no_input_on_terminal(env, inputs):
+        return ExitStatus.USAGE
     from .history import StateError, default_state_path
     from .nightly import summarize
     from .render.summary import render_summary_markdown, render_summary_text
@@ -431,6 +480,9 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
         _write_output(result.analysis, html_path, lambda: render_summary_html(result))
     status = exit_status(result.analysis, fail_on)
+    for warning in [*result.warnings, *result.analysis.errors]:
+        env.stderr.write(f"logsleuth: warning: {warning}\n")
+    env.stderr.flush()
     if not (quiet_if_clean and status == ExitStatus.OK):
         if fmt == "json":
             env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -438,8 +490,6 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
             env.stdout.write(render_summary_markdown(result))
         else:
             env.stdout.write(render_summary_text(result))
-    for warning in [*result.warnings, *result.analysis.errors]:
-        env.stderr.write(f"logsleuth: warning: {warning}\n")
     return status
 
 
@@ -459,6 +509,10 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         blocks = pipe_blocks(env.stdin) if name == STDIN_NAME else file_blocks(Path(name))
     except InputError as exc:
         return _fail(env, str(exc), ExitStatus.INPUT_ERROR)
+    if name != STDIN_NAME and not Path(name).exists():
+        env.stderr.write(f"logsleuth: {name} does not exist yet: waiting for it to appear "
+                         "(like tail -F; Ctrl-C stops)\n")
+        env.stderr.flush()
     follower = Follower(Pipeline(options), name)
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
@@ -191,11 +191,74 @@ def continuation_body(line: str, container: str | None) -> str | None:
     return line
 
 
-class EnvelopeParser:
-    """Parses lines of one source; remembers, per service, which inner format worked."""
+_ZONE = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
+_ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
+_ZONELESS_FORMATS = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone
 
-    def __init__(self, year: int | None = None) -> None:
-        self._year = year or datetime.now(timezone.utc).year
+
+@lru_cache(maxsize=64)
+def _zone(text: str) -> tzinfo:
+    """``Z``, ``-07:00`` or ``+0530`` as a fixed-offset zone."""
+    if text == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def first_zone(data: bytes) -> tzinfo | None:
+    """The zone of the first RFC 3339 stamp with a zone in ``data`` (a source's first chunk):
+    zone-less lines before the first zoned one take it too."""
+    match = _ZONE_BYTES.search(data)
+    return _zone(match[1].decode()) if match else None
+
+
+@dataclass
+class Clock:
+    """What a source's lines say about time, lent to the lines that say less: the zone of the
+    zoned lines around them, and the latest dated line (a year-less syslog line takes the
+    year that keeps it at or before that line, not the current year)."""
+
+    zone: tzinfo | None = None
+    latest: datetime | None = None
+    assumed_utc: bool = False           # a zone-less line was read as UTC: no zone known
+    year: int | None = None             # a fixed year for year-less lines (tests)
+
+    def localize(self, moment: datetime) -> datetime:
+        """A zone-less time (read as UTC) in the zone of its neighbours, as UTC."""
+        if self.zone is None:
+            self.assumed_utc = True
+            return moment
+        return moment.replace(tzinfo=self.zone).astimezone(timezone.utc)
+
+    def without_year(self, month: int, day: int, clock: str) -> datetime | None:
+        """A syslog ``Mon DD HH:MM:SS``: in the latest dated line's year, or the year
+        before when that would put it more than a day after that line (now when nothing
+        is dated yet)."""
+        reference = self.latest or datetime.now(timezone.utc)
+        years = [self.year] if self.year else [reference.year, reference.year - 1]
+        for year in years:
+            try:
+                moment = self.localize(datetime(year, month, day, *map(int, clock.split(":")),
+                                                tzinfo=timezone.utc))
+            except ValueError:          # 29 Feb in a year without it, a bad day
+                continue
+            if self.year or moment <= reference + timedelta(days=1):
+                return moment
+        return None
+
+    def saw(self, moment: datetime | None) -> None:
+        """A line with its year: the reference for later year-less lines."""
+        if moment is not None and (self.latest is None or moment > self.latest):
+            self.latest = moment
+
+
+class EnvelopeParser:
+    """Parses lines of one source; remembers, per service, which inner format worked, and
+    (in its :class:`Clock`) the zone and latest date the lines have shown."""
+
+    def __init__(self, year: int | None = None, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock(year=year)
         self._locked: dict[str | None, str] = {}
 
     def parse(self, line: str) -> Envelope:
@@ -210,7 +273,8 @@ class EnvelopeParser:
             # precede it, and the console parser is the one that takes it.
             env = _zerolog_console(rest)
             self._locked[service] = "zerolog-console"
-            return self._finish(env, service, fmt, compose is not None, None, None)
+            self._learn_zone(rest)
+            return self._dated(self._finish(env, service, fmt, compose is not None, None, None))
         journald = _JOURNALD.match(rest) or self._journald_iso(rest)
         if journald:
             service = service or journald["ident"]
@@ -222,7 +286,21 @@ class EnvelopeParser:
             docker_ts = parse_time(outer["ts"])     # docker -t column
             rest = rest[outer.end():]
         env = self._inner(rest, service)
-        return self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
+        if env.timestamp is not None and env.format in _ZONELESS_FORMATS:
+            env.timestamp = self.clock.localize(env.timestamp)
+        elif env.timestamp is not None:
+            self._learn_zone(rest)
+        env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
+        return env if env.timestamp is journald_ts else self._dated(env)
+
+    def _learn_zone(self, text: str) -> None:
+        zoned = _ZONE.search(text)
+        if zoned:
+            self.clock.zone = _zone(zoned["zone"])
+
+    def _dated(self, env: Envelope) -> Envelope:
+        self.clock.saw(env.timestamp)
+        return env
 
     @staticmethod
     def _finish(env: Envelope, service: str | None, fmt: str, compose: bool,
@@ -241,13 +319,11 @@ class EnvelopeParser:
 
     def _journald_time(self, match: re.Match) -> datetime | None:
         if "ts" in match.groupdict() and match["ts"]:
-            return parse_time(match["ts"])
-        try:
-            moment = datetime(self._year, _MONTHS[match["mon"]], int(match["day"]),
-                              *map(int, match["time"].split(":")), tzinfo=timezone.utc)
-        except ValueError:
-            return None
-        return moment
+            self._learn_zone(match["ts"])
+            moment = parse_time(match["ts"])
+            self.clock.saw(moment)
+            return moment
+        return self.clock.without_year(_MONTHS[match["mon"]], int(match["day"]), match["time"])
 
     def _inner(self, text: str, service: str | None) -> Envelope:
         order = list(_INNER_PARSERS)

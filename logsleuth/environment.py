@@ -17,6 +17,7 @@ class Environment:
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
     no_color: bool = field(default_factory=lambda: "NO_COLOR" in os.environ)
     stdin_is_pipe: bool = False     # a pipe or socket that may keep flowing (not a file, not a TTY)
+    stdin_isatty: bool = False      # someone at a keyboard: never wait there for logs unasked
 
     @classmethod
     def current(cls) -> "Environment":
@@ -24,7 +25,8 @@ class Environment:
         stdin = getattr(sys.stdin, "buffer", sys.stdin)
         isatty = getattr(sys.stdout, "isatty", lambda: False)()
         return cls(stdin=stdin, stdout=sys.stdout, stderr=sys.stderr, stdout_isatty=isatty,
-                   no_color="NO_COLOR" in os.environ, stdin_is_pipe=_is_pipe(stdin))
+                   no_color="NO_COLOR" in os.environ, stdin_is_pipe=_is_pipe(stdin),
+                   stdin_isatty=getattr(stdin, "isatty", lambda: False)())
 
 
 def _is_pipe(stream: object) -> bool:

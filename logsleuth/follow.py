@@ -49,8 +49,19 @@ def pipe_blocks(stream: BinaryIO, idle: float = IDLE) -> Iterator[bytes]:
 def file_blocks(path: Path, idle: float = IDLE) -> Iterator[bytes | None]:
     """A file from its start, then what is appended, across rotation and truncation like
     ``tail -F``; ``None`` marks where one file of the series ended. Never ends by itself.
-    Raises InputError at once when the file cannot be opened."""
+    A file that does not exist yet is waited for; one that exists but cannot be opened
+    raises InputError at once."""
+    if not path.exists():
+        return _appearing(path, idle)
     return _tail(path, _open_plain(path), idle)
+
+
+def _appearing(path: Path, idle: float) -> Iterator[bytes | None]:
+    """``b""`` every ``idle`` seconds until the file exists, then the file as it grows."""
+    while not path.exists():
+        yield b""
+        time.sleep(idle)
+    yield from _tail(path, _open_plain(path), idle)
 
 
 def _tail(path: Path, handle: BinaryIO, idle: float) -> Iterator[bytes | None]:
@@ -105,6 +116,8 @@ def run(follower: "Follower", blocks: Iterator[bytes | None],
                 wait = max(every, 4 * (last - started))
     except KeyboardInterrupt:
         return True
+    except InputError as exc:           # a waited-for file appeared but cannot be read
+        follower.progress.errors.append(str(exc))
     return False
 
 

@@ -29,6 +29,15 @@ class Chunk:
 
 
 READ_SIZE = 256 << 10
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b") + b"\x7f"
+
+
+def looks_binary(data: bytes, sample: int = 64 << 10) -> bool:
+    """More than one in twenty of the first ``sample`` bytes are control bytes that text
+    does not hold (NUL, ...): an executable, a database, UTF-16, random bytes."""
+    head = data[:sample]
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls * 20 > len(head) > 0
 
 
 def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_LINE,

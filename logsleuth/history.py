@@ -13,6 +13,7 @@ import errno
 import fcntl
 import json
 import os
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -103,11 +104,25 @@ def load_state(path: Path) -> tuple[State, list[str]]:
                          "treating this as a first run"]
 
 
+def replacement_mode(path: Path) -> int:
+    """The mode a file written to ``path`` should get: the existing file's, else what
+    ``open()`` would create under the process umask (0644 under 022)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory, fsync, then rename over ``path``."""
+    """Write via a temp file in the same directory, fsync, then rename over ``path``; the
+    result has the mode :func:`replacement_mode` gives (not mkstemp's 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = replacement_mode(path)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -174,6 +189,7 @@ class Change:
     status: str        # new | rising | falling | still present | resolved
     count: int
     previous: int
+    title: str = ""    # the pattern's title (a resolved one has no finding to take it from)
 
 
 def compare(current: dict[str, int], previous: dict[str, int] | None) -> list[Change]:

@@ -82,6 +82,9 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
                 stored.offset = progress.end_offset.get(source.name, stored.offset)
             stored.last_time = progress.last_time.get(source.name, stored.last_time)
         changes = compare(counts, state.previous)
+        for change in changes:
+            if change.pattern_id in pipeline.catalog:
+                change.title = pipeline.catalog.get(change.pattern_id).localized(options.lang)[0]
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))
             remember(state.known_templates, [redact(u.template) for u in analysis.unknown])

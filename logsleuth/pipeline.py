@@ -19,8 +19,8 @@ from .aggregate import Aggregator
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes, rank_findings
-from .envelope import EnvelopeParser, strip_controls
-from .frame import Chunk, frames
+from .envelope import Clock, EnvelopeParser, first_zone, service_name, strip_controls
+from .frame import Chunk, frames, looks_binary
 from . import parallel
 from .redact import redact
 from .result import Analysis, LineStats, iso
@@ -62,6 +62,8 @@ class Progress:
     last_time: dict[str, datetime] = field(default_factory=dict)   # per source
     end_offset: dict[str, int] = field(default_factory=dict)       # per uncompressed file
     future: int = 0                  # entries dated more than a day after the analysis ran
+    seen_services: set[str | None] = field(default_factory=set)   # for --service's check
+    assumed_utc: bool = False        # zone-less times read as UTC: no line said its zone
 
     def merge(self, later: Progress) -> None:
         """Fold in the progress over the input that follows ours."""
@@ -70,8 +72,10 @@ class Progress:
         self.saw(later.first)
         self.saw(later.last)
         self.future += later.future
+        self.assumed_utc |= later.assumed_utc
         self.errors.extend(later.errors)
         self.services |= later.services
+        self.seen_services |= later.seen_services
         for name, moment in later.last_time.items():
             self.last_time[name] = max(moment, self.last_time.get(name, moment))
         self.end_offset.update(later.end_offset)
@@ -134,16 +138,20 @@ class Pipeline:
     def _window_edges(data: bytes, parser: EnvelopeParser, progress: Progress,
                       tries: int = 8) -> datetime | None:
         """Time of the first and last timed line of a chunk (the analysis window, cheaply);
-        returns the last one."""
+        returns the last one. The end goes first: year-less lines at the start take their
+        year from it."""
         lines = data[:64 * 1024].split(b"\n", tries)[:tries]
         tail = data[-64 * 1024:].rsplit(b"\n", tries + 1)[1:]
         found = None
-        for group in (lines, reversed(tail)):
+        for group in (reversed(tail), lines):
             for raw in group:
-                moment = parser.parse(raw[:4096].decode("utf-8", "replace")).timestamp
+                envelope = parser.parse(raw[:4096].decode("utf-8", "replace"))
+                moment = envelope.timestamp
+                if envelope.service:
+                    progress.seen_services.add(envelope.service)
                 if moment is not None:
                     progress.saw(moment)
-                    found = moment
+                    found = found or moment
                     break
         return found
 
@@ -163,8 +171,10 @@ class Pipeline:
                 continue
             if until and moment is not None and moment > until:
                 continue
-            if services and entry.service not in services and entry.container not in services:
-                continue
+            if services:
+                progress.seen_services.update((entry.service, entry.container))
+                if entry.service not in services and entry.container not in services:
+                    continue
             progress.saw(entry.timestamp)
             if entry.timestamp is not None and entry.timestamp > self._tomorrow:
                 progress.future += 1
@@ -184,7 +194,32 @@ class Pipeline:
     def analyze_sources(self, sources: list[Source], stdin: BinaryIO) -> tuple[Analysis, Progress]:
         """Analyse prepared sources; also return the per-source progress (offsets, times)."""
         progress, aggregator, interrupted = self._aggregate(sources, stdin)
+        if not interrupted:
+            progress.errors.extend(self.nothing_to_analyse(sources, progress))
         return self.snapshot([s.name for s in sources], progress, aggregator, interrupted), progress
+
+    def nothing_to_analyse(self, sources: list[Source], progress: Progress) -> list[str]:
+        """Input problems that would otherwise pass for a clean result: no lines at all, or
+        a --since/--until/--service that leaves none of them."""
+        total, options = progress.lines.total, self.options
+        if total == 0:
+            resumed = any(source.offset for source in sources)   # a file that did not grow
+            if resumed or progress.errors:
+                return []
+            return [f"no input: 0 lines read from {', '.join(s.name for s in sources)}"]
+        problems = []
+        first, last = progress.first, progress.last
+        if ((options.since and last and last < options.since)
+                or (options.until and first and first > options.until)):
+            problems.append(f"0 of {total} lines in the window {_second(options.since) or 'start'}"
+                            f" → {_second(options.until) or 'now'} (the input covers {iso(first)} → "
+                            f"{iso(last)}): check --since/--until")
+        seen = progress.seen_services - {None}
+        if options.services and not any(name in seen or service_name(name) in seen
+                                        for name in options.services):
+            problems.append(f"0 of {total} lines from --service {', '.join(options.services)} "
+                            f"(services in the input: {', '.join(sorted(seen)) or 'none named'})")
+        return problems
 
     def snapshot(self, names: list[str], progress: Progress, aggregator: Aggregator,
                  interrupted: bool = False) -> Analysis:
@@ -292,6 +327,8 @@ class Pipeline:
         except InputError as exc:
             progress.errors.append(str(exc))
             return False
+        except KeyboardInterrupt:               # Ctrl-C before the first byte arrived
+            return True
         limit = None if end < 0 else end - begin
         pending: list[Entry] = []
         interrupted = False
@@ -321,11 +358,15 @@ class Pipeline:
 
     @staticmethod
     def _time_notes(progress: Progress) -> list[str]:
-        if not progress.future:
-            return []
-        return [f"{progress.future} entries are dated in the future (up to {iso(progress.last)}): "
-                "the server clock or the log's time zone is off, so --since and the times "
-                "shown may mislead"]
+        notes = []
+        if progress.assumed_utc:
+            notes.append("some lines carry no time zone (Go std-log or syslog stamps) and no "
+                         "line near them did: they were read as UTC")
+        if progress.future:
+            notes.append(f"{progress.future} entries are dated in the future (up to "
+                         f"{iso(progress.last)}): the server clock or the log's time zone is "
+                         "off, so --since and the times shown may mislead")
+        return notes
 
 
 class SourceScan:
@@ -335,30 +376,41 @@ class SourceScan:
         self._pipeline = pipeline
         self._name = name
         self._progress = progress
+        self._clock = Clock()
         self._classifier = Classifier(pipeline.catalog, pipeline.rules, name,
-                                      pipeline.options.redact)
-        self._edges = EnvelopeParser()
+                                      pipeline.options.redact, self._clock)
+        self._edges = EnvelopeParser(clock=self._clock)
         self._last_time: list[datetime | None] = [None]
         self._latest: datetime | None = None
         self._next_line = 1
+        self._binary = False
+        self._kept = 0
 
     def chunk(self, chunk: Chunk) -> list[Entry]:
         """The entries this chunk completes (the last one may wait for continuations)."""
         progress, pipeline = self._progress, self._pipeline
         data = strip_controls(chunk.data)
         progress.lines.truncated += chunk.truncated
+        if self._next_line == 1:
+            self._clock.zone = first_zone(data)
         edge = pipeline._window_edges(data, self._edges, progress)
         if edge is not None:
             self._latest = max(self._latest, edge) if self._latest else edge
         found, lines = candidates(data, pipeline.engine)
+        if self._next_line == 1:
+            self._binary = looks_binary(data)
         first_line, self._next_line = self._next_line, self._next_line + lines
         progress.lines.total += lines
-        return pipeline._keep(self._classifier.classify(data, first_line, found),
-                              self._last_time, progress)
+        return self._kept_entries(self._classifier.classify(data, first_line, found))
 
     def release(self) -> list[Entry]:
         """The entry held back for continuation lines, without waiting any longer."""
-        return self._pipeline._keep(self._classifier.flush(), self._last_time, self._progress)
+        return self._kept_entries(self._classifier.flush())
+
+    def _kept_entries(self, entries: list[Entry]) -> list[Entry]:
+        kept = self._pipeline._keep(entries, self._last_time, self._progress)
+        self._kept += len(kept)
+        return kept
 
     def finish(self) -> list[Entry]:
         """The held-back entry at the end of the source; books the source's last time."""
@@ -366,10 +418,19 @@ class SourceScan:
         progress.lines.truncated += self._classifier.truncated
         self._classifier.truncated = 0
         entries = self.release()
+        progress.assumed_utc |= self._clock.assumed_utc
+        if self._binary and not self._kept:
+            progress.errors.append(f"{self._name}: does not look like text (many NUL or other "
+                                   "control bytes) and nothing in it read as a log line")
         seen = [t for t in (self._latest, self._last_time[0]) if t is not None]
         if seen:
             progress.last_time[self._name] = max(seen)
         return entries
+
+
+def _second(moment: datetime | None) -> str | None:
+    """ISO 8601 to the second (a relative --since carries the microseconds of now)."""
+    return iso(moment.replace(microsecond=0)) if moment else None
 
 
 def _cleaned(item, clean):

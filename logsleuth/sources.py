@@ -11,6 +11,9 @@ import glob
 import gzip
 import io
 import lzma
+import os
+import select
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -71,10 +74,44 @@ def compression(head: bytes) -> str | None:
     return None
 
 
+class _WakefulReader(io.RawIOBase):
+    """A terminal or pipe read so that Ctrl-C is noticed at once: wait in ``select`` with a
+    timeout, so the main thread comes back to Python (and raises KeyboardInterrupt) even when
+    another thread (Polars' pool) took the signal that would have interrupted the read."""
+
+    def __init__(self, fd: int, wake_every: float = 0.2) -> None:
+        self._fd = fd
+        self._wake_every = wake_every
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def readinto(self, buffer) -> int:
+        while not select.select([self._fd], [], [], self._wake_every)[0]:
+            pass
+        return os.readv(self._fd, [buffer])
+
+
+def wakeful(stdin: BinaryIO) -> BinaryIO:
+    """Standard input as a stream whose reads Ctrl-C interrupts when it is a terminal, a
+    pipe or a socket (a regular file never blocks and stays seekable)."""
+    try:
+        fd = stdin.fileno()
+        kind = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return stdin                                    # in memory: never blocks
+    if stat.S_ISREG(kind):
+        return stdin
+    return io.BufferedReader(_WakefulReader(fd))
+
+
 def open_source(source: Source, stdin: BinaryIO) -> BinaryIO:
     """Open a source for binary reading, decompressing transparently."""
     if source.path is None:
-        raw = stdin
+        raw = wakeful(stdin)
     else:
         if source.path.is_dir():
             raise InputError(f"{source.name}: is a directory")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 
@@ -55,3 +56,34 @@ def test_bash_completion_completes_commands_and_choices(words, expected):
     done = subprocess.run(["bash", "-c", program], capture_output=True, text=True,
                           env={**os.environ}, timeout=30)
     assert done.stdout.split() == expected
+
+
+def _man_script():
+    spec = importlib.util.spec_from_file_location("man_page", ROOT / "scripts" / "man_page.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_man_page_is_generated_from_the_current_commands():
+    script = _man_script()
+    assert script.PAGE.read_text(encoding="utf-8") == script.man_page(), \
+        "run python scripts/man_page.py"
+
+
+@pytest.mark.skipif(not shutil.which("man"), reason="man (man-db) not installed")
+def test_the_man_page_renders_cleanly_with_every_command():
+    done = subprocess.run(["man", "-l", str(_man_script().PAGE)], capture_output=True, text=True,
+                          env={**os.environ, "LANG": "C.UTF-8", "MANWIDTH": "100"}, timeout=30)
+    assert done.returncode == 0 and done.stderr == ""
+    for command in ("analyze", "report", "summary", "events", "patterns export", "config show",
+                    "completion"):
+        assert f"logsleuth {command} " in done.stdout
+    assert "--quiet-if-clean" in done.stdout.replace("‐", "-") and "EXIT STATUS" in done.stdout
+
+
+def test_the_readme_links_only_inside_the_repository():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert targets and all((ROOT / target).exists() for target in targets), targets
+    assert "://" not in readme and "../" not in readme

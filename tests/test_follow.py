@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import queue
 import signal
 import subprocess
@@ -137,12 +136,25 @@ def test_follow_starts_by_itself_for_a_pipe_into_a_terminal():
     assert "NEW error database_locked" in out.getvalue()      # printed above the live view
 
 
-def test_follow_usage_errors_are_one_line():
+def test_follow_usage_errors_are_one_line(tmp_path):
     assert run_cli(["a.log", "b.log", "--follow"]).exit_code == 2
     result = run_cli(["-", "--format", "ndjson"], LOCKED)
     assert result.exit_code == 2 and "logsleuth events" in result.stderr
-    missing = run_cli([os.devnull + "-missing", "--follow"])
-    assert missing.exit_code == 3 and "No such file" in missing.stderr
+    unreadable = run_cli([str(tmp_path), "--follow"])
+    assert unreadable.exit_code == 3 and "directory" in unreadable.stderr
+
+
+def test_following_a_file_that_does_not_exist_yet_waits_for_it_like_tail_f(tmp_path):
+    log = tmp_path / "headscale.log"
+    run = Running([str(log), "--follow", "--format", "text"], stdin=subprocess.DEVNULL)
+    time.sleep(1.5)
+    assert run.proc.poll() is None                       # still waiting, not gone
+    log.write_bytes(INFO + LOCKED)
+    assert "NEW error database_locked" in run.next_line()[1]
+    run.proc.send_signal(signal.SIGINT)
+    assert "SQLite database is locked" in "".join(run.rest())
+    assert run.proc.returncode == 1
+    assert "does not exist yet: waiting for it" in run.proc.stderr.read().decode()
 
 
 def test_many_small_pipe_reads_are_merged_in_batches(catalog, monkeypatch):

@@ -6,7 +6,7 @@ from html import escape
 
 from ..nightly import Summary
 from .common import when
-from .summary import MARK
+from .summary import MARK, resolved_title
 
 COLOURS = {"critical": "#b71c1c", "error": "#e53935", "warning": "#fb8c00", "info": "#1e88e5"}
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
@@ -57,7 +57,8 @@ def render_summary_html(summary: Summary) -> str:
                     f'<td class="sev" style="color:{COLOURS[f.severity]}">{f.severity}</td>'
                     f"<td>{escape(f.title)}<br><small>{f.category}</small></td><td>{f.count}</td>"
                     f"<td>{escape(when(f.first_seen))}</td><td>{escape(when(f.last_seen))}</td></tr>")
-    rows += [f"<tr><td>GONE</td><td></td><td><code>{escape(c.pattern_id)}</code></td><td>0</td><td colspan=2>was {c.previous}</td></tr>"
+    rows += [f"<tr><td>GONE</td><td></td><td>{escape(resolved_title(c))}</td><td>0</td>"
+             f"<td colspan=2>was {c.previous}</td></tr>"
              for c in summary.changes if c.status == "resolved"]
     causes = "".join(
         f"<li><b>{escape(c.title)}</b> ({c.severity}): {escape(c.explanation)}<pre>"
@@ -65,12 +66,14 @@ def render_summary_html(summary: Summary) -> str:
     unknown = "".join(f"<li>x{u.count} <code>{escape(u.example[:300])}</code></li>"
                       for u in summary.new_unknown[:10])
     coverage = f"{summary.coverage:.0%}" if summary.coverage is not None else "n/a"
+    problems = "".join(f"<li>{escape(w)}</li>" for w in summary.warnings + a.errors)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>logsleuth summary — {escape(summary.host)}</title>
 <style>{STYLE}</style></head><body>
 <h1>logsleuth summary — {escape(summary.host)}</h1>
 <p>{escape(when(a.window_first))} → {escape(when(a.window_last))} · {a.lines.total} lines ·
 coverage {coverage}{" · first run" if summary.first_run else ""}</p>
+{f'<h2>Input problems</h2><ul>{problems}</ul>' if problems else ""}
 <h2>Findings over time</h2>
 {timeline_svg(summary)}
 <h2>Findings</h2>

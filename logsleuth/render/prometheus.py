@@ -12,15 +12,24 @@ def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def sample_value(value: int | float) -> str:
+    """A sample value written exactly: integers as integers, other numbers with every
+    digit they carry (``1796220000.123456``, never ``1.79622e+09``)."""
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def render_prometheus(summary: Summary) -> str:
     a = summary.analysis
     lines: list[str] = []
 
-    def metric(name: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> None:
+    def metric(name: str, help_text: str, samples: list[tuple[dict[str, str], int | float]]) -> None:
         lines.extend([f"# HELP {name} {help_text}", f"# TYPE {name} gauge"])
         for labels, value in samples:
             text = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-            lines.append(f"{name}{{{text}}} {value:g}" if text else f"{name} {value:g}")
+            series = f"{name}{{{text}}}" if text else name
+            lines.append(f"{series} {sample_value(value)}")
 
     metric("logsleuth_findings", "Entries per pattern in the last run.",
            [({"pattern_id": f.pattern_id, "category": f.category, "severity": f.severity}, f.count)

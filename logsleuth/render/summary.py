@@ -4,11 +4,33 @@ from __future__ import annotations
 
 import textwrap
 
+from ..history import Change
 from ..nightly import Summary
+from ..result import Cause
 from .common import when, window_text
+from .markdown import inline, shell_block
 
 WIDTH = 80
 MARK = {"new": "NEW", "rising": "UP", "falling": "DOWN", "still present": "SAME", "resolved": "GONE"}
+
+
+def fit(line: str, width: int = WIDTH) -> str:
+    """``line`` cut to ``width`` columns, at a space where one is near, with an ellipsis."""
+    if len(line) <= width:
+        return line
+    cut = line[:width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width * 2 // 3 else cut).rstrip() + "…"
+
+
+def resolved_title(change: Change) -> str:
+    """What a GONE row shows: the pattern's title, its id when the catalog lost it."""
+    return change.title or change.pattern_id
+
+
+def top_causes(summary: Summary) -> list[Cause]:
+    """The causes a summary shows: up to three, critical or error."""
+    return [c for c in summary.analysis.causes if c.severity in ("critical", "error")][:3]
 
 
 def _header(summary: Summary) -> list[str]:
@@ -27,45 +49,57 @@ def render_summary_text(summary: Summary) -> str:
     a = summary.analysis
     out = [wrapped for line in _header(summary)
            for wrapped in textwrap.wrap(line, WIDTH, subsequent_indent="  ")]
+    out += [wrapped for w in summary.warnings + a.errors
+            for wrapped in textwrap.wrap(f"warning: {w}", WIDTH, subsequent_indent="  ")]
     if a.findings or any(c.status == "resolved" for c in summary.changes):
         out += ["", "Findings (change since the last run):"]
         for f in a.findings:
             change = summary.change_of(f.pattern_id)
             mark = MARK[change.status] if change else "NEW"
             before = f" (was {change.previous})" if change and change.previous else ""
-            out.append(f"  {mark:<5}{f.severity:<9}x{f.count:<5}{f.title}{before}"[:WIDTH])
+            out.append(fit(f"  {mark:<5}{f.severity:<9}x{f.count:<5}{f.title}{before}"))
         for change in summary.changes:
             if change.status == "resolved":
-                out.append(f"  {MARK['resolved']:<5}{'':9}x0    {change.pattern_id} (was {change.previous})"[:WIDTH])
+                out.append(fit(f"  {MARK['resolved']:<5}{'':15}{resolved_title(change)} "
+                               f"(was {change.previous})"))
     else:
         out += ["", "No known problems."]
     if summary.new_unknown:
         out += ["", "Unknown warnings/errors seen for the first time:"]
-        out += [f"  x{u.count:<5}{u.template}"[:WIDTH] for u in summary.new_unknown[:10]]
-    causes = [c for c in a.causes if c.severity in ("critical", "error")][:3]
+        out += [fit(f"  x{u.count:<5}{u.template}") for u in summary.new_unknown[:10]]
+    causes = top_causes(summary)
     if causes:
         out += ["", "Most likely causes:"]
         for number, cause in enumerate(causes, 1):
             out += textwrap.wrap(f"{number}. {cause.title}: {cause.explanation}", WIDTH,
                                  subsequent_indent="   ")
-            out += [f"   $ {line}"[:WIDTH] for line in cause.fix[:2] if not line.startswith("#")]
-    out += [f"warning: {w}"[:WIDTH] for w in summary.warnings + a.errors]
+            out += [fit(f"   $ {line}") for line in cause.fix[:2] if not line.startswith("#")]
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
 def render_summary_markdown(summary: Summary) -> str:
+    """The text summary's content as Markdown: input problems, findings with their change,
+    new unknown templates, the likely causes with their fix."""
     a = summary.analysis
-    out = ["## logsleuth summary", "", *(f"- {line}" for line in _header(summary)), ""]
-    if a.findings or summary.changes:
+    out = ["## logsleuth summary", "", *(f"- {inline(line)}" for line in _header(summary)), ""]
+    out += [f"> warning: {inline(w)}\n" for w in summary.warnings + a.errors]
+    if a.findings or any(c.status == "resolved" for c in summary.changes):
         out += ["| change | severity | problem | count | before |", "|---|---|---|---:|---:|"]
         for f in a.findings:
             change = summary.change_of(f.pattern_id)
-            out.append(f"| {change.status if change else 'new'} | {f.severity} | {f.title} | "
-                       f"{f.count} | {change.previous if change else 0} |")
-        out += [f"| resolved | | `{c.pattern_id}` | 0 | {c.previous} |"
+            out.append(f"| {MARK[change.status] if change else 'NEW'} | {f.severity} | "
+                       f"{inline(f.title)} | {f.count} | {change.previous if change else 0} |")
+        out += [f"| {MARK['resolved']} | | {inline(resolved_title(c))} | 0 | {c.previous} |"
                 for c in summary.changes if c.status == "resolved"]
+    else:
+        out.append("No known problems.")
     if summary.new_unknown:
         out += ["", "**Unknown warnings/errors seen for the first time**", ""]
         out += [f"- x{u.count} `{u.example[:200]}`" for u in summary.new_unknown[:10]]
-    out += [f"\n> warning: {w}" for w in summary.warnings + a.errors]
+    causes = top_causes(summary)
+    if causes:
+        out += ["", "### Most likely causes"]
+        for number, cause in enumerate(causes, 1):
+            out += ["", f"{number}. **{inline(cause.title)}**: {inline(cause.explanation)}", "",
+                    *shell_block(cause.fix)]
     return "\n".join(out) + "\n"

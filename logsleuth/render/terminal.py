@@ -26,7 +26,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         parts: list[RenderableType] = [
             Text("✔ " + w["clean"].format(lines=analysis.lines.total, window=suffix), style="green")]
         parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
-        return Group(*parts, *_errors(analysis, w))
+        return Group(*_errors(analysis, w), *parts)         # input problems before the verdict
     header = Text.assemble(
         ("logsleuth ", "bold"),
         w["header"].format(lines=analysis.lines.total, sources=", ".join(analysis.sources)),

@@ -20,10 +20,12 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
     lines: list[str] = []
     window = window_text(analysis)
     if not analysis.findings and not analysis.unknown and analysis.facts is None:
+        problems = _errors(analysis, w)[1:]          # input problems first, then the verdict
+        lines += [*problems, ""] if problems else []
         suffix = f" ({w['window']} {window})" if window else ""
         lines.append(w["clean"].format(lines=analysis.lines.total, window=suffix))
         notes = [f"- {note}" for note in analysis.notes]
-        return "\n".join(lines + notes + _errors(analysis, w)) + "\n"
+        return "\n".join(lines + notes) + "\n"
     header = w["header"].format(lines=analysis.lines.total, sources=", ".join(analysis.sources))
     lines.append(f"logsleuth: {header}")
     if analysis.facts is not None:
