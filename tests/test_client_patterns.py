@@ -63,6 +63,10 @@ def test_a_healthy_client_log_has_no_finding(pipeline):
     ('Received error: PollNetMap: Post "https://hs.example.com/machine/map": context deadline exceeded',
      "connection_refused", "timed out", "limits"),
     ("Received error: control server is too old; no noise key", "noise_handshake", "0.17", "firewall"),
+    # the upgrade reached a proxy that refused it: not "cannot reach the server"
+    ('#     - not logged in, last login error=register request: Post "https://hs.example.com/machine/register": '
+     "all connection attempts failed (HTTP: unexpected HTTP response: 301 Moved Permanently, "
+     "HTTPS: unexpected HTTP response: 400 Bad Request)", "noise_handshake", "Cloudflare Tunnel", "firewall"),
     ("backend error: invalid key: unable to validate API key", "preauth_key", "controlplane.tailscale.com", "firewall"),
 ])
 def test_client_errors_get_the_cause_of_their_inner_error(pipeline, line, category, says, never):
