@@ -367,6 +367,10 @@ def _zerolog_json(text: str) -> Envelope | None:
     level = str(data.pop("level", "")).lower()
     message = data.pop("message", data.pop("msg", ""))
     timestamp = _unix_time(data.pop("time", None))
+    logtail = data.get("logtail")
+    if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
+        message = message or str(data.pop("text")).rstrip("\n")
+        timestamp = timestamp or _unix_time(logtail.get("client_time"))
     caller = data.pop("caller", None)
     fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
     return Envelope(body=str(message), timestamp=timestamp,
