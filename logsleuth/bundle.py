@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 SECTION = re.compile(r"^=== *(?P<name>[^=\n]+?) *=== *$", re.M)
 SECTION_KEYS = {"system info": "system", "container status": "containers",
                 "recent logs": "logs", "configuration": "config", "nodes": "nodes"}
+_PUBLISHED = re.compile(r"(?:(?P<ip>\[[0-9a-fA-F:.]*\]|[0-9.]+|::):)?(?P<host>\d+)->(?P<port>\d+)/")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 MARKERS = tuple(f"=== {name.title()} ===".encode() for name in ("recent logs", "container status"))
 
 
@@ -34,6 +36,12 @@ class Container:
     exit_code: int | None
     health: str | None
     ports: str
+
+    def published(self, container_port: str) -> list[tuple[str, str]]:
+        """(host address, host port) pairs that publish ``container_port``; an empty
+        address means every interface."""
+        return [(m["ip"] or "", m["host"]) for m in _PUBLISHED.finditer(self.ports)
+                if m["port"] == container_port]
 
     @property
     def is_headscale(self) -> bool:
@@ -65,6 +73,7 @@ class Bundle:
     docker_version: str | None = None
     compose_version: str | None = None
     compose_generation: int | None = None
+    containers_table: str | None = None   # "v1" | "v2": the `docker-compose ps` shape
     containers: list[Container] = field(default_factory=list)
     config: dict | None = None
     config_error: str | None = None
@@ -74,10 +83,12 @@ class Bundle:
 
 
 def clean_text(raw: bytes) -> tuple[str, bool]:
-    """Decode leniently; drop NULs and CRs. The flag says binary junk was found."""
+    """Decode leniently; drop NULs, ANSI colour codes and CRs (a pty's CRLF or lone CR).
+    The flag says binary junk was found."""
     text = raw.decode("utf-8", "replace")
     junk = "\x00" in text or text.count("\ufffd") > 8
-    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text.replace("\x00", ""))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, junk
 
 
@@ -151,9 +162,9 @@ def _state(status: str) -> tuple[str, int | None, str | None]:
 def parse_containers(bundle: Bundle) -> None:
     text = bundle.sections.get("containers", "")
     if match := _V2_HEADER.search(text):
-        bundle.containers = _parse_v2(text[match.start():])
+        bundle.containers, bundle.containers_table = _parse_v2(text[match.start():]), "v2"
     elif match := _V1_HEADER.search(text):
-        bundle.containers = _parse_v1(text[match.start():])
+        bundle.containers, bundle.containers_table = _parse_v1(text[match.start():]), "v1"
     elif text.strip():
         bundle.notes.append("container status: no docker-compose ps table recognised")
 

@@ -202,6 +202,7 @@ class Pipeline:
         """Analyse a diagnostic-report.txt: every section, then causes across sections."""
         from .bundle import parse_bundle
         from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+        from .deployment import fit_fix
 
         try:
             raw = Path(path).read_bytes()
@@ -216,6 +217,8 @@ class Pipeline:
         lang = self.options.lang
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)
+        for finding in log_findings:
+            finding.fix = fit_fix(finding.fix, context.deployment)
         clean = redact if self.options.redact else str
         checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
         findings = rank_findings([*log_findings, *checks])

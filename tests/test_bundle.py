@@ -121,18 +121,46 @@ def test_oidc_callback_must_be_under_server_url():
     assert not oidc_inconsistent(ctx({"server_url": "https://hs.example.com", "oidc": {"issuer": "https://sso"}}))
 
 
-def test_management_ports_open_from_config_and_published_ports():
-    hits = management_ports_open(ctx({"metrics_listen_addr": "0.0.0.0:9090"},
-                                     [container("headscale", ports="0.0.0.0:50443->50443/tcp")]))
-    assert "metrics_listen_addr 0.0.0.0:9090" in hits[0].values["ports"]
-    assert "publishes 50443" in hits[0].values["ports"]
+@pytest.mark.parametrize("config, ports, exposed", [
+    ({"metrics_listen_addr": "0.0.0.0:9090"}, "0.0.0.0:50443->50443/tcp", "headscale publishes 0.0.0.0:50443->50443"),
+    ({}, ":::9090->9090/tcp", "headscale publishes :::9090->9090"),
+    ({"metrics_listen_addr": "0.0.0.0:9091"}, "0.0.0.0:19091->9091/tcp", "publishes 0.0.0.0:19091->9091"),
+    ({"metrics_listen_addr": "0.0.0.0:9090"}, "127.0.0.1:9090->9090/tcp, 0.0.0.0:8080->8080/tcp", None),
+    ({"metrics_listen_addr": "0.0.0.0:9090"}, "8080/tcp, 9090/tcp", None),
+])
+def test_management_ports_of_a_container_are_decided_by_what_it_publishes(config, ports, exposed):
+    hits = management_ports_open(ctx(config, [container("headscale", ports=ports)]))
+    assert (hits[0].values["ports"] if hits else None) == exposed or exposed in hits[0].values["ports"]
+
+
+def test_management_ports_without_containers_are_decided_by_the_config():
+    hits = management_ports_open(ctx({"metrics_listen_addr": "0.0.0.0:9090", "grpc_listen_addr": "127.0.0.1:50443"}))
+    assert hits[0].values["ports"] == "metrics_listen_addr 0.0.0.0:9090"
     assert not management_ports_open(ctx({"metrics_listen_addr": "127.0.0.1:9090"}))
 
 
-def test_renamed_keys_are_named():
-    hits = renamed_keys(ctx({"node_update_check_interval": "10s", "db_type": "sqlite3"}))
-    assert "node_update_check_interval: ignored since 0.23" in hits[0].values["keys"]
-    assert "db_type: renamed database.type" in hits[0].values["keys"]
+def versioned(image: str, config: dict) -> Context:
+    return ctx(config, [Container("headscale", "headscale", image, "headscale serve", "up", None, None, "")])
+
+
+def test_renamed_keys_are_named_for_the_running_version():
+    hits = renamed_keys(versioned("headscale/headscale:0.23.0",
+                                  {"node_update_check_interval": "10s", "db_type": "sqlite3",
+                                   "ephemeral_node_inactivity_timeout": "30m"}))
+    keys = hits[0].values["keys"]
+    assert "node_update_check_interval (ignored since 0.23)" in keys
+    assert "db_type → database.type (renamed in 0.23)" in keys
+    assert "0.29" not in keys and hits[0].values["version"] == "0.23.0"
+
+
+def test_a_022_server_keeps_its_keys_and_is_told_about_new_layout_keys():
+    assert not renamed_keys(versioned("headscale/headscale:0.22.3", {"db_type": "sqlite3", "dns_config": {}}))
+    hits = renamed_keys(versioned("headscale/headscale:v0.22.3", {"database": {"type": "sqlite"}}))
+    assert "this version reads db_type" in hits[0].values["keys"]
+
+
+def test_renamed_keys_stay_quiet_when_the_version_is_unknown():
+    assert not renamed_keys(ctx({"db_type": "sqlite3"}))
 
 
 def test_duplicate_ips_name_the_nodes():
@@ -226,12 +254,13 @@ def test_analyze_hands_a_bundle_to_report():
     assert "facts" in data and data["causes"][0]["id"] == "bundle.two_instances_share_sqlite"
 
 
-SECRETS = ["hunter2-db-pass", "Sup3rS3cretDbPass", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"]
+SECRETS = ["hunter2-db-pass", "Sup3rS3cretDbPass", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978",
+           "Pa55w0rdInConfig"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "text", "markdown", "rich"])
 def test_no_bundle_secret_in_any_format(fmt):
-    for name in ("tls-namespace-secrets.txt", "crashloop-crlf.txt"):
+    for name in ("tls-namespace-secrets.txt", "crashloop-crlf.txt", "renamed-keys-v023.txt"):
         out = run_cli(["report", str(BUNDLES / name), "--format", fmt]).stdout
         for secret in SECRETS:
             assert secret not in out, (name, fmt, secret)
@@ -240,8 +269,8 @@ def test_no_bundle_secret_in_any_format(fmt):
 def test_bundle_with_secrets_says_so_and_no_redact_shows_them():
     _, data = run_json(["report", str(BUNDLES / "tls-namespace-secrets.txt")])
     assert any("contains secrets" in note for note in data["notes"])
-    raw = run_cli(["report", str(BUNDLES / "tls-namespace-secrets.txt"), "--format", "json", "--no-redact"]).stdout
-    assert "db_pass: Sup3rS3cretDbPass" in raw
+    raw = run_cli(["report", str(BUNDLES / "renamed-keys-v023.txt"), "--format", "json", "--no-redact"]).stdout
+    assert "db_pass: Pa55w0rdInConfig" in raw
 
 
 def test_unreadable_bundle_is_one_line_and_exit_3(tmp_path):
