@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from .bundle import Bundle, Container
 from .catalog import Catalog
-from .deployment import Deployment, Version, detect, parse_version
+from .deployment import Deployment, Version, detect, stopped_outside_compose
 from .diagnose import fill
 from .result import Cause, Finding
 
@@ -314,7 +314,8 @@ def expired(ctx: Context) -> list[Hit]:
     if not nodes:
         return []
     return [Hit({"names": ", ".join(n.name for n in nodes)},
-                [f"[nodes] {n.name}: expired" for n in nodes], count=len(nodes))]
+                [f"[nodes] {n.name}: expired" for n in nodes], count=len(nodes),
+                explains=["conn.node_key_expired"])]
 
 
 def offline(ctx: Context) -> list[Hit]:
@@ -367,7 +368,16 @@ def run_checks(catalog: Catalog, ctx: Context, lang: str) -> list[Finding]:
                 fix=[fill(line, values).strip() for line in fix], guide=words.guide,
                 symptom=check_id in SYMPTOMS,
             ))
+            settle_explained(ctx.log_findings, hit.explains, words.severity)
     return findings
+
+
+def settle_explained(log_findings: list[Finding], explained: list[str], severity: str) -> None:
+    """Log findings a section fact explains take that fact's severity: an expired node in
+    the node table is routine, the log line saying it expired is only its history."""
+    for finding in log_findings:
+        if finding.pattern_id in explained:
+            finding.severity = severity
 
 
 # ------------------------------------------------------------------ correlations across sections
@@ -403,14 +413,17 @@ def port_collision_in_config(ctx: Context, findings: list[Finding]) -> list[Hit]
     conflicts = ctx.has_logs("port_conflict")
     if not conflicts:
         return []
+    ports_in_logs = set(conflicts[0].fields.get("port", {}))
     listeners = list(_listeners(ctx).items())
     for index, (key_a, addr_a) in enumerate(listeners):
         for key_b, addr_b in listeners[index + 1:]:
-            if _overlap(addr_a, addr_b) and (ctx.get(key_a) or ctx.get(key_b)):
+            port = addr_b.rpartition(":")[2]
+            if (_overlap(addr_a, addr_b) and (ctx.get(key_a) or ctx.get(key_b))
+                    and (not ports_in_logs or port in ports_in_logs)):
                 evidence = [ctx.config_line(key_a), ctx.config_line(key_b),
                             *(f"[logs] {line}" for line in conflicts[0].samples[:1])]
                 return [Hit({"first": f"{key_a} {addr_a}", "second": f"{key_b} {addr_b}",
-                             "key": key_b, "port": addr_b.rpartition(":")[2]},
+                             "key": key_b, "port": port},
                             evidence, explains=[conflicts[0].pattern_id])]
     return []
 
@@ -442,25 +455,35 @@ def tls_cert_not_mounted(ctx: Context, findings: list[Finding]) -> list[Hit]:
     return []
 
 
+def _stopped(ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(name, state, exit text, evidence) for each headscale container, unit or pod that
+    is not running."""
+    found = []
+    for container in ctx.headscale_containers():
+        if container.state in ("exited", "restarting"):
+            code = f" (exit code {container.exit_code})" if container.exit_code is not None else ""
+            found.append((container.name, container.state, code,
+                          f"[containers] {container.name}: {container.state}{code}"))
+    return found or [(name, state, "", evidence)
+                     for name, state, evidence in stopped_outside_compose(ctx.bundle)]
+
+
 def headscale_not_running(ctx: Context, findings: list[Finding]) -> list[Hit]:
-    """A stopped or crash-looping container: its root cause first, the outage under it."""
-    down = [c for c in ctx.headscale_containers() if c.state in ("exited", "restarting")]
+    """A stopped or crash-looping headscale: its root cause first, the outage under it."""
+    down = _stopped(ctx)
     fatal = [f for f in ctx.log_findings if f.severity == "critical" and not f.symptom
              and f.category != "connection_refused"]
     if not down or not fatal:
         return []
-    container = down[0]
-    code = f" (exit code {container.exit_code})" if container.exit_code is not None else ""
-    state = f"[containers] {container.name}: {container.state}{code}"
+    name, state, code, evidence = down[0]
+    values = {"container": name, "state": state, "exit": code}
     root = next((c for c in ctx.causes if fatal[0].pattern_id in c.findings), None)
     if root is not None:
-        return [Hit({"container": container.name, "state": container.state, "exit": code,
-                     "why": root.title, "root": root.explanation},
-                    [*root.evidence, state], fix=root.fix, category=root.category,
+        return [Hit({**values, "why": root.title, "root": root.explanation},
+                    [*root.evidence, evidence], fix=root.fix, category=root.category,
                     explains=[*root.findings, "containers.headscale_down"], supersedes=[root.id])]
-    return [Hit({"container": container.name, "state": container.state, "exit": code,
-                 "why": fatal[0].title, "root": fatal[0].cause},
-                [*(f"[logs] {line}" for line in fatal[0].samples[:2]), state], fix=fatal[0].fix,
+    return [Hit({**values, "why": fatal[0].title, "root": fatal[0].cause},
+                [*(f"[logs] {line}" for line in fatal[0].samples[:2]), evidence], fix=fatal[0].fix,
                 category=fatal[0].category, explains=[fatal[0].pattern_id, "containers.headscale_down"])]
 
 

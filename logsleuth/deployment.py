@@ -21,6 +21,9 @@ _JOURNALD = re.compile(r"^\w{3} [ \d]\d [\d:]{8} \S+ headscale\[\d+\]:", re.M)
 _SYSTEMD = re.compile(r"headscale\.service|systemctl|Active: (?:active|failed|activating)")
 _OPENRC = re.compile(r"rc-service|openrc|\* status: (?:started|stopped|crashed)", re.I)
 _KUBERNETES = re.compile(r"kubectl|^NAME +READY +STATUS +RESTARTS +AGE", re.M)
+_SYSTEMD_DOWN = re.compile(r"Active: (?P<state>failed|activating \(auto-restart\)|inactive \(dead\))")
+_POD_DOWN = re.compile(r"^(?P<name>\S*headscale\S*) +\d+/\d+ +(?P<state>CrashLoopBackOff|Error|"
+                       r"ImagePullBackOff|ErrImagePull|Init:Error)\b", re.M)
 _NO_DOCKER = re.compile(r"docker(?:-compose)?: (?:command )?not found", re.I)
 
 #: ``headscale nodes list`` wording -> the versions that print it: [since, before)
@@ -161,6 +164,17 @@ def headscale_version(bundle: Bundle) -> tuple[str | None, Version | None, str |
     if bundle.config and any(isinstance(bundle.config.get(k), dict) for k in _NEW_CONFIG_KEYS):
         return None, (0, 23, 0), "[configuration] 0.23 key layout (database/dns/policy sections)"
     return None, None, None
+
+
+def stopped_outside_compose(bundle: Bundle) -> list[tuple[str, str, str]]:
+    """(unit, state, evidence) for a headscale systemd unit or pod that is not running."""
+    found = []
+    system, containers = bundle.sections.get("system", ""), bundle.sections.get("containers", "")
+    for match in _SYSTEMD_DOWN.finditer(system + "\n" + containers):
+        found.append(("headscale.service", match["state"], f"[system] {match[0]}"))
+    for match in _POD_DOWN.finditer(containers):
+        found.append((match["name"], match["state"], f"[containers] {_line_of(containers, match.start())}"))
+    return found
 
 
 def _line_of(text: str, offset: int) -> str:
