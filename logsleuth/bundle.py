@@ -18,6 +18,7 @@ SECTION_KEYS = {"system info": "system", "container status": "containers",
                 "recent logs": "logs", "configuration": "config", "nodes": "nodes"}
 _PUBLISHED = re.compile(r"(?:(?P<ip>\[[0-9a-fA-F:.]*\]|[0-9.]+|::):)?(?P<host>\d+)->(?P<port>\d+)/")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+BUNDLE_HEAD = 64 << 10      # the bytes in which a bundle's section headers must show
 MARKERS = tuple(f"=== {name.title()} ===".encode() for name in ("recent logs", "container status"))
 
 

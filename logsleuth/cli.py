@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import click
 
@@ -262,14 +263,30 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         raise UsageProblem("--format ndjson goes with --follow; for every entry use "
                            "`logsleuth events`")
     pipeline = Pipeline(options)
+    stdin = _peekable(env.stdin)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
         result = pipeline.report(inputs[0])
+    elif inputs in ((), ("-",)) and _stdin_is_bundle(stdin):
+        result = pipeline.report_bytes(stdin.read(), "<stdin>")
     else:
-        result = pipeline.analyze(list(inputs), env.stdin)
+        result = pipeline.analyze(list(inputs), stdin)
     emit(env, result, fmt, lang, color)
     for problem in result.errors:
         env.stderr.write(f"logsleuth: warning: {problem}\n")
     return exit_status(result, fail_on)
+
+
+def _peekable(stream: BinaryIO) -> BinaryIO:
+    from .bundle import BUNDLE_HEAD
+
+    return stream if hasattr(stream, "peek") else io.BufferedReader(stream, BUNDLE_HEAD)  # type: ignore[arg-type]
+
+
+def _stdin_is_bundle(stdin: BinaryIO) -> bool:
+    """Standard input that starts like a diagnostic bundle (peeked, nothing consumed)."""
+    from .bundle import BUNDLE_HEAD, looks_like_bundle
+
+    return looks_like_bundle(stdin.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]
 
 
 def _is_bundle(name: str) -> bool:
@@ -302,7 +319,7 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
         raise UsageProblem("--format ndjson goes with analyze --follow")
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     result = Pipeline(options).report(bundle)
-    if result.facts is None:                # the file itself could not be read
+    if result.facts is None and result.errors and not result.lines.total:   # unreadable file
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
     emit(env, result, fmt, lang, color)
     for problem in result.errors:

@@ -208,5 +208,5 @@ def fit_fix(fix: list[str], deployment: Deployment) -> list[str]:
 def _command_for(verb: str, commands: dict[str, str]) -> str:
     if verb.startswith("exec"):
         return commands["exec"]
-    name = verb.split()[0]
-    return commands[name] if name in commands else verb
+    name = {"ps": "status"}.get(verb.split()[0], verb.split()[0])
+    return commands.get(name, verb)

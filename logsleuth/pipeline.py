@@ -31,6 +31,7 @@ from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_sour
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
 
 
+
 @dataclass
 class Options:
     """What to analyse and how. All fields have sensible defaults."""
@@ -199,16 +200,28 @@ class Pipeline:
         return aggregator.results(redact if self.options.redact else str)
 
     def report(self, path: str) -> Analysis:
-        """Analyse a diagnostic-report.txt: every section, then causes across sections."""
-        from .bundle import parse_bundle
-        from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
-        from .deployment import fit_fix
+        """Analyse a diagnostic-report.txt: every section, then causes across sections.
+        A file without the bundle's sections is analysed as a log, with a note saying so."""
+        from .bundle import BUNDLE_HEAD, looks_like_bundle
 
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
             progress = Progress(errors=[f"{path}: {exc.strerror or exc}"])
             return self._assemble([path], progress, [], [], [], False)
+        if not looks_like_bundle(raw[:BUNDLE_HEAD]):
+            analysis = self.analyze([path])
+            analysis.notes.insert(0, f"{path} is not a diagnostic bundle (no '=== Recent Logs ===' or "
+                                     "'=== Container Status ===' section): analysed as a log")
+            return analysis
+        return self.report_bytes(raw, path)
+
+    def report_bytes(self, raw: bytes, path: str) -> Analysis:
+        """Analyse the bytes of a diagnostic bundle (read from ``path`` or stdin)."""
+        from .bundle import parse_bundle
+        from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+        from .deployment import fit_fix
+
         bundle = parse_bundle(raw)
         logs = bundle.sections.get("logs", "").encode("utf-8")
         progress, aggregator, interrupted = self._aggregate(

@@ -13,6 +13,7 @@ from logsleuth.bundle_rules import (Context, clients_cannot_reach_server, duplic
                                     headscale_down, listen_port_mismatch, management_ports_open,
                                     oidc_inconsistent, renamed_keys, server_url_private,
                                     server_url_unreachable, stale, two_instances_share_sqlite)
+from logsleuth.deployment import Deployment, adapt_fix, detect
 from logsleuth.result import Finding
 
 from .conftest import FIXTURES, run_cli, run_json
@@ -291,3 +292,58 @@ def test_unreadable_bundle_is_one_line_and_exit_3(tmp_path):
 def test_markdown_bundle_report_has_the_checklist_table():
     out = run_cli(["report", str(BUNDLES / "unreachable-v022.txt"), "--format", "markdown", "--lang", "zh"]).stdout
     assert "### 安全检查清单" in out and "| FAIL | 使用 HTTPS |" in out
+
+
+# ------------------------------------------------------------------ deployment, parsing edges
+
+def test_pty_captured_node_table_with_ansi_crlf_and_a_lone_cr():
+    b = bundle("healthy-pty-v025.txt")
+    assert b.nodes_wording == "node/user"
+    assert [(n.name, n.online, n.expired) for n in b.nodes] == [
+        ("desktop", True, False), ("laptop-li", False, False), ("laptop-mo", False, True)]
+
+
+@pytest.mark.parametrize("name, kind, version, family", [
+    ("crashloop-crlf.txt", "compose-v2", "0.23.0", "0.23-0.26"),
+    ("two-instances-v1.txt", "compose-v1", None, "0.18-0.22"),
+    ("tls-namespace-secrets.txt", "compose-v1", None, "<0.18"),
+    ("systemd-sqlite-corrupt.txt", "systemd", None, "0.23+"),
+    ("kubernetes-oidc-issuer.txt", "kubernetes", None, "0.23+"),
+    ("metrics-published-v027.txt", "compose-v2", "0.27.1", "0.27+"),
+    ("sqlite-corrupt-v1.txt", "compose-v1", None, None),
+])
+def test_deployment_kind_and_version(name, kind, version, family):
+    found = detect(bundle(name))
+    assert (found.kind, found.version, found.family) == (kind, version, family)
+
+
+def test_journald_logs_alone_show_systemd():
+    b = parse_bundle(b"=== Recent Logs ===\nOct 08 06:02:12 hs headscale[1843]: 2024-10-08T06:02:12Z INF ok\n")
+    assert detect(b).kind == "systemd"
+
+
+@pytest.mark.parametrize("kind, line, want", [
+    ("compose-v2", "docker-compose restart", "docker compose restart headscale"),
+    ("compose-v1", "docker compose logs headscale | grep -i oidc", "docker-compose logs --tail=100 headscale | grep -i oidc"),
+    ("systemd", "docker-compose exec headscale headscale config show | grep -A 10 oidc", "sudo headscale config show | grep -A 10 oidc"),
+    ("systemd", "docker-compose logs --tail=100 headscale", "journalctl -u headscale -n 100 --no-pager"),
+    ("openrc", "./scripts/manage.sh restart   # restart", "sudo rc-service headscale restart   # restart"),
+    ("kubernetes", "docker-compose ps", "kubectl get pods -l app.kubernetes.io/name=headscale"),
+    ("compose-v2", "make backup", "make backup   # the guide's helper, if your setup has it"),
+    ("systemd", "sudo netstat -tulpn | grep 8080", "sudo netstat -tulpn | grep 8080"),
+])
+def test_fix_lines_are_spelled_for_the_deployment(kind, line, want):
+    assert adapt_fix(line, Deployment(kind, None, None, None, None)) == want
+
+
+def test_a_bundle_on_stdin_is_reported_like_a_named_file():
+    raw = (BUNDLES / "port-collision-config.txt").read_bytes()
+    code, data = run_json([], stdin=raw)
+    assert code == 1 and data["sources"] == ["<stdin>"]
+    assert data["causes"][0]["title"].startswith("Two listeners in config.yaml share port 8080")
+
+
+def test_report_on_a_plain_log_says_so_and_analyses_it():
+    code, data = run_json(["report", str(FIXTURES / "sample.log")])
+    assert "is not a diagnostic bundle" in data["notes"][0] and "facts" not in data
+    assert data["findings"] and code == 1
