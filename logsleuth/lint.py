@@ -120,6 +120,15 @@ def lint_trace(trace: Trace) -> list[LintProblem]:
     return [LintProblem(trace.source, trace.id, r) for r in reasons]
 
 
+def lint_bundle_rules(catalog: Catalog) -> list[LintProblem]:
+    """Bundle checks, correlations and checklist items paired with their words and samples
+    (their samples are proven by running them: the test suite)."""
+    from .bundle_rules import registry_problems
+
+    return [LintProblem("patterns/bundle.toml", "bundle rules", problem)
+            for problem in registry_problems(catalog)]
+
+
 def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     """Every problem in the catalog, plus a compile check in the fast scanner."""
     problems: list[LintProblem] = []
@@ -127,6 +136,7 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
         problems.extend(lint_entry(entry))
     for trace in catalog.traces:
         problems.extend(lint_trace(trace))
+    problems.extend(lint_bundle_rules(catalog))
     if not problems:
         from .scan import compile_check
 

@@ -219,9 +219,12 @@ class Pipeline:
     def report_bytes(self, raw: bytes, path: str) -> Analysis:
         """Analyse the bytes of a diagnostic bundle (read from ``path`` or stdin)."""
         from .bundle import parse_bundle
-        from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+        from .bundle_rules import (Context, checklist, facts, registry_problems, run_checks,
+                                   run_correlations)
         from .deployment import fit_fix
 
+        if problems := registry_problems(self.catalog):
+            raise CatalogError(problems[0])
         bundle = parse_bundle(raw)
         logs = bundle.sections.get("logs", "").encode("utf-8")
         progress, aggregator, interrupted = self._aggregate(
@@ -240,8 +243,7 @@ class Pipeline:
         analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
         analysis.causes = [c for c in analysis.causes if c.id not in superseded]
         analysis.facts = facts(context, asdict(progress.lines))
-        update_notice = b"an updated version of headscale has been found" in logs.lower()
-        analysis.checks = checklist(self.catalog, context, findings, update_notice, lang)
+        analysis.checks = checklist(self.catalog, context, findings, lang)
         analysis.notes = bundle.notes + self._secret_note(raw)
         return analysis
 

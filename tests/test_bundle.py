@@ -9,10 +9,13 @@ import tomllib
 import pytest
 
 from logsleuth.bundle import Bundle, Container, Node, parse_bundle
-from logsleuth.bundle_rules import (Context, clients_cannot_reach_server, duplicate_ip,
+from logsleuth.bundle_rules import (CHECKLIST, CHECKS, CORRELATIONS, Context,
+                                    clients_cannot_reach_server, duplicate_ip,
                                     headscale_down, listen_port_mismatch, management_ports_open,
                                     oidc_inconsistent, renamed_keys, server_url_private,
-                                    server_url_unreachable, stale, two_instances_share_sqlite)
+                                    registry_problems, server_url_unreachable, stale,
+                                    two_instances_share_sqlite)
+from logsleuth.catalog import load_catalog
 from logsleuth.deployment import Deployment, adapt_fix, detect
 from logsleuth.result import Finding
 
@@ -347,3 +350,46 @@ def test_report_on_a_plain_log_says_so_and_analyses_it():
     code, data = run_json(["report", str(FIXTURES / "sample.log")])
     assert "is not a diagnostic bundle" in data["notes"][0] and "facts" not in data
     assert data["findings"] and code == 1
+
+
+# ------------------------------------------------------------------ every bundle rule proves itself
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_CATALOG = load_catalog()
+RULE_SAMPLES = [
+    pytest.param(kind, entry.id, text, fires, id=f"{entry.id}-{'fires' if fires else 'quiet'}{i}")
+    for kind, entries in (("check", _CATALOG.checks), ("checklist", _CATALOG.checklist),
+                          ("correlation", [c for c in _CATALOG.correlations if c.id.startswith("bundle.")]))
+    for entry in entries
+    for fires, samples in ((True, entry.samples_match), (False, entry.samples_no_match))
+    for i, text in enumerate(samples)
+]
+
+
+def fired(analysis, kind: str, rule_id: str) -> list[str]:
+    """The texts a rule produced on a bundle (empty when it stayed quiet)."""
+    if kind == "checklist":
+        return [c["evidence"] for c in analysis.checks if c["id"] == rule_id and c["status"] == "fail"]
+    items = analysis.findings if kind == "check" else analysis.causes
+    return [text for item in items if getattr(item, "pattern_id", getattr(item, "id", None)) == rule_id
+            for text in (item.title, getattr(item, "cause", getattr(item, "explanation", "")), *item.fix)]
+
+
+@pytest.mark.parametrize("kind, rule_id, text, fires", RULE_SAMPLES)
+def test_bundle_rule_samples(pipeline, kind, rule_id, text, fires):
+    analysis = pipeline.report_bytes(text.encode(), "sample")
+    texts = fired(analysis, kind, rule_id)
+    assert bool(texts) is fires
+    assert not [t for t in texts if PLACEHOLDER.search(t)], texts
+
+
+def test_every_bundle_rule_has_words_and_samples_and_nothing_else(catalog):
+    assert registry_problems(catalog) == []
+    assert len(RULE_SAMPLES) >= 2 * (len(CHECKS) + len(CORRELATIONS)) + len(CHECKLIST)
+
+
+def test_a_rule_without_words_fails_the_report(catalog, monkeypatch):
+    monkeypatch.setitem(CHECKS, "config.unworded", lambda ctx: [])
+    assert "config.unworded: a rule without words" in registry_problems(catalog)[0]
+    result = run_cli(["report", str(BUNDLES / "healthy.txt")])
+    assert result.exit_code == 2 and "config.unworded" in result.stderr and "Traceback" not in result.stderr
