@@ -162,10 +162,15 @@ def server_url_http(ctx: Context) -> list[Hit]:
 
 
 def listen_port_mismatch(ctx: Context) -> list[Hit]:
+    """server_url's port is neither listen_addr's nor the host port a container publishes
+    it on (``8443->8080`` makes 8443 right)."""
     _, url_port, _ = _host(ctx.server_url)
     listen = ctx.get("listen_addr")
     listen_port = _listen_port(listen)
     if url_port is None or listen_port is None or url_port == listen_port:
+        return []
+    published = {int(port) for c in ctx.headscale_containers() for _, port in c.published(str(listen_port))}
+    if url_port in published:
         return []
     return [Hit({"url_port": url_port, "listen_addr": listen},
                 [ctx.config_line("server_url"), ctx.config_line("listen_addr")])]
@@ -181,9 +186,13 @@ def tls_without_domain(ctx: Context) -> list[Hit]:
 
 
 def acme_port(ctx: Context) -> list[Hit]:
+    """TLS-ALPN-01 needs port 443 to reach headscale: listen_addr, or a published 443."""
     challenge = str(ctx.get("tls_letsencrypt_challenge_type") or "TLS-ALPN-01").upper()
     listen = ctx.get("listen_addr")
     if not ctx.get("tls_letsencrypt_hostname") or challenge != "TLS-ALPN-01" or _listen_port(listen) == 443:
+        return []
+    published = {port for c in ctx.headscale_containers() for _, port in c.published(str(_listen_port(listen)))}
+    if "443" in published:
         return []
     return [Hit({"listen_addr": listen}, [ctx.config_line("tls_letsencrypt_hostname"),
                                           ctx.config_line("listen_addr")])]

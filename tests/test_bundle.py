@@ -206,6 +206,11 @@ def test_every_fixture_bundle_states_what_it_expects():
     assert len(EXPECTED) >= 16
 
 
+def test_fixture_bundles_cover_every_check():
+    covered = {i for want in EXPECTED.values() for i in want["findings"]}
+    assert set(CHECKS) - covered == {"config.sqlite_many_nodes"}     # 101 nodes: samples only
+
+
 def fact(facts: dict, dotted: str):
     value = facts
     for key in dotted.split("."):
@@ -225,6 +230,9 @@ def test_bundle_end_to_end(name):
     assert not want.get("fix_says") or any(want["fix_says"] in line for line in top["fix"]), top["fix"]
     for path, value in want["facts"].items():
         assert fact(data["facts"], path) == (None if value == "null" else value), path
+    found = {f["pattern_id"] for f in data["findings"]}
+    assert {i for i in found if i in CHECKS} == {i for i in want["findings"] if i in CHECKS}
+    assert set(want["findings"]) <= found
     if want["exit"] == 0:
         assert {f["severity"] for f in data["findings"]} <= {"info"}
     assert [c["id"] for c in data["checks"]] == ["use_https", "enable_oidc", "firewall_rules",
