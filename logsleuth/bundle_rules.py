@@ -214,7 +214,8 @@ def oidc_inconsistent(ctx: Context) -> list[Hit]:
         problems.append(f"the configured callback {redirect} is not <server_url>/oidc/callback")
     if not problems:
         return []
-    return [Hit({"why": "; ".join(problems), "callback": callback},
+    return [Hit({"why": "; ".join(problems), "callback": callback, "server_url": ctx.server_url,
+                 "issuer": issuer},
                 [ctx.config_line("server_url"), f"[configuration] oidc.issuer: {issuer}"])]
 
 
@@ -269,10 +270,10 @@ def renamed_keys(ctx: Context) -> list[Hit]:
         new_top = new.split(".")[0] if new else None
         release = ".".join(map(str, since[:2]))
         if newer and old in ctx.config:
-            changes.append(f"{old} → {new} (renamed in {release})" if new else f"{old} (ignored since {release})")
+            changes.append(f"{old} → {new or '-'} ({release})")
             evidence.append(ctx.config_line(old))
         elif newer is False and new_top and new_top in ctx.config and old not in ctx.config:
-            changes.append(f"{new} is read from {release} on; this version reads {old}")
+            changes.append(f"{new} ({release}+) → {old}")
             evidence.append(ctx.config_line(new_top))
     if not changes:
         return []
@@ -302,7 +303,7 @@ def duplicate_ip(ctx: Context) -> list[Hit]:
     duplicates = {ip: names for ip, names in owners.items() if len(names) > 1}
     if not duplicates:
         return []
-    text = "; ".join(f"{ip} is used by {', '.join(names)}" for ip, names in duplicates.items())
+    text = "; ".join(f"{ip}: {', '.join(names)}" for ip, names in duplicates.items())
     return [Hit({"duplicates": text}, [f"[nodes] {ip}: {', '.join(n)}" for ip, n in duplicates.items()],
                 count=len(duplicates))]
 
@@ -524,7 +525,7 @@ def tls_config_mismatch(ctx: Context, findings: list[Finding]) -> list[Hit]:
     if not reasons:
         return []
     evidence += [f"[logs] {line}" for line in tls_logs[0].samples[:2]]
-    return [Hit({"why": " and ".join(reasons)}, list(dict.fromkeys(evidence)),
+    return [Hit({"why": " and ".join(reasons), "server_url": ctx.server_url}, list(dict.fromkeys(evidence)),
                 explains=[f.pattern_id for f in tls_logs])]
 
 
