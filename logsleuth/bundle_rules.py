@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .bundle import Bundle, Container
+from .bundle import Bundle, Container, note_text
 from .catalog import Catalog
 from .deployment import Deployment, Version, detect, stopped_outside_compose
 from .diagnose import fill
@@ -285,11 +285,16 @@ def _version_text(deployment: Deployment) -> str:
     return deployment.version or f"{deployment.as_facts()['headscale_version_family']}"
 
 
+def _exit_text(container: Container) -> str:
+    """`` (exit 1)`` for a container that exited with a code, else empty."""
+    return f" (exit {container.exit_code})" if container.exit_code is not None else ""
+
+
 def headscale_down(ctx: Context) -> list[Hit]:
     hits = []
     for container in ctx.headscale_containers():
         if container.state in ("exited", "restarting", "created"):
-            code = f" (exit code {container.exit_code})" if container.exit_code is not None else ""
+            code = _exit_text(container)
             hits.append(Hit({"container": container.name, "state": container.state, "exit": code},
                             [f"[containers] {container.name}: {container.state}{code}"]))
     return hits
@@ -471,7 +476,7 @@ def _stopped(ctx: Context) -> list[tuple[str, str, str, str]]:
     found = []
     for container in ctx.headscale_containers():
         if container.state in ("exited", "restarting"):
-            code = f" (exit code {container.exit_code})" if container.exit_code is not None else ""
+            code = _exit_text(container)
             found.append((container.name, container.state, code,
                           f"[containers] {container.name}: {container.state}{code}"))
     return found or [(name, state, "", evidence)
@@ -654,7 +659,7 @@ def registry_problems(catalog: Catalog) -> list[str]:
     return problems
 
 
-def facts(ctx: Context, log_lines: dict) -> dict:
+def facts(ctx: Context, log_lines: dict, lang: str) -> dict:
     """What each section says, for the report card and the JSON ``facts`` object."""
     bundle = ctx.bundle
     headscale = ctx.headscale_containers()
@@ -662,8 +667,7 @@ def facts(ctx: Context, log_lines: dict) -> dict:
     table, listed = bundle.containers_table is not None, bundle.nodes_wording is not None
     system_notes = []
     if bundle.compose_generation == 1:
-        system_notes.append(f"docker-compose {bundle.compose_version} (v1) is end-of-life since "
-                            "June 2023: use the docker compose v2 plugin")
+        system_notes.append(note_text("compose_v1_eol", lang, version=bundle.compose_version or "1.x"))
     return {
         "system": {"kernel": bundle.kernel, "docker": bundle.docker_version,
                    "compose": bundle.compose_version, "compose_generation": bundle.compose_generation,

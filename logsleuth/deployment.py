@@ -183,7 +183,10 @@ def _line_of(text: str, offset: int) -> str:
     return text[start:end if end >= 0 else None].strip()[:200]
 
 
-def adapt_fix(line: str, deployment: Deployment) -> str:
+GUIDE_HELPER = {"en": "the guide's helper, if your setup has it", "zh": "指南自带的脚本，如果你的部署有"}
+
+
+def adapt_fix(line: str, deployment: Deployment, lang: str = "en") -> str:
     """A guide fix line spelled for this deployment: docker-compose commands become the
     deployment's own; the guide's scripts are offered as the guide's, not assumed."""
     commands = deployment.commands
@@ -195,14 +198,15 @@ def adapt_fix(line: str, deployment: Deployment) -> str:
     script = _GUIDE_SCRIPT.search(line)
     if script and script["verb"]:
         return line.replace(script[0], commands[script["verb"]])
-    if script and "# " not in line:
-        return f"{line}   # the guide's helper, if your setup has it"
+    if script:
+        note = GUIDE_HELPER.get(lang, GUIDE_HELPER["en"])
+        return f"{line} ({note})" if "# " in line else f"{line}   # {note}"
     return line
 
 
-def fit_fix(fix: list[str], deployment: Deployment) -> list[str]:
+def fit_fix(fix: list[str], deployment: Deployment, lang: str = "en") -> list[str]:
     """Every line of a fix spelled for the deployment, duplicates dropped."""
-    return list(dict.fromkeys(adapt_fix(line, deployment) for line in fix))
+    return list(dict.fromkeys(adapt_fix(line, deployment, lang) for line in fix))
 
 
 def _command_for(verb: str, commands: dict[str, str]) -> str:

@@ -202,7 +202,7 @@ class Pipeline:
     def report(self, path: str) -> Analysis:
         """Analyse a diagnostic-report.txt: every section, then causes across sections.
         A file without the bundle's sections is analysed as a log, with a note saying so."""
-        from .bundle import BUNDLE_HEAD, looks_like_bundle
+        from .bundle import BUNDLE_HEAD, looks_like_bundle, note_text
 
         try:
             raw = Path(path).read_bytes()
@@ -211,8 +211,7 @@ class Pipeline:
             return self._assemble([path], progress, [], [], [], False)
         if not looks_like_bundle(raw[:BUNDLE_HEAD]):
             analysis = self.analyze([path])
-            analysis.notes.insert(0, f"{path} is not a diagnostic bundle (no '=== Recent Logs ===' or "
-                                     "'=== Container Status ===' section): analysed as a log")
+            analysis.notes.insert(0, note_text("not_a_bundle", self.options.lang, path=path))
             return analysis
         return self.report_bytes(raw, path)
 
@@ -234,7 +233,7 @@ class Pipeline:
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)
         for finding in log_findings:
-            finding.fix = fit_fix(finding.fix, context.deployment)
+            finding.fix = fit_fix(finding.fix, context.deployment, lang)
         clean = redact if self.options.redact else str
         checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
         findings = rank_findings([*log_findings, *checks])
@@ -242,18 +241,17 @@ class Pipeline:
         causes = [_cleaned(c, clean) for c in causes]
         analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
         analysis.causes = [c for c in analysis.causes if c.id not in superseded]
-        analysis.facts = facts(context, asdict(progress.lines))
+        analysis.facts = facts(context, asdict(progress.lines), lang)
         analysis.checks = checklist(self.catalog, context, findings, lang)
-        analysis.notes = bundle.notes + self._secret_note(raw)
+        analysis.notes = bundle.note_texts(lang) + self._secret_note(raw, lang)
         return analysis
 
     @staticmethod
-    def _secret_note(raw: bytes) -> list[str]:
+    def _secret_note(raw: bytes, lang: str) -> list[str]:
+        from .bundle import note_text
+
         text = raw.decode("utf-8", "replace")
-        if redact(text) == text:
-            return []
-        return ["the bundle itself contains secrets (keys, passwords or tokens): do not post it "
-                "publicly as it is; logsleuth's output has them replaced by [REDACTED]"]
+        return [] if redact(text) == text else [note_text("secrets", lang)]
 
     def _aggregate(self, sources: list[Source], stdin: BinaryIO):
         progress = Progress()

@@ -36,7 +36,7 @@ def test_compose_v2_table_with_restart_loop_and_crlf():
     hs = [c for c in b.containers if c.is_headscale]
     assert [(c.name, c.state, c.exit_code) for c in hs] == [("headscale-1", "restarting", 1)]
     assert not [c for c in b.containers if c.name == "postgres-1"][0].is_headscale
-    assert any("node list could not be read" in n for n in b.notes)
+    assert any("node list could not be read" in n for n in b.note_texts("en"))
 
 
 def test_compose_v1_table_and_v022_machine_nodes():
@@ -65,7 +65,7 @@ def test_namespace_era_node_table():
 def test_truncated_bundle_with_junk_and_invalid_yaml_gives_notes_not_errors():
     b = bundle("truncated-junk.txt")
     assert b.config is None and "line 3" in b.config_error
-    notes = " | ".join(b.notes)
+    notes = " | ".join(b.note_texts("en"))
     assert "binary data" in notes and "'containers' is missing" in notes and "cut short" in notes
 
 
@@ -401,3 +401,46 @@ def test_a_rule_without_words_fails_the_report(catalog, monkeypatch):
     assert "config.unworded: a rule without words" in registry_problems(catalog)[0]
     result = run_cli(["report", str(BUNDLES / "healthy.txt")])
     assert result.exit_code == 2 and "config.unworded" in result.stderr and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ --lang zh
+
+ENGLISH_SENTENCE = re.compile(r"[A-Za-z]+(?: [a-z]+){3,}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def prose(text: str) -> str:
+    """A text without what stays as it is in Chinese: commands (a fix line's part before
+    ``#``), quotes, values in （）, placeholders and URLs."""
+    if "#" in text:
+        text = text.partition("#")[2]
+    elif not CJK.search(text):
+        return ""                               # a command line
+    return re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|（[^）]*）|\{[a-z_]+\}|https?://\S+", "", text)
+
+
+def bundle_words(catalog):
+    return [*catalog.checks, *(c for c in catalog.correlations if c.id.startswith("bundle."))]
+
+
+def test_every_bundle_rule_speaks_the_guides_chinese(catalog):
+    for entry in bundle_words(catalog):
+        assert entry.title_zh and entry.cause_zh and entry.fix_zh, entry.id
+        for text in (entry.title_zh, entry.cause_zh, *entry.fix_zh):
+            assert not ENGLISH_SENTENCE.search(prose(text)), (entry.id, text)
+    assert all(item.title_zh for item in catalog.checklist)
+
+
+@pytest.mark.parametrize("name", ["crashloop-crlf", "unreachable-v022", "truncated-junk",
+                                  "tls-namespace-secrets", "sqlite-corrupt-v1", "two-instances-v1"])
+def test_zh_bundle_report_has_chinese_notes_checklist_and_rule_texts(name):
+    _, data = run_json(["report", str(BUNDLES / f"{name}.txt"), "--lang", "zh"])
+    assert all(CJK.match(note) for note in data["notes"]), data["notes"]
+    assert all(CJK.search(c["evidence"]) or ":" in c["evidence"] for c in data["checks"])
+    texts = [t for f in data["findings"] if f["pattern_id"] in CHECKS
+             for t in (f["title"], f["cause"], *f["fix"])]
+    texts += [c["title"] for c in data["causes"] if c["id"].startswith("bundle.")]
+    assert texts and not [t for t in texts if ENGLISH_SENTENCE.search(prose(t))]
+    assert any("docker-compose" in note or "v1" in note for note in data["facts"]["system"]["notes"]) \
+        == (data["facts"]["system"]["compose_generation"] == 1)
+    assert all(CJK.search(note) for note in data["facts"]["system"]["notes"])
