@@ -65,7 +65,7 @@ class Context:
         self.config = self.bundle.config or {}
         self.deployment = detect(self.bundle)
 
-    def words(self) -> dict[str, str]:
+    def commands(self) -> dict[str, str]:
         """Values every rule text may use: the deployment's commands ({restart}, {logs}...)."""
         return {name: command.strip() for name, command in self.deployment.commands.items()}
 
@@ -282,7 +282,7 @@ def renamed_keys(ctx: Context) -> list[Hit]:
 
 
 def _version_text(deployment: Deployment) -> str:
-    return deployment.version or f"{deployment.as_facts()['headscale_version_family']}"
+    return deployment.version or deployment.family or "?"
 
 
 def _exit_text(container: Container) -> str:
@@ -375,7 +375,7 @@ def run_checks(catalog: Catalog, ctx: Context, lang: str) -> list[Finding]:
             continue
         title, cause, fix = words.localized(lang)
         for hit in rule(ctx):
-            values = {**ctx.words(), **hit.values}
+            values = {**ctx.commands(), **hit.values}
             findings.append(Finding(
                 pattern_id=check_id, category=words.category, severity=words.severity,
                 title=fill(title, values), count=hit.count, first_seen=None, last_seen=None,
@@ -556,7 +556,7 @@ def run_correlations(catalog: Catalog, ctx: Context, findings: list[Finding],
             continue
         title, cause, fix = words.localized(lang)
         for hit in rule(ctx, findings):
-            values = {**ctx.words(), **hit.values}
+            values = {**ctx.commands(), **hit.values}
             ctx.causes.append(Cause(
                 id=rule_id, title=fill(title, values), category=hit.category or words.category,
                 severity=words.severity, explanation=fill(cause, values),

@@ -16,7 +16,8 @@ from .bundle import Bundle
 Version = tuple[int, int, int]
 
 _TAG = re.compile(r"headscale(?:/headscale)?:v?(?P<v>\d+\.\d+(?:\.\d+)?)")
-_VERSION_LINE = re.compile(r"(?i)headscale(?: version)?[ :=]+v?(?P<v>\d+\.\d+\.\d+)")
+_VERSION_LINE = re.compile(r"(?i)(?:headscale(?: version)?[ :=]+|your current |[ \t]version=)"
+                           r"v?(?P<v>\d+\.\d+\.\d+)")
 _JOURNALD = re.compile(r"^\w{3} [ \d]\d [\d:]{8} \S+ headscale\[\d+\]:", re.M)
 _SYSTEMD = re.compile(r"headscale\.service|systemctl|Active: (?:active|failed|activating)")
 _OPENRC = re.compile(r"rc-service|openrc|\* status: (?:started|stopped|crashed)", re.I)

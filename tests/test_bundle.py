@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 
@@ -444,3 +443,13 @@ def test_zh_bundle_report_has_chinese_notes_checklist_and_rule_texts(name):
     assert any("docker-compose" in note or "v1" in note for note in data["facts"]["system"]["notes"]) \
         == (data["facts"]["system"]["compose_generation"] == 1)
     assert all(CJK.search(note) for note in data["facts"]["system"]["notes"])
+
+
+@pytest.mark.parametrize("line, version", [
+    ("headscale  | 2024-06-01T10:00:00Z INF An updated version of Headscale has been found "
+     "(0.23.0 vs. your current 0.22.3). Check it out https://github.com/juanfont/headscale/releases", "0.22.3"),
+    ("headscale  | 2025-01-15T10:00:00Z INF Starting headscale commit=a1b2c3 version=v0.24.1", "0.24.1"),
+    ("headscale  | 2025-01-15T10:00:00Z INF listening and serving HTTP on: 0.0.0.0:8080", None),
+])
+def test_version_from_a_log_line(line, version):
+    assert detect(parse_bundle(f"=== Recent Logs ===\n{line}\n".encode())).version == version
