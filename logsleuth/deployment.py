@@ -25,6 +25,7 @@ _KUBERNETES = re.compile(r"kubectl|^NAME +READY +STATUS +RESTARTS +AGE", re.M)
 _SYSTEMD_DOWN = re.compile(r"Active: (?P<state>failed|activating \(auto-restart\)|inactive \(dead\))")
 _POD_DOWN = re.compile(r"^(?P<name>\S*headscale\S*) +\d+/\d+ +(?P<state>CrashLoopBackOff|Error|"
                        r"ImagePullBackOff|ErrImagePull|Init:Error)\b", re.M)
+_NAMESPACE = re.compile(r"kubectl .*?(?:-n|--namespace)[ =](\S+)")
 _NO_DOCKER = re.compile(r"docker(?:-compose)?: (?:command )?not found", re.I)
 
 #: ``headscale nodes list`` wording -> the versions that print it: [since, before)
@@ -35,26 +36,26 @@ _NEW_CONFIG_KEYS = ("database", "dns", "policy")     # introduced by 0.23
 
 #: how each deployment spells the commands the guide writes for docker-compose
 COMMANDS: dict[str, dict[str, str]] = {
-    "compose-v2": {"compose": "docker compose", "exec": "docker compose exec headscale ",
-                   "logs": "docker compose logs --tail=100 headscale", "status": "docker compose ps",
-                   "restart": "docker compose restart headscale", "stop": "docker compose stop headscale",
-                   "start": "docker compose start headscale"},
-    "compose-v1": {"compose": "docker-compose", "exec": "docker-compose exec headscale ",
-                   "logs": "docker-compose logs --tail=100 headscale", "status": "docker-compose ps",
-                   "restart": "docker-compose restart headscale", "stop": "docker-compose stop headscale",
-                   "start": "docker-compose start headscale"},
+    "compose-v2": {"compose": "docker compose", "exec": "docker compose exec {service} ",
+                   "logs": "docker compose logs --tail=100 {service}", "status": "docker compose ps",
+                   "restart": "docker compose restart {service}", "stop": "docker compose stop {service}",
+                   "start": "docker compose start {service}"},
+    "compose-v1": {"compose": "docker-compose", "exec": "docker-compose exec {service} ",
+                   "logs": "docker-compose logs --tail=100 {service}", "status": "docker-compose ps",
+                   "restart": "docker-compose restart {service}", "stop": "docker-compose stop {service}",
+                   "start": "docker-compose start {service}"},
     "systemd": {"exec": "sudo ", "logs": "journalctl -u headscale -n 100 --no-pager",
                 "status": "systemctl status headscale", "restart": "sudo systemctl restart headscale",
                 "stop": "sudo systemctl stop headscale", "start": "sudo systemctl start headscale"},
     "openrc": {"exec": "sudo ", "logs": "tail -n 100 /var/log/headscale/headscale.log",
                "status": "rc-service headscale status", "restart": "sudo rc-service headscale restart",
                "stop": "sudo rc-service headscale stop", "start": "sudo rc-service headscale start"},
-    "kubernetes": {"exec": "kubectl exec deploy/headscale -- ",
-                   "logs": "kubectl logs deploy/headscale --tail=100",
-                   "status": "kubectl get pods -l app.kubernetes.io/name=headscale",
-                   "restart": "kubectl rollout restart deploy/headscale",
-                   "stop": "kubectl scale deploy/headscale --replicas=0",
-                   "start": "kubectl scale deploy/headscale --replicas=1"},
+    "kubernetes": {"exec": "kubectl{namespace} exec deploy/headscale -- ",
+                   "logs": "kubectl{namespace} logs deploy/headscale --tail=100",
+                   "status": "kubectl{namespace} get pods -l app.kubernetes.io/name=headscale",
+                   "restart": "kubectl{namespace} rollout restart deploy/headscale",
+                   "stop": "kubectl{namespace} scale deploy/headscale --replicas=0",
+                   "start": "kubectl{namespace} scale deploy/headscale --replicas=1"},
     "binary": {"exec": "", "logs": "# the output of the terminal or log file that runs `headscale serve`",
                "status": "pgrep -a headscale", "restart": "# stop `headscale serve`, then start it again",
                "stop": "# stop `headscale serve`", "start": "headscale serve"},
@@ -74,11 +75,15 @@ class Deployment:
     version_since: Version | None   # the lowest version consistent with the bundle
     version_evidence: str | None
     version_before: Version | None = None   # a release the bundle predates (nodes wording)
+    service: str = "headscale"              # the compose service that runs headscale
+    namespace: str | None = None            # the Kubernetes namespace, when shown
 
     @property
     def commands(self) -> dict[str, str]:
         """Command spellings; unknown deployments keep the guide's docker compose v2 form."""
-        return COMMANDS.get(self.kind, COMMANDS["compose-v2"])
+        namespace = f" -n {self.namespace}" if self.namespace else ""
+        return {name: command.format(service=self.service, namespace=namespace)
+                for name, command in COMMANDS.get(self.kind, COMMANDS["compose-v2"]).items()}
 
     def at_least(self, version: Version) -> bool | None:
         """Whether the running Headscale is ``version`` or newer; None when unknown."""
@@ -89,7 +94,8 @@ class Deployment:
         return None
 
     def as_facts(self) -> dict:
-        return {"kind": self.kind, "kind_evidence": self.kind_evidence,
+        return {"kind": self.kind, "kind_evidence": self.kind_evidence, "service": self.service,
+                "namespace": self.namespace,
                 "headscale_version": self.version,
                 "headscale_version_family": self.family,
                 "version_evidence": self.version_evidence}
@@ -127,7 +133,10 @@ def detect(bundle: Bundle) -> Deployment:
     kind, kind_evidence = deployment_kind(bundle)
     version, since, evidence = headscale_version(bundle)
     before = _WORDING.get(bundle.nodes_wording or "", (None, None))[1] if version is None else None
-    return Deployment(kind, kind_evidence, version, since, evidence, before)
+    service = next((c.service for c in bundle.containers if c.is_headscale and c.service), "headscale")
+    namespace = _NAMESPACE.search(bundle.sections.get("containers", ""))
+    return Deployment(kind, kind_evidence, version, since, evidence, before, service,
+                      namespace[1] if namespace else None)
 
 
 def deployment_kind(bundle: Bundle) -> tuple[str, str | None]:

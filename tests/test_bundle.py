@@ -453,3 +453,13 @@ def test_zh_bundle_report_has_chinese_notes_checklist_and_rule_texts(name):
 ])
 def test_version_from_a_log_line(line, version):
     assert detect(parse_bundle(f"=== Recent Logs ===\n{line}\n".encode())).version == version
+
+
+def test_commands_name_the_compose_service_that_runs_headscale():
+    table = ("=== Container Status ===\n"
+             "NAME    IMAGE                        COMMAND             SERVICE   CREATED      STATUS       PORTS\n"
+             "vpn-1   headscale/headscale:0.23.0   \"headscale serve\"   vpn       2 days ago   Up 2 days\n")
+    found = detect(parse_bundle(table.encode()))
+    assert found.service == "vpn"
+    assert adapt_fix("docker-compose exec headscale headscale nodes list", found) == \
+        "docker compose exec vpn headscale nodes list"
