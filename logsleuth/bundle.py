@@ -8,6 +8,7 @@ compose v1 and v2 tables, ``headscale nodes list`` of 0.18 (namespace), 0.22 (ma
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -271,6 +272,9 @@ _NODE_COLUMNS = {
 
 def parse_nodes(bundle: Bundle) -> None:
     text = bundle.sections.get("nodes", "")
+    if text.lstrip().startswith("["):
+        _parse_nodes_json(bundle, text)
+        return
     lines = [line for line in text.splitlines() if "|" in line]
     if not lines:
         error = next((line for line in text.splitlines() if "error" in line.lower()), None)
@@ -300,6 +304,42 @@ def parse_nodes(bundle: Bundle) -> None:
             online=_yes_no(values.get("online"), ("online", "true", "yes")),
             expired=_yes_no(values.get("expired"), ("yes", "true", "expired")),
         ))
+
+
+def _parse_nodes_json(bundle: Bundle, text: str) -> None:
+    """``headscale nodes list -o json``: one object per node (user or namespace)."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        bundle.note("no_nodes_table")
+        return
+    objects = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    bundle.nodes_wording = "json"
+    for item in objects:
+        owner = item.get("user") or item.get("namespace") or {}
+        bundle.nodes.append(Node(
+            id=str(item.get("id", "")), name=str(item.get("given_name") or item.get("name") or ""),
+            user=str(owner.get("name", "")) if isinstance(owner, dict) else str(owner),
+            ips=[str(ip) for ip in item.get("ip_addresses") or []],
+            last_seen=_json_time(item.get("last_seen")),
+            online=item["online"] if isinstance(item.get("online"), bool) else None, expired=None,
+        ))
+
+
+def _json_time(value: object) -> datetime | None:
+    """A protobuf timestamp (``{"seconds": ...}``) or an ISO string."""
+    if isinstance(value, dict) and isinstance(value.get("seconds"), (int, str)):
+        try:
+            return datetime.fromtimestamp(int(value["seconds"]), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
 
 
 def _node_time(text: str) -> datetime | None:

@@ -463,3 +463,24 @@ def test_commands_name_the_compose_service_that_runs_headscale():
     assert found.service == "vpn"
     assert adapt_fix("docker-compose exec headscale headscale nodes list", found) == \
         "docker compose exec vpn headscale nodes list"
+
+
+def test_json_node_list():
+    raw = b'''=== Nodes ===
+[
+  {"id": 1, "name": "laptop", "given_name": "laptop", "user": {"id": 1, "name": "anna"},
+   "ip_addresses": ["100.64.0.1", "fd7a:115c:a1e0::1"], "last_seen": {"seconds": 1730712592}, "online": true},
+  {"id": 2, "name": "nas", "user": {"name": "anna"}, "ip_addresses": ["100.64.0.1"],
+   "last_seen": "2024-11-04T09:20:11Z", "online": false}
+]
+'''
+    b = parse_bundle(raw)
+    assert [(n.id, n.name, n.user, n.online) for n in b.nodes] == [("1", "laptop", "anna", True),
+                                                                    ("2", "nas", "anna", False)]
+    assert b.nodes[0].last_seen.isoformat() == "2024-11-04T09:29:52+00:00"
+    assert duplicate_ip(Context(b, []))[0].values["duplicates"] == "100.64.0.1: laptop, nas"
+
+
+@pytest.mark.parametrize("raw", [b"=== Nodes ===\n[1, 2", b"=== Nodes ===\n[{\"id\": 1, \"user\": 5, \"last_seen\": {\"seconds\": \"x\"}}]"])
+def test_broken_json_node_lists_do_not_raise(raw):
+    parse_bundle(raw)
