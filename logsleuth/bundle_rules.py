@@ -457,9 +457,9 @@ def sqlite_corrupt(ctx: Context, findings: list[Finding]) -> list[Hit]:
 
 def tls_cert_not_mounted(ctx: Context, findings: list[Finding]) -> list[Hit]:
     """A configured certificate path that does not exist where headscale runs."""
-    failed = [f for f in ctx.has_logs("tls") if f.severity == "critical"]
     if not ctx.deployment.kind.startswith(("compose", "kubernetes")):
         return []
+    failed = [f for f in ctx.has_logs("tls") if f.severity == "critical"]
     for key in ("tls_cert_path", "tls_key_path"):
         path = ctx.get(key)
         lines = [line for f in failed for line in f.samples if path and f"{path}: no such file" in line]
