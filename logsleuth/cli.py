@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 import click
 
@@ -263,30 +262,28 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         raise UsageProblem("--format ndjson goes with --follow; for every entry use "
                            "`logsleuth events`")
     pipeline = Pipeline(options)
-    stdin = _peekable(env.stdin)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
         result = pipeline.report(inputs[0])
-    elif inputs in ((), ("-",)) and _stdin_is_bundle(stdin):
-        result = pipeline.report_bytes(stdin.read(), "<stdin>")
+    elif inputs in ((), ("-",)) and _stdin_is_bundle(env):
+        result = pipeline.report_bytes(env.stdin.read(), "<stdin>")
     else:
-        result = pipeline.analyze(list(inputs), stdin)
+        result = pipeline.analyze(list(inputs), env.stdin)
     emit(env, result, fmt, lang, color)
     for problem in result.errors:
         env.stderr.write(f"logsleuth: warning: {problem}\n")
     return exit_status(result, fail_on)
 
 
-def _peekable(stream: BinaryIO) -> BinaryIO:
-    from .bundle import BUNDLE_HEAD
+def _stdin_is_bundle(env: Environment) -> bool:
+    """Standard input that starts like a diagnostic bundle. It is peeked, nothing is
+    consumed: ``env.stdin`` becomes a buffered reader when it could not peek."""
+    import io
 
-    return stream if hasattr(stream, "peek") else io.BufferedReader(stream, BUNDLE_HEAD)  # type: ignore[arg-type]
-
-
-def _stdin_is_bundle(stdin: BinaryIO) -> bool:
-    """Standard input that starts like a diagnostic bundle (peeked, nothing consumed)."""
     from .bundle import BUNDLE_HEAD, looks_like_bundle
 
-    return looks_like_bundle(stdin.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]
+    if not hasattr(env.stdin, "peek"):
+        env.stdin = io.BufferedReader(env.stdin, BUNDLE_HEAD)  # type: ignore[arg-type]
+    return looks_like_bundle(env.stdin.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]
 
 
 def _is_bundle(name: str) -> bool:
