@@ -484,3 +484,12 @@ def test_json_node_list():
 @pytest.mark.parametrize("raw", [b"=== Nodes ===\n[1, 2", b"=== Nodes ===\n[{\"id\": 1, \"user\": 5, \"last_seen\": {\"seconds\": \"x\"}}]"])
 def test_broken_json_node_lists_do_not_raise(raw):
     parse_bundle(raw)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("=== Container Status ===\n * status: crashed\n=== System Info ===\nLinux alpine 6.6.8-0-lts x86_64 Linux\n", "openrc"),
+    ("=== Container Status ===\nbash: docker-compose: command not found\n", "binary"),
+    ("=== System Info ===\nLinux h 6.1.0 x\n", "unknown"),
+])
+def test_openrc_bare_binary_and_unknown_deployments(text, kind):
+    assert detect(parse_bundle(text.encode())).kind == kind
