@@ -23,6 +23,7 @@ _SYSTEMD = re.compile(r"headscale\.service|systemctl|Active: (?:active|failed|ac
 _OPENRC = re.compile(r"rc-service|openrc|\* status: (?:started|stopped|crashed)", re.I)
 _KUBERNETES = re.compile(r"kubectl|^NAME +READY +STATUS +RESTARTS +AGE", re.M)
 _SYSTEMD_DOWN = re.compile(r"Active: (?P<state>failed|activating \(auto-restart\)|inactive \(dead\))")
+_OPENRC_DOWN = re.compile(r"\* status: (?P<state>crashed|stopped)")
 _POD_DOWN = re.compile(r"^(?P<name>\S*headscale\S*) +\d+/\d+ +(?P<state>CrashLoopBackOff|Error|"
                        r"ImagePullBackOff|ErrImagePull|Init:Error)\b", re.M)
 _NAMESPACE = re.compile(r"kubectl .*?(?:-n|--namespace)[ =](\S+)")
@@ -177,11 +178,14 @@ def headscale_version(bundle: Bundle) -> tuple[str | None, Version | None, str |
 
 
 def stopped_outside_compose(bundle: Bundle) -> list[tuple[str, str, str]]:
-    """(unit, state, evidence) for a headscale systemd unit or pod that is not running."""
+    """(unit, state, evidence) for a headscale systemd or OpenRC service or a pod that is
+    not running."""
     found = []
     system, containers = bundle.sections.get("system", ""), bundle.sections.get("containers", "")
     for match in _SYSTEMD_DOWN.finditer(system + "\n" + containers):
         found.append(("headscale.service", match["state"], f"[system] {match[0]}"))
+    for match in _OPENRC_DOWN.finditer(system + "\n" + containers):
+        found.append(("headscale (OpenRC)", match["state"], f"[system] {match[0]}"))
     for match in _POD_DOWN.finditer(containers):
         found.append((match["name"], match["state"], f"[containers] {_line_of(containers, match.start())}"))
     return found

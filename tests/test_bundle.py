@@ -493,3 +493,13 @@ def test_broken_json_node_lists_do_not_raise(raw):
 ])
 def test_openrc_bare_binary_and_unknown_deployments(text, kind):
     assert detect(parse_bundle(text.encode())).kind == kind
+
+
+def test_a_crashed_openrc_service_leads_with_the_error_that_stopped_it(pipeline):
+    raw = ("=== Container Status ===\n * status: crashed\n=== Recent Logs ===\n"
+           "2024-10-02T17:03:11Z FTL Migration failed: database disk image is malformed (11)\n"
+           "=== Configuration ===\ndatabase:\n  type: sqlite\n  sqlite:\n    path: /var/lib/headscale/db.sqlite\n")
+    top = pipeline.report_bytes(raw.encode(), "openrc").causes[0]
+    assert top.id == "bundle.headscale_not_running" and top.category == "database_corrupt"
+    assert "sudo rc-service headscale stop   # stop headscale first" in top.fix
+    assert "headscale (OpenRC) is crashed" in top.explanation
