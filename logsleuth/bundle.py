@@ -8,6 +8,7 @@ compose v1 and v2 tables, ``headscale nodes list`` of 0.18 (namespace), 0.22 (ma
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,7 +17,40 @@ from datetime import datetime, timezone
 SECTION = re.compile(r"^=== *(?P<name>[^=\n]+?) *=== *$", re.M)
 SECTION_KEYS = {"system info": "system", "container status": "containers",
                 "recent logs": "logs", "configuration": "config", "nodes": "nodes"}
+_PUBLISHED = re.compile(r"(?:(?P<ip>\[[0-9a-fA-F:.]*\]|[0-9.]+|::):)?(?P<host>\d+)->(?P<port>\d+)/")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+BUNDLE_HEAD = 64 << 10      # the bytes in which a bundle's section headers must show
 MARKERS = tuple(f"=== {name.title()} ===".encode() for name in ("recent logs", "container status"))
+
+
+#: what a bundle could not give, in English and Chinese
+NOTES: dict[str, tuple[str, str]] = {
+    "binary": ("the bundle contains binary data (NUL bytes or invalid UTF-8); those bytes were "
+               "dropped or replaced", "诊断报告包含二进制数据（NUL 字节或无效的 UTF-8），这些字节已删除或替换"),
+    "missing": ("section '{section}' is missing", "缺少 '{section}' 部分"),
+    "empty": ("section '{section}' is empty", "'{section}' 部分为空"),
+    "no_ps_table": ("container status: no docker-compose ps table recognised",
+                    "容器状态：未识别出 docker-compose ps 表格"),
+    "nodes_error": ("nodes: the node list could not be read: {error}", "节点：无法读取节点列表：{error}"),
+    "no_nodes_table": ("nodes: no 'headscale nodes list' table recognised",
+                       "节点：未识别出 'headscale nodes list' 表格"),
+    "row_cut": ("nodes: the row of node {node} is cut short (truncated bundle?)",
+                "节点：设备 {node} 的行不完整（诊断报告被截断？）"),
+    "secrets": ("the bundle itself contains secrets (keys, passwords or tokens): do not post it "
+                "publicly as it is; logsleuth's output has them replaced by [REDACTED]",
+                "诊断报告本身包含密钥、密码或令牌：不要原样公开发布；logsleuth 的输出已将其替换为 [REDACTED]"),
+    "not_a_bundle": ("{path} is not a diagnostic bundle (no '=== Recent Logs ===' or "
+                     "'=== Container Status ===' section): analysed as a log",
+                     "{path} 不是诊断报告（没有 '=== Recent Logs ===' 或 '=== Container Status ===' 部分）：按日志分析"),
+    "compose_v1_eol": ("docker-compose {version} (v1) is end-of-life since June 2023: use the "
+                       "docker compose v2 plugin",
+                       "docker-compose {version}（v1）自 2023 年 6 月起已停止维护：请改用 docker compose v2 插件"),
+}
+
+
+def note_text(key: str, lang: str, **values: str) -> str:
+    english, chinese = NOTES[key]
+    return (chinese if lang == "zh" else english).format(**values)
 
 
 def looks_like_bundle(head: bytes) -> bool:
@@ -34,6 +68,12 @@ class Container:
     exit_code: int | None
     health: str | None
     ports: str
+
+    def published(self, container_port: str) -> list[tuple[str, str]]:
+        """(host address, host port) pairs that publish ``container_port``; an empty
+        address means every interface."""
+        return [(m["ip"] or "", m["host"]) for m in _PUBLISHED.finditer(self.ports)
+                if m["port"] == container_port]
 
     @property
     def is_headscale(self) -> bool:
@@ -65,19 +105,29 @@ class Bundle:
     docker_version: str | None = None
     compose_version: str | None = None
     compose_generation: int | None = None
+    containers_table: str | None = None   # "v1" | "v2": the `docker-compose ps` shape
     containers: list[Container] = field(default_factory=list)
     config: dict | None = None
     config_error: str | None = None
     nodes: list[Node] = field(default_factory=list)
     nodes_wording: str | None = None      # "node/user", "machine/user", "machine/namespace"
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, str]]] = field(default_factory=list)   # (NOTES key, values)
+
+    def note(self, key: str, **values: str) -> None:
+        self.notes.append((key, values))
+
+    def note_texts(self, lang: str) -> list[str]:
+        """What could not be read, in ``lang``."""
+        return [note_text(key, lang, **values) for key, values in self.notes]
 
 
 def clean_text(raw: bytes) -> tuple[str, bool]:
-    """Decode leniently; drop NULs and CRs. The flag says binary junk was found."""
+    """Decode leniently; drop NULs, ANSI colour codes and CRs (a pty's CRLF or lone CR).
+    The flag says binary junk was found."""
     text = raw.decode("utf-8", "replace")
     junk = "\x00" in text or text.count("\ufffd") > 8
-    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text.replace("\x00", ""))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, junk
 
 
@@ -96,13 +146,12 @@ def parse_bundle(raw: bytes) -> Bundle:
     text, junk = clean_text(raw)
     bundle = Bundle(split_sections(text))
     if junk:
-        bundle.notes.append("the bundle contains binary data (NUL bytes or invalid UTF-8); "
-                            "those bytes were dropped or replaced")
+        bundle.note("binary")
     for key in ("system", "containers", "logs", "config", "nodes"):
         if key not in bundle.sections:
-            bundle.notes.append(f"section '{key}' is missing")
+            bundle.note("missing", section=key)
         elif not bundle.sections[key].strip():
-            bundle.notes.append(f"section '{key}' is empty")
+            bundle.note("empty", section=key)
     parse_system(bundle)
     parse_containers(bundle)
     parse_config(bundle)
@@ -151,11 +200,11 @@ def _state(status: str) -> tuple[str, int | None, str | None]:
 def parse_containers(bundle: Bundle) -> None:
     text = bundle.sections.get("containers", "")
     if match := _V2_HEADER.search(text):
-        bundle.containers = _parse_v2(text[match.start():])
+        bundle.containers, bundle.containers_table = _parse_v2(text[match.start():]), "v2"
     elif match := _V1_HEADER.search(text):
-        bundle.containers = _parse_v1(text[match.start():])
+        bundle.containers, bundle.containers_table = _parse_v1(text[match.start():]), "v1"
     elif text.strip():
-        bundle.notes.append("container status: no docker-compose ps table recognised")
+        bundle.note("no_ps_table")
 
 
 def _parse_v2(text: str) -> list[Container]:
@@ -223,16 +272,19 @@ _NODE_COLUMNS = {
 
 def parse_nodes(bundle: Bundle) -> None:
     text = bundle.sections.get("nodes", "")
+    if text.lstrip().startswith("["):
+        _parse_nodes_json(bundle, text)
+        return
     lines = [line for line in text.splitlines() if "|" in line]
     if not lines:
         error = next((line for line in text.splitlines() if "error" in line.lower()), None)
         if error:
-            bundle.notes.append(f"nodes: the node list could not be read: {error.strip()[:200]}")
+            bundle.note("nodes_error", error=error.strip()[:200])
         return
     header = [cell.strip().lower() for cell in lines[0].split("|")]
     keys = [_NODE_COLUMNS.get(cell) for cell in header]
     if "id" not in keys:
-        bundle.notes.append("nodes: no 'headscale nodes list' table recognised")
+        bundle.note("no_nodes_table")
         return
     wording_user = "namespace" if "namespace" in header else "user"
     wording_node = "machine" if "online" in header else "node"
@@ -240,7 +292,7 @@ def parse_nodes(bundle: Bundle) -> None:
     for row in lines[1:]:
         cells = [cell.strip() for cell in row.split("|")]
         if len(cells) < len(header):
-            bundle.notes.append(f"nodes: the row of node {cells[0] or '?'} is cut short (truncated bundle?)")
+            bundle.note("row_cut", node=cells[0] or "?")
         values = {key: cells[i] for i, key in enumerate(keys) if key and i < len(cells)}
         if not values.get("id", "").isdigit():
             continue
@@ -252,6 +304,42 @@ def parse_nodes(bundle: Bundle) -> None:
             online=_yes_no(values.get("online"), ("online", "true", "yes")),
             expired=_yes_no(values.get("expired"), ("yes", "true", "expired")),
         ))
+
+
+def _parse_nodes_json(bundle: Bundle, text: str) -> None:
+    """``headscale nodes list -o json``: one object per node (user or namespace)."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        bundle.note("no_nodes_table")
+        return
+    objects = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    bundle.nodes_wording = "json"
+    for item in objects:
+        owner = item.get("user") or item.get("namespace") or {}
+        bundle.nodes.append(Node(
+            id=str(item.get("id", "")), name=str(item.get("given_name") or item.get("name") or ""),
+            user=str(owner.get("name", "")) if isinstance(owner, dict) else str(owner),
+            ips=[str(ip) for ip in item.get("ip_addresses") or []],
+            last_seen=_json_time(item.get("last_seen")),
+            online=item["online"] if isinstance(item.get("online"), bool) else None, expired=None,
+        ))
+
+
+def _json_time(value: object) -> datetime | None:
+    """A protobuf timestamp (``{"seconds": ...}``) or an ISO string."""
+    if isinstance(value, dict) and isinstance(value.get("seconds"), (int, str)):
+        try:
+            return datetime.fromtimestamp(int(value["seconds"]), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
 
 
 def _node_time(text: str) -> datetime | None:

@@ -196,6 +196,8 @@ class Correlation(Localized):
     category: str = ""       # for rules whose cause has no lead finding (bundle rules)
     severity: str = ""
     supersedes: tuple[str, ...] = ()   # narrower causes this one makes redundant
+    samples_match: tuple[str, ...] = ()      # bundle rules: bundle texts on which it fires
+    samples_no_match: tuple[str, ...] = ()   # ... and near misses on which it stays quiet
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class Check(Localized):
     title_zh: str = ""
     cause_zh: str = ""
     fix_zh: tuple[str, ...] = ()
+    samples_match: tuple[str, ...] = ()      # bundle texts on which the check fires
+    samples_no_match: tuple[str, ...] = ()   # near misses on which it stays quiet
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,8 @@ class ChecklistItem:
     title: str
     title_zh: str
     source: str
+    samples_match: tuple[str, ...] = ()      # bundle texts on which the item fails
+    samples_no_match: tuple[str, ...] = ()   # bundle texts on which it does not fail
 
 
 @dataclass(frozen=True)
@@ -422,6 +428,7 @@ def _parse_correlation(path: Path, raw: dict) -> Correlation:
         title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
         fix_zh=_str_list(path, raw, "fix_zh"), category=raw.get("category", ""),
         severity=raw.get("severity", ""), supersedes=_str_list(path, raw, "supersedes"),
+        **_rule_samples(path, raw),
     )
 
 
@@ -433,13 +440,18 @@ def _parse_check(path: Path, raw: dict) -> Check:
         cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"),
         guide=raw.get("guide", CATEGORIES[category]), source=str(path),
         title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
-        fix_zh=_str_list(path, raw, "fix_zh"),
+        fix_zh=_str_list(path, raw, "fix_zh"), **_rule_samples(path, raw),
     )
 
 
 def _parse_checklist(path: Path, raw: dict) -> ChecklistItem:
     return ChecklistItem(_require(path, raw, "id"), _require(path, raw, "title"),
-                         raw.get("title_zh", ""), str(path))
+                         raw.get("title_zh", ""), str(path), **_rule_samples(path, raw))
+
+
+def _rule_samples(path: Path, raw: dict) -> dict[str, tuple[str, ...]]:
+    match, no_match = _samples(path, raw)
+    return {"samples_match": match, "samples_no_match": no_match}
 
 
 def _parse_ignore(path: Path, raw: dict) -> Ignore:

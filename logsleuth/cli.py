@@ -305,6 +305,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     pipeline = Pipeline(options)
     if len(inputs) == 1 and _is_bundle(inputs[0]):
         result = pipeline.report(inputs[0])
+    elif inputs in ((), ("-",)) and _stdin_is_bundle(env):
+        result = pipeline.report_bytes(env.stdin.read(), "<stdin>")
     else:
         result = pipeline.analyze(list(inputs), env.stdin)
     for problem in result.errors:               # before the report: a terminal shows both
@@ -312,6 +314,18 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     env.stderr.flush()
     emit(env, result, fmt, lang, color)
     return exit_status(result, fail_on)
+
+
+def _stdin_is_bundle(env: Environment) -> bool:
+    """Standard input that starts like a diagnostic bundle. It is peeked, nothing is
+    consumed: ``env.stdin`` becomes a buffered reader when it could not peek."""
+    import io
+
+    from .bundle import BUNDLE_HEAD, looks_like_bundle
+
+    if not hasattr(env.stdin, "peek"):
+        env.stdin = io.BufferedReader(env.stdin, BUNDLE_HEAD)  # type: ignore[arg-type]
+    return looks_like_bundle(env.stdin.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]
 
 
 def _is_bundle(name: str) -> bool:
@@ -344,7 +358,7 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
         raise UsageProblem("--format ndjson goes with analyze --follow")
     options = build_options(since, until, services, pattern_dirs, lang, no_redact, engine)
     result = Pipeline(options).report(bundle)
-    if result.facts is None:                # the file itself could not be read
+    if result.facts is None and result.errors and not result.lines.total:   # unreadable file
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
     for problem in result.errors:               # before the report: a terminal shows both
         env.stderr.write(f"logsleuth: warning: {problem}\n")

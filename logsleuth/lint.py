@@ -90,6 +90,22 @@ def _as_scanned(sample: str) -> str:
     return strip_controls(sample.encode("utf-8")).decode("utf-8")
 
 
+_PLACEHOLDER = regex.compile(r"\{([a-z_]+)\}")
+
+
+def lint_words(pattern: Pattern) -> list[str]:
+    """Hints on fields the regex does not capture, and {placeholders} no field fills."""
+    captured = set(pattern.field_names)
+    reasons = [f"hint on field '{hint.field}', which the regex does not capture"
+               for hint in pattern.hints if hint.field not in captured]
+    texts = [pattern.cause, pattern.cause_zh, *pattern.fix, *pattern.fix_zh,
+             *(text for hint in pattern.hints
+               for text in (hint.cause, hint.cause_zh, *hint.fix, *hint.fix_zh))]
+    unfilled = {name for text in texts for name in _PLACEHOLDER.findall(text)} - captured
+    reasons += [f"placeholder {{{name}}} that no captured field fills" for name in sorted(unfilled)]
+    return reasons
+
+
 def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
     """All problems of one pattern or ignore entry, including failing samples."""
     problems = [LintProblem(entry.source, entry.id, r) for r in lint_regex(entry.regex)]
@@ -97,6 +113,8 @@ def lint_entry(entry: Pattern | Ignore) -> list[LintProblem]:
         problems.append(LintProblem(entry.source, entry.id, "no sample that must match"))
     if not entry.samples_no_match:
         problems.append(LintProblem(entry.source, entry.id, "no near-miss sample that must not match"))
+    if isinstance(entry, Pattern):
+        problems += [LintProblem(entry.source, entry.id, r) for r in lint_words(entry)]
     for sample in entry.samples_match:
         if not entry.compiled.search(_as_scanned(sample)):
             problems.append(LintProblem(entry.source, entry.id, f"sample does not match: {sample!r}"))
@@ -120,6 +138,15 @@ def lint_trace(trace: Trace) -> list[LintProblem]:
     return [LintProblem(trace.source, trace.id, r) for r in reasons]
 
 
+def lint_bundle_rules(catalog: Catalog) -> list[LintProblem]:
+    """Bundle checks, correlations and checklist items paired with their words and samples
+    (their samples are proven by running them: the test suite)."""
+    from .bundle_rules import registry_problems
+
+    return [LintProblem("patterns/bundle.toml", "bundle rules", problem)
+            for problem in registry_problems(catalog)]
+
+
 def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     """Every problem in the catalog, plus a compile check in the fast scanner."""
     problems: list[LintProblem] = []
@@ -127,6 +154,7 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
         problems.extend(lint_entry(entry))
     for trace in catalog.traces:
         problems.extend(lint_trace(trace))
+    problems.extend(lint_bundle_rules(catalog))
     if not problems:
         from .scan import compile_check
 

@@ -32,6 +32,7 @@ from .templates import merge_templated
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
 
 
+
 @dataclass
 class Options:
     """What to analyse and how. All fields have sensible defaults."""
@@ -235,15 +236,30 @@ class Pipeline:
         return merge_templated(aggregator.results(redact if self.options.redact else str))
 
     def report(self, path: str) -> Analysis:
-        """Analyse a diagnostic-report.txt: every section, then causes across sections."""
-        from .bundle import parse_bundle
-        from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
+        """Analyse a diagnostic-report.txt: every section, then causes across sections.
+        A file without the bundle's sections is analysed as a log, with a note saying so."""
+        from .bundle import BUNDLE_HEAD, looks_like_bundle, note_text
 
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
             progress = Progress(errors=[f"{path}: {exc.strerror or exc}"])
             return self._assemble([path], progress, [], [], [], False)
+        if not looks_like_bundle(raw[:BUNDLE_HEAD]):
+            analysis = self.analyze([path])
+            analysis.notes.insert(0, note_text("not_a_bundle", self.options.lang, path=path))
+            return analysis
+        return self.report_bytes(raw, path)
+
+    def report_bytes(self, raw: bytes, path: str) -> Analysis:
+        """Analyse the bytes of a diagnostic bundle (read from ``path`` or stdin)."""
+        from .bundle import parse_bundle
+        from .bundle_rules import (Context, checklist, facts, registry_problems, run_checks,
+                                   run_correlations)
+        from .deployment import fit_fix
+
+        if problems := registry_problems(self.catalog):
+            raise CatalogError(problems[0])
         bundle = parse_bundle(raw)
         logs = bundle.sections.get("logs", "").encode("utf-8")
         progress, aggregator, interrupted = self._aggregate(
@@ -252,6 +268,8 @@ class Pipeline:
         lang = self.options.lang
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)
+        for finding in log_findings:
+            finding.fix = fit_fix(finding.fix, context.deployment, lang)
         clean = redact if self.options.redact else str
         checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
         findings = rank_findings([*log_findings, *checks])
@@ -259,19 +277,17 @@ class Pipeline:
         causes = [_cleaned(c, clean) for c in causes]
         analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
         analysis.causes = [c for c in analysis.causes if c.id not in superseded]
-        analysis.facts = facts(context, asdict(progress.lines))
-        update_notice = b"an updated version of headscale has been found" in logs.lower()
-        analysis.checks = checklist(self.catalog, context, findings, update_notice, lang)
-        analysis.notes = bundle.notes + self._secret_note(raw)
+        analysis.facts = facts(context, asdict(progress.lines), lang)
+        analysis.checks = checklist(self.catalog, context, findings, lang)
+        analysis.notes = bundle.note_texts(lang) + self._secret_note(raw, lang)
         return analysis
 
     @staticmethod
-    def _secret_note(raw: bytes) -> list[str]:
+    def _secret_note(raw: bytes, lang: str) -> list[str]:
+        from .bundle import note_text
+
         text = raw.decode("utf-8", "replace")
-        if redact(text) == text:
-            return []
-        return ["the bundle itself contains secrets (keys, passwords or tokens): do not post it "
-                "publicly as it is; logsleuth's output has them replaced by [REDACTED]"]
+        return [] if redact(text) == text else [note_text("secrets", lang)]
 
     def _aggregate(self, sources: list[Source], stdin: BinaryIO):
         progress = Progress()

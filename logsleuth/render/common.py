@@ -37,6 +37,9 @@ WORDS: dict[str, dict[str, str]] = {
         "config": "Configuration", "nodes": "Nodes",
         "checklist": "Security checklist (安全检查清单)",
         "notes": "Notes",
+        "deployment": "deployment {kind}, headscale {version}",
+        "nodes_unknown": "node list not readable: counts unknown",
+        "version_unknown": "unknown",
     },
     "zh": {
         "clean": "在 {lines} 行日志中未发现已知问题{window}。",
@@ -66,6 +69,9 @@ WORDS: dict[str, dict[str, str]] = {
         "config": "配置", "nodes": "节点",
         "checklist": "安全检查清单",
         "notes": "说明",
+        "deployment": "部署方式 {kind}，headscale 版本 {version}",
+        "nodes_unknown": "无法读取节点列表：数量未知",
+        "version_unknown": "未知",
     },
 }
 
@@ -119,7 +125,7 @@ def facts_sections(analysis: Analysis, lang: str) -> list[tuple[str, list[str]]]
     system, containers, config, nodes = f["system"], f["containers"], f["config"], f["nodes"]
     sections = [
         (w["system"], [f"kernel {system['kernel'] or '?'}, docker {system['docker'] or '?'}, "
-                       f"compose {system['compose'] or '?'}", *system["notes"]]),
+                       f"compose {system['compose'] or '?'}", *_deployment(f, w), *system["notes"]]),
         (w["containers"], [f"{c['name']}: {c['state']}"
                            + (f" (exit {c['exit_code']})" if c["exit_code"] is not None else "")
                            + (f" [{c['health']}]" if c["health"] else "")
@@ -133,6 +139,16 @@ def facts_sections(analysis: Analysis, lang: str) -> list[tuple[str, list[str]]]
                f"OIDC {'on' if config['oidc'] else 'off'}, TLS {'on' if config['tls'] else 'off'}"]
          if config["valid"] else ["(no configuration section)"]),
         (w["nodes"], [f"{nodes['total']} nodes: {nodes['online']} online, {nodes['offline']} offline"
-                      + (f", expired: {', '.join(nodes['expired'])}" if nodes["expired"] else "")]),
+                      + (f", expired: {', '.join(nodes['expired'])}" if nodes["expired"] else "")]
+         if nodes["total"] is not None else [w["nodes_unknown"]]),
     ]
     return sections
+
+
+def _deployment(facts: dict, w: dict[str, str]) -> list[str]:
+    """The deployment kind and Headscale version line, when the bundle shows them."""
+    found = facts.get("deployment")
+    if not found:
+        return []
+    version = found["headscale_version"] or found["headscale_version_family"] or w["version_unknown"]
+    return [w["deployment"].format(kind=found["kind"], version=version)]
