@@ -322,7 +322,11 @@ def _stdin_is_bundle(env: Environment) -> bool:
     import io
 
     from .bundle import BUNDLE_HEAD, looks_like_bundle
+    from .sources import wakeful
 
+    if env.stdin.isatty():                  # typed input is a log, and peeking would block
+        return False
+    env.stdin = wakeful(env.stdin)
     if not hasattr(env.stdin, "peek"):
         env.stdin = io.BufferedReader(env.stdin, BUNDLE_HEAD)  # type: ignore[arg-type]
     return looks_like_bundle(env.stdin.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]

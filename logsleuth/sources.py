@@ -97,7 +97,10 @@ class _WakefulReader(io.RawIOBase):
 
 def wakeful(stdin: BinaryIO) -> BinaryIO:
     """Standard input as a stream whose reads Ctrl-C interrupts when it is a terminal, a
-    pipe or a socket (a regular file never blocks and stays seekable)."""
+    pipe or a socket (a regular file never blocks and stays seekable). Already wakeful
+    input is kept as it is, so bytes peeked from it are not lost."""
+    if isinstance(getattr(stdin, "raw", None), _WakefulReader):
+        return stdin
     try:
         fd = stdin.fileno()
         kind = os.fstat(fd).st_mode
