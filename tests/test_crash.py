@@ -105,3 +105,10 @@ def test_a_crash_loop_is_led_by_its_error_never_by_the_exits(pipeline):
     causes = analyze_text(pipeline, different_each_time).causes
     assert all(c.id != "crash_loop" for c in causes)
     assert causes[-1].id == "crash.container_exited"
+
+
+def test_a_fatal_logfmt_line_is_a_crash_by_the_pattern_alone(pipeline):
+    """logfmt levels are not parsed into the envelope: the catalog regex must catch them."""
+    line = ('Nov  5 01:11:55 host k3s[55428]: time="2023-11-05T01:11:55Z" level=fatal '
+            'msg="starting kubernetes: preparing server: something nobody has seen"\n')
+    assert [f.pattern_id for f in analyze_text(pipeline, line).findings] == ["crash.unexplained_fatal"]
