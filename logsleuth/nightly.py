@@ -95,8 +95,10 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
                 analysis.errors.append(
                     f"could not save the state to {state_path} ({exc.strerror or exc}); the "
                     "previous state is kept, so the next run reads these lines again")
-    explained = sum(f.count for f in analysis.findings if f.severity != "info")
+    explained = sum(f.count for f in analysis.findings
+                    if f.severity != "info" and f.template is None)
     unknown = sum(u.count for u in analysis.unknown)
+    unknown += sum(f.count for f in analysis.findings if f.template is not None)  # crashes
     coverage = explained / (explained + unknown) if explained + unknown else None
     return Summary(analysis, changes, new_unknown, coverage, socket.gethostname(), first_run,
                    finished, warnings)

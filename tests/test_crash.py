@@ -112,3 +112,10 @@ def test_a_fatal_logfmt_line_is_a_crash_by_the_pattern_alone(pipeline):
     line = ('Nov  5 01:11:55 host k3s[55428]: time="2023-11-05T01:11:55Z" level=fatal '
             'msg="starting kubernetes: preparing server: something nobody has seen"\n')
     assert [f.pattern_id for f in analyze_text(pipeline, line).findings] == ["crash.unexplained_fatal"]
+
+
+def test_an_unexplained_crash_lowers_the_nightly_coverage(tmp_path):
+    log = tmp_path / "headscale.log"
+    log.write_text(UNKNOWN_FTL + "headscale-1 exited with code 1\n")
+    result = run_cli(["summary", str(log), "--state", str(tmp_path / "s.json"), "--format", "json"])
+    assert json.loads(result.stdout)["summary"]["coverage"] == 0.5   # the exit is explained, the FTL not
