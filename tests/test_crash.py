@@ -119,3 +119,15 @@ def test_an_unexplained_crash_lowers_the_nightly_coverage(tmp_path):
     log.write_text(UNKNOWN_FTL + "headscale-1 exited with code 1\n")
     result = run_cli(["summary", str(log), "--state", str(tmp_path / "s.json"), "--format", "json"])
     assert json.loads(result.stdout)["summary"]["coverage"] == 0.5   # the exit is explained, the FTL not
+
+
+def test_a_deprecated_key_warning_never_outranks_the_fatal_error(pipeline):
+    text = ('headscale-1  | 2024-11-04T10:00:00Z WRN \n'
+            'headscale-1  | WARN: The "dns_config" configuration key is deprecated and has been '
+            'removed. Please see the changelog for more details.\n'
+            'headscale-1  | 2024-11-04T10:00:01Z FTL cmd/headscale/cli/serve.go:29 > Headscale ran '
+            'into an error and had to shut down. error="failed to bind to TCP address: listen tcp '
+            '0.0.0.0:8080: bind: address already in use"\n')
+    findings = analyze_text(pipeline, text).findings
+    assert [(f.pattern_id, f.severity) for f in findings] == [
+        ("deploy.port_in_use", "critical"), ("deploy.config_key_deprecated", "warning")]
