@@ -57,7 +57,8 @@ def timeline(buckets: dict[datetime, int], first: datetime | None, last: datetim
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
-    """Most important first: severity, causes before symptoms, crash loops, count, earliest."""
+    """Most important first: severity (a symptom counts as at most an error), causes
+    before symptoms, crash loops, count, earliest."""
     return sorted(findings, key=_rank)
 
 
@@ -67,8 +68,10 @@ def rank_causes(causes: list[Cause]) -> list[Cause]:
 
 
 def _rank(finding: Finding) -> tuple:
-    return (-SEVERITIES.index(finding.severity), finding.symptom, not finding.crash_loop,
-            -finding.count,
+    severity = SEVERITIES.index(finding.severity)
+    if finding.symptom:                        # an exit or restart ranks after what caused it
+        severity = min(severity, SEVERITIES.index("error"))
+    return (-severity, finding.symptom, not finding.crash_loop, -finding.count,
             finding.first_seen.timestamp() if finding.first_seen else 0.0)
 
 
