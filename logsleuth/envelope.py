@@ -131,7 +131,10 @@ def parse_time(text: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:           # its UTC value falls outside years 1-9999: untimed
+        return None
 
 
 def _unix_time(value: object) -> datetime | None:

@@ -74,3 +74,17 @@ def test_hostile_fields_line_does_not_hang_events():
     result = run_cli(["events"], line)
     assert result.exit_code == 0 and '"level": "warn"' in result.stdout
     assert time.perf_counter() - started < 5
+
+
+# ------------------------------------------------------- 7: out-of-range stamps are untimed
+
+OUT_OF_RANGE = ("headscale  | 9999-12-31T23:00:00-05:00 INF listening\n"
+                "headscale  | 0001-01-01T00:30:00+05:00 ERR update failed: database is locked\n")
+
+
+def test_stamps_outside_years_1_to_9999_make_untimed_entries():
+    for fmt in ("text", "json", "markdown"):
+        result = run_cli(["analyze", "--format", fmt], OUT_OF_RANGE)
+        assert result.exit_code == 1 and "database" in result.stdout
+    events = run_cli(["events"], OUT_OF_RANGE)
+    assert events.exit_code == 0 and '"timestamp": null' in events.stdout
