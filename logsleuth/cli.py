@@ -61,8 +61,18 @@ def _env(ctx: click.Context) -> Environment:
 
 
 def _fail(env: Environment, message: str, status: ExitStatus) -> ExitStatus:
-    env.stderr.write(f"logsleuth: error: {message}\n")
+    from .outbound import visible
+
+    env.stderr.write(f"logsleuth: error: {visible(message)}\n")
     return status
+
+
+def _warn(env: Environment, problems: list[str], mask_secrets: bool = True) -> None:
+    """One stderr line per problem, through the output boundary (file names are input)."""
+    from .outbound import outbound_text
+
+    for problem in problems:
+        env.stderr.write(f"logsleuth: warning: {outbound_text(problem, mask_secrets=mask_secrets)}\n")
 
 
 def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
@@ -155,10 +165,15 @@ def _console(env: Environment, color: str):
                    highlight=False, soft_wrap=False)
 
 
-def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) -> None:
-    """Write the result in the chosen format to the environment's stdout."""
+def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str,
+         mask_secrets: bool = True) -> None:
+    """Write the result in the chosen format to the environment's stdout, through the
+    output boundary (secrets masked, controls visible except in JSON)."""
+    from .outbound import neutralise
+
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"
+    result = neutralise(result, mask_secrets=mask_secrets, for_terminal=fmt != "json")
     if fmt == "rich":
         from .render.terminal import render_terminal
 
@@ -266,9 +281,8 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         result = pipeline.report(inputs[0])
     else:
         result = pipeline.analyze(list(inputs), env.stdin)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    emit(env, result, fmt, lang, color, options.redact)
+    _warn(env, result.errors, options.redact)
     return exit_status(result, fail_on)
 
 
@@ -304,9 +318,8 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     result = Pipeline(options).report(bundle)
     if result.facts is None:                # the file itself could not be read
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
-    emit(env, result, fmt, lang, color)
-    for problem in result.errors:
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    emit(env, result, fmt, lang, color, options.redact)
+    _warn(env, result.errors, options.redact)
     return exit_status(result, fail_on)
 
 
@@ -339,8 +352,7 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     env.stdout.flush()
-    for problem in progress.errors:
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    _warn(env, progress.errors, not no_redact)
     return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK
 
 
@@ -384,6 +396,9 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
                            lock_timeout)
     except StateError as exc:
         return _fail(env, str(exc), ExitStatus.USAGE)
+    from .outbound import neutralise
+
+    result = neutralise(result, mask_secrets=not no_redact, for_terminal=False)
     if prom_path:
         from .render.prometheus import render_prometheus
 
@@ -393,15 +408,15 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
         _write_output(result.analysis, html_path, lambda: render_summary_html(result))
     status = exit_status(result.analysis, fail_on)
+    shown = result if fmt == "json" else neutralise(result, mask_secrets=False, for_terminal=True)
     if not (quiet_if_clean and status == ExitStatus.OK):
         if fmt == "json":
             env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
         elif fmt == "markdown":
-            env.stdout.write(render_summary_markdown(result))
+            env.stdout.write(render_summary_markdown(shown))
         else:
-            env.stdout.write(render_summary_text(result))
-    for warning in [*result.warnings, *result.analysis.errors]:
-        env.stderr.write(f"logsleuth: warning: {warning}\n")
+            env.stdout.write(render_summary_text(shown))
+    _warn(env, [*result.warnings, *result.analysis.errors], False)
     return status
 
 
@@ -410,6 +425,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
     """--follow: new problems as they appear, the full report when the input ends or on
     Ctrl-C (the normal way to stop, so the exit status is the report's, not 130)."""
     from .follow import Follower, file_blocks, pipe_blocks, run
+    from .outbound import outbound_text
     from .pipeline import Pipeline
     from .render.live import new_entry_json, new_entry_line, render_live, summary_json
     from .sources import STDIN_NAME, InputError
@@ -426,6 +442,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         fmt = "rich" if env.stdout_isatty else "text"
     if fmt == "rich":
         from rich.live import Live
+        from rich.text import Text
 
         console = _console(env, color)
         with Live(render_live(follower.analysis(), lang), console=console,
@@ -435,7 +452,8 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
 
             def announce_live(new: list) -> None:
                 for entry in new:
-                    live.console.print(new_entry_line(entry, lang))
+                    line = outbound_text(new_entry_line(entry, lang), mask_secrets=options.redact)
+                    live.console.print(Text(line))    # log text is never rich markup
 
             run(follower, blocks, announce_live, refresh)
     else:
@@ -444,7 +462,8 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         def announce(new: list) -> None:
             for entry in new:
                 line = (new_entry_json(entry, options.redact) if fmt == "ndjson"
-                        else new_entry_line(entry, lang))
+                        else outbound_text(new_entry_line(entry, lang),
+                                           mask_secrets=options.redact))
                 out.write(line + "\n")
             out.flush()
 
@@ -454,7 +473,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         env.stdout.write(summary_json(result) + "\n")
         env.stdout.flush()
     else:
-        emit(env, result, fmt, lang, color)
+        emit(env, result, fmt, lang, color, options.redact)
     return exit_status(result, fail_on)
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from logsleuth.envelope import split_fields
 
-from .conftest import run_cli
+from .conftest import FIXTURES, run_cli
 
 # ------------------------------------------------------------ 5: split_fields is linear
 
@@ -88,3 +88,96 @@ def test_stamps_outside_years_1_to_9999_make_untimed_entries():
         assert result.exit_code == 1 and "database" in result.stdout
     events = run_cli(["events"], OUT_OF_RANGE)
     assert events.exit_code == 0 and '"timestamp": null' in events.stdout
+
+
+# ------------------------------------- 1, 2, 9: no control or markup reaches the terminal
+
+OSC52 = "\x1b]52;c;ZWNobyBwd25lZA==\x1b\\"          # clipboard write, ended by ESC \
+ATTACKS = [OSC52, "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\", "\x1bc",
+           "\x1bP+q544e\x1b\\", "\x1b[>0c", "\u009b31m", "root\x08\x08\x08\x08user", "\x1c",
+           "\u2028## heading", "\x7f", "\u202egnp.exe"]
+# rich's own codes: colour, cursor up, erase line, hide/show cursor, carriage return
+_RICH_CODES = re.compile(r"\x1b\[[0-9;]*[mAK]|\x1b\[\?25[lh]|\r")
+
+
+def raw_controls(text: str, colour: bool = False) -> list[str]:
+    """Control characters in ``text`` (rich's own codes allowed when ``colour``)."""
+    if colour:
+        text = _RICH_CODES.sub("", text)
+    return [c for c in text if (ord(c) < 0x20 and c not in "\t\n") or 0x7f <= ord(c) < 0xa0
+            or c in "\u2028\u2029\u202e"]
+
+
+def hostile_log(attack: str) -> str:
+    json_attack = attack.encode("unicode_escape").decode().replace('"', '\\"')
+    return (f"headscale  | 2024-05-01T10:00:01Z ERR update failed error=\"database is locked\" "
+            f"node={attack}\n"
+            f"headscale  | 2024-05-01T10:00:02Z ERR strange {attack} happened\n"
+            f'{{"level":"error","time":"2024-05-01T10:00:03Z","message":"odd {json_attack} thing"}}\n')
+
+
+def _outputs(log: str, tmp_path) -> dict[str, tuple[str, bool]]:
+    """Every non-JSON output of every command for ``log``: name -> (text, has colour)."""
+    out = {}
+    for fmt in ("text", "markdown", "rich"):
+        colour = ["--color", "always"] if fmt == "rich" else []
+        out[f"analyze {fmt}"] = (run_cli(["analyze", "--format", fmt, *colour], log).output, bool(colour))
+        out[f"follow {fmt}"] = (run_cli(["analyze", "--follow", "--format", fmt, *colour], log).output,
+                                bool(colour))
+    for fmt in ("text", "markdown"):
+        state = tmp_path / f"state-{fmt}.json"
+        out[f"summary {fmt}"] = (run_cli(["summary", "--format", fmt, "--state", str(state)], log).output,
+                                 False)
+        state.unlink()
+    return out
+
+
+def test_no_control_character_reaches_any_non_json_output(tmp_path):
+    for attack in ATTACKS:
+        for name, (text, colour) in _outputs(hostile_log(attack), tmp_path).items():
+            assert "database" in text, name
+            assert raw_controls(text, colour) == [], (attack, name)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(["\x1b", "]", "[", "P", "\\", "\x07", "\u009b", "\u009d", "8;;",
+                                 "52;c;", "\x08", "\r", "\x00", "\x1c", "\u2028", ">", "0c", ";",
+                                 "m", "\\u001b", "\\u009b", "`", "|"]),
+                min_size=1, max_size=12).map("".join))
+def test_generated_control_sequences_never_survive(tmp_path_factory, attack):
+    for name, (text, colour) in _outputs(hostile_log(attack), tmp_path_factory.mktemp("s")).items():
+        assert raw_controls(text, colour) == [], (attack, name)
+
+
+def test_log_text_is_never_rich_markup_in_follow_mode():
+    log = ('headscale  | 2024-05-01T10:00:01Z ERR Failed to load ACL '
+           'error="no such files: [/etc/headscale/acl.hujson]"\n'
+           'headscale  | 2024-05-01T10:00:02Z ERR see [link=https://evil.example/]here[/link] '
+           '[bold red]now[/]\n')
+    result = run_cli(["analyze", "--follow", "--format", "rich", "--color", "always"], log)
+    assert result.exit_code == 0
+    assert "[/etc/headscale/acl.hujson]" in result.output
+    assert "[link=https://evil.example/]" in result.output and "\x1b]8;" not in result.output
+
+
+def test_report_on_a_bundle_with_osc52_node_names_prints_no_escape(tmp_path):
+    bundle = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text(encoding="utf-8")
+    bundle = bundle.replace("old-phone", f"old{OSC52}phone").replace("pi-garage", f"pi{OSC52}")
+    path = tmp_path / "diagnostic-report.txt"
+    path.write_text(bundle, encoding="utf-8")
+    for fmt in ("text", "markdown", "rich"):
+        result = run_cli(["report", str(path), "--format", fmt])
+        assert "old\\x1b]52;c;" in result.output, fmt
+        assert "\x1b" not in result.output, fmt
+
+
+def test_markdown_quotes_log_text_so_it_stays_text():
+    log = ("headscale  | 2024-05-01T10:00:01Z ERR update failed error=\"database is locked\" "
+           "node=a```\n"
+           "headscale  | 2024-05-01T10:00:01Z ERR x\u2028## Pwned [click](https://evil.example) "
+           "![t](https://evil.example/t.png) `|` <img src=x>\n")
+    text = run_cli(["analyze", "--format", "markdown"], log).output
+    assert "````text" in text and "\n````\n" in text          # the fence outlasts the ```
+    row = next(line for line in text.split("\n") if "Pwned" in line)
+    assert row.startswith("| 1 | ``") and "\\u2028" in row    # one code span, one table row
+    assert "\n## Pwned" not in text

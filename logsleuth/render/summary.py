@@ -6,6 +6,7 @@ import textwrap
 
 from ..nightly import Summary
 from .common import when, window_text
+from .markdown import code_span, plain
 
 WIDTH = 80
 MARK = {"new": "NEW", "rising": "UP", "falling": "DOWN", "still present": "SAME", "resolved": "GONE"}
@@ -66,6 +67,6 @@ def render_summary_markdown(summary: Summary) -> str:
                 for c in summary.changes if c.status == "resolved"]
     if summary.new_unknown:
         out += ["", "**Unknown warnings/errors seen for the first time**", ""]
-        out += [f"- x{u.count} `{u.example[:200]}`" for u in summary.new_unknown[:10]]
-    out += [f"\n> warning: {w}" for w in summary.warnings + a.errors]
+        out += [f"- x{u.count} {code_span(u.example[:200])}" for u in summary.new_unknown[:10]]
+    out += [f"\n> warning: {plain(w)}" for w in summary.warnings + a.errors]
     return "\n".join(out) + "\n"
