@@ -18,15 +18,22 @@ from bisect import bisect_right
 
 _KEY = re.compile(r"[A-Za-z_][\w.\-]*=")
 _CLOSERS = {"[": "]", "{": "}"}
+_QUOTE = re.compile(r'(\\*)"')
+FIELDS_MAX = 64 * 1024
+"""Fields are looked for in the last FIELDS_MAX characters: a tail longer than this is
+kept as part of the message."""
+
+
+def _positions(text: str, char: str) -> list[int]:
+    return [match.start() for match in re.finditer(re.escape(char), text)]
 
 
 class _Ends:
     """Sorted positions of the characters that can end a value, for O(log n) look-ups."""
 
     def __init__(self, text: str) -> None:
-        self.spaces = [i for i, char in enumerate(text) if char == " "]
-        self.closers = {close: [i for i, char in enumerate(text) if char == close]
-                        for close in _CLOSERS.values()}
+        self.spaces = _positions(text, " ")
+        self.closers = {close: _positions(text, close) for close in _CLOSERS.values()}
         self.quotes = _closing_quotes(text)
         self.length = len(text)
 
@@ -49,12 +56,7 @@ def _closing_quotes(text: str) -> list[int]:
     """Positions of ``"`` not escaped by the backslash run just before them. A quoted value
     opened at ``p`` ends at the first such position after ``p``: the run before it starts
     after ``p``, so its parity is the same whatever opened the value."""
-    closing, run = [], 0
-    for i, char in enumerate(text):
-        if char == '"' and run % 2 == 0:
-            closing.append(i)
-        run = run + 1 if char == "\\" else 0
-    return closing
+    return [match.end() - 1 for match in _QUOTE.finditer(text) if len(match[1]) % 2 == 0]
 
 
 def _unquote(value: str) -> str:
@@ -68,6 +70,12 @@ def _unquote(value: str) -> str:
 
 def split_fields(text: str) -> tuple[str, dict[str, str]]:
     """Split zerolog console text into the message and its trailing ``key=value`` fields."""
+    if len(text) > FIELDS_MAX:
+        cut = text.find(" ", len(text) - FIELDS_MAX)
+        if cut < 0:
+            return text, {}
+        message, fields = split_fields(text[cut + 1:])
+        return (text[:cut] + (" " + message if message else "")).rstrip(), fields
     ends = _Ends(text)
     starts = [0, *(space + 1 for space in ends.spaces)]
     # next_field[s]: where the field starting at s ends, for each s that begins a valid tail
