@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth.envelope import split_fields
+from logsleuth.redact import redact
 
 from .conftest import FIXTURES, run_cli
 
@@ -181,3 +183,57 @@ def test_markdown_quotes_log_text_so_it_stays_text():
     row = next(line for line in text.split("\n") if "Pwned" in line)
     assert row.startswith("| 1 | ``") and "\\u2028" in row    # one code span, one table row
     assert "\n## Pwned" not in text
+
+
+# ----------------------------------------- 3, 4, 10, 11: redaction shapes, scope and speed
+
+@pytest.mark.parametrize("text", [
+    "dial tcp: lookup database.postgres-cluster-production-01: no such host",
+    "connect to abcdefg.postgres-cluster-production-eu-01 failed",
+    "GET https://hs.example.com:443/oidc/callback?next=a@b.example",
+    "bypass=true token_count=3",
+    "Basic configuration loaded",
+    "key id Zk3vP2xQ.abcdefghijklmnopqrstuvwx0123 (not a shape Headscale generates)",
+])
+def test_look_alikes_are_not_redacted(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("api key Ab3-_xZ.Qm9kZXJ-LmFwaV9rZXlfc2VjcmV0XzEy used", "LmFwaV9rZXlfc2VjcmV0XzEy"),
+    ("TS_AUTHKEY=tskey-kQ7xT2CNTRL-OldCNTRLsecret99", "OldCNTRLsecret99"),
+    ("headers=map[Authorization:[Basic dXNlcjpCYXNpY1Bhc3M=]]", "dXNlcjpCYXNpY1Bhc3M"),
+    ("PresharedKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=", "yAnz5TF"),
+    ('error="open: password=\\"two words\\" host=db"', "two words"),
+    ("POSTGRES://hs:p@ss/w,rd@db/hs", "ss/w,rd"),
+    ("client_secret: &anchor-secret", "anchor-secret"),
+])
+def test_more_secret_shapes_are_masked_idempotently(text, secret):
+    once = redact(text)
+    assert secret not in once and redact(once) == once
+
+
+def test_redaction_is_linear_on_adversarial_megabyte_lines():
+    lines = ["a." * 2**19, "a://b:" * 180_000, "password=" * 110_000, 'token="' * 150_000,
+             "https://u:" + "x" * 2**20, "eyJ" * 350_000, "authorization: " * 70_000,
+             "0123456789abcdef" * 65_536, "Ab3-_xZ." * 130_000]
+    for line in lines:
+        started = time.perf_counter()
+        redact("secret " + line)            # a trigger word, so every rule runs
+        assert time.perf_counter() - started < 1.0, line[:20]
+
+
+def test_report_masks_userinfo_and_dsn_passwords_in_facts_checks_and_notes(tmp_path):
+    bundle = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text(encoding="utf-8")
+    bundle = bundle.replace("server_url: http://localhost:8080",
+                            "server_url: http://admin:UrlUser-Pass-1@localhost:8080")
+    nodes = bundle.index("=== Nodes ===")
+    bundle = (bundle[:nodes] + "=== Nodes ===\nError: failed to connect to "
+              "postgres://headscale:Nodes/Dsn@Pass-2@db:5432/headscale: connection refused\n")
+    path = tmp_path / "diagnostic-report.txt"
+    path.write_text(bundle, encoding="utf-8")
+    for fmt in ("json", "text", "markdown", "rich"):
+        shown = run_cli(["report", str(path), "--format", fmt]).output
+        assert "UrlUser-Pass-1" not in shown and "Dsn@Pass-2" not in shown, fmt
+    unmasked = run_cli(["report", str(path), "--format", "json", "--no-redact"]).output
+    assert "UrlUser-Pass-1" in unmasked
