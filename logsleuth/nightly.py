@@ -17,7 +17,7 @@ from typing import BinaryIO
 from .history import (Change, Run, SourceState, compare, file_identity, load_state, locked, now_utc,
                       resume_offset, save_state)
 from .pipeline import Options, Pipeline
-from .result import Analysis, Unknown
+from .result import Analysis, Unknown, iso
 from .sources import Source, expand
 
 
@@ -44,6 +44,19 @@ class Summary:
             "warnings": self.warnings,
         }
         return data
+
+
+def _stop_time(seen: datetime | None, stored: datetime | None, finished: datetime, name: str,
+               warnings: list[str]) -> datetime | None:
+    """Where piped input stopped: the latest time seen, but never later than this run — an
+    entry dated in the future must not make later runs skip what really comes next."""
+    if seen is None:
+        return stored
+    if seen > finished:
+        warnings.append(f"{name}: entries are dated in the future (up to {iso(seen)}); the "
+                        f"next run resumes after {iso(finished)} instead")
+        return finished
+    return seen
 
 
 def summarize(inputs: list[str], options: Options, state_path: Path,
@@ -77,7 +90,8 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
                 identity = file_identity(source.path)
                 stored.inode, stored.size = identity if identity else (None, None)
                 stored.offset = progress.end_offset.get(source.name, stored.offset)
-            stored.last_time = progress.last_time.get(source.name, stored.last_time)
+            stored.last_time = _stop_time(progress.last_time.get(source.name), stored.last_time,
+                                          finished, source.name, warnings)
         changes = compare(counts, state.previous)
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))

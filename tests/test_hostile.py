@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -237,3 +238,18 @@ def test_report_masks_userinfo_and_dsn_passwords_in_facts_checks_and_notes(tmp_p
         assert "UrlUser-Pass-1" not in shown and "Dsn@Pass-2" not in shown, fmt
     unmasked = run_cli(["report", str(path), "--format", "json", "--no-redact"]).output
     assert "UrlUser-Pass-1" in unmasked
+
+
+# --------------------------------------- 6: a future-dated entry does not move the state
+
+def test_a_future_dated_entry_does_not_hide_later_piped_runs(tmp_path):
+    state = tmp_path / "state.json"
+    first = run_cli(["summary", "--state", str(state)],
+                    "headscale  | 2099-01-01T00:00:00Z INF listening on 0.0.0.0:8080\n")
+    assert "dated in the future" in first.stderr
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    second = run_cli(["summary", "--state", str(state)],
+                     f"headscale  | {soon} FTL Error initializing error=\"listen tcp "
+                     f"0.0.0.0:8080: bind: address already in use\"\n")
+    assert second.exit_code == 1
+    assert "NEW" in second.stdout and "GONE" not in second.stdout
