@@ -253,3 +253,33 @@ def test_a_future_dated_entry_does_not_hide_later_piped_runs(tmp_path):
                      f"0.0.0.0:8080: bind: address already in use\"\n")
     assert second.exit_code == 1
     assert "NEW" in second.stdout and "GONE" not in second.stdout
+
+
+# ------------------------------------------- 8, 14: YAML alias bombs and deep nesting
+
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + "server_url: *i\n"
+
+
+def _bundle_with_config(tmp_path, config: str):
+    bundle = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text(encoding="utf-8")
+    start, end = bundle.index("=== Configuration ===\n"), bundle.index("=== Nodes ===")
+    path = tmp_path / "diagnostic-report.txt"
+    path.write_text(bundle[:start] + "=== Configuration ===\n" + config + "\n" + bundle[end:],
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("config, why", [
+    (ALIAS_BOMB, "alias bomb"),
+    ("a: " + "[" * 500 + "]" * 500, "nested deeper"),
+    ("a: &a\n  b: *a\n", "refers to a value that contains it"),
+])
+def test_hostile_yaml_in_a_bundle_is_refused_not_expanded(tmp_path, config, why):
+    assert len(ALIAS_BOMB) < 1000
+    path = _bundle_with_config(tmp_path, config)
+    started = time.perf_counter()
+    for fmt in ("json", "text"):
+        result = run_cli(["report", str(path), "--format", fmt])
+        assert result.exit_code in (0, 1) and why in result.output, fmt
+    assert time.perf_counter() - started < 5
