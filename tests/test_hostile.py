@@ -283,3 +283,21 @@ def test_hostile_yaml_in_a_bundle_is_refused_not_expanded(tmp_path, config, why)
         result = run_cli(["report", str(path), "--format", fmt])
         assert result.exit_code in (0, 1) and why in result.output, fmt
     assert time.perf_counter() - started < 5
+
+
+# ---------------------------------------------- 15: --since takes the documented forms only
+
+@pytest.mark.parametrize("when", ["99999999d", "9999-12-31T23:00:00-05:00", "-5m", "5", "2024",
+                                  "2024-05-01 10:00 EST", "May 1", "2024-13-01"])
+def test_since_refuses_what_it_would_misread(when):
+    for command in (["analyze", "--format", "text"], ["events"]):
+        result = run_cli([*command, "--since", when], "headscale  | 2024-05-01T10:00:01Z INF up\n")
+        assert result.exit_code == 2, (command, when)
+        assert result.stderr.count("\n") == 1 and "--since" in result.stderr
+
+
+@pytest.mark.parametrize("when", ["24h", "1.5h", "7d", "yesterday", "2024-05-01",
+                                  "2024-05-01T10:00:00Z", "2024-05-01 12:00+02:00",
+                                  "2024-05-01T10:00:00.123456789+0200"])
+def test_since_accepts_the_documented_forms(when):
+    assert run_cli(["events", "--since", when], "").exit_code == 0
