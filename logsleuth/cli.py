@@ -386,7 +386,7 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     Files resume where the last run stopped (rotation and truncation are noticed); piped
     input skips what the last run already saw.
     """
-    from .history import StateError, default_state_path
+    from .history import StateError, StateIOError, default_state_path
     from .nightly import summarize
     from .render.summary import render_summary_markdown, render_summary_text
 
@@ -396,6 +396,8 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
                            lock_timeout)
     except StateError as exc:
         return _fail(env, str(exc), ExitStatus.USAGE)
+    except StateIOError as exc:
+        return _fail(env, str(exc), ExitStatus.INPUT_ERROR)
     from .outbound import neutralise
 
     result = neutralise(result, mask_secrets=not no_redact, for_terminal=False)

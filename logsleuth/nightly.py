@@ -17,6 +17,7 @@ from typing import BinaryIO
 from .history import (Change, Run, SourceState, compare, file_identity, load_state, locked, now_utc,
                       resume_offset, save_state)
 from .pipeline import Options, Pipeline
+from .redact import redact
 from .result import Analysis, Unknown, iso
 from .sources import Source, expand
 
@@ -31,6 +32,7 @@ class Summary:
     first_run: bool
     finished: datetime
     warnings: list[str] = field(default_factory=list)
+    last_success: datetime | None = None  # the end of the last run that was not interrupted
 
     def change_of(self, pattern_id: str) -> Change | None:
         return next((c for c in self.changes if c.pattern_id == pattern_id), None)
@@ -83,7 +85,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         analysis, progress = pipeline.analyze_sources(sources, stdin or sys.stdin.buffer)
         finished = now_utc()
         counts = {f.pattern_id: f.count for f in analysis.findings}
-        new_unknown = [u for u in analysis.unknown if u.template not in state.known_templates]
+        new_unknown = [u for u in analysis.unknown if redact(u.template) not in state.known_templates]
         for source in sources:
             stored = state.sources.setdefault(source.name, SourceState())
             if source.path is not None:
@@ -107,4 +109,4 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
     unknown = sum(u.count for u in analysis.unknown)
     coverage = explained / (explained + unknown) if explained + unknown else None
     return Summary(analysis, changes, new_unknown, coverage, socket.gethostname(), first_run,
-                   finished, warnings)
+                   finished, warnings, state.last_success)

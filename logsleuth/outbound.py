@@ -38,9 +38,21 @@ def visible_lines(text: str) -> str:
     return "\n".join(visible(line) for line in text.split("\n"))
 
 
+def encodable(text: str) -> str:
+    """``text`` with lone surrogates (a file name that is not UTF-8) as ``\\udcxx``, so
+    it can always be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def outbound_text(text: str, *, mask_secrets: bool = True, for_terminal: bool = True,
                   multiline: bool = False) -> str:
-    """One string made safe to write: secrets masked, controls made visible."""
+    """One string made safe to write: UTF-8 encodable, secrets masked, controls made
+    visible."""
+    text = encodable(text)
     if mask_secrets:
         text = redact(text)
     if for_terminal:

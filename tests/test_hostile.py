@@ -3,7 +3,11 @@ a secret or crash a command. Each test names the finding of the issue it guards.
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import re
+import stat
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth.envelope import split_fields
+from logsleuth.history import State
+from logsleuth.nightly import summarize
+from logsleuth.pipeline import Options
+from logsleuth.render.prometheus import render_prometheus
 from logsleuth.redact import redact
 
 from .conftest import FIXTURES, run_cli
@@ -301,3 +309,130 @@ def test_since_refuses_what_it_would_misread(when):
                                   "2024-05-01T10:00:00.123456789+0200"])
 def test_since_accepts_the_documented_forms(when):
     assert run_cli(["events", "--since", when], "").exit_code == 0
+
+
+# ------------------------------------------------- 12, 13: state and side files
+
+LOCKED_LINE = "headscale  | 2024-05-01T10:00:01Z ERR update failed: database is locked\n"
+GOOD_STATE = {"schema": 1, "sources": {"<stdin>": {"inode": None, "size": None, "offset": None,
+                                                   "last_time": "2024-05-01T09:00:00Z"}},
+              "runs": [{"finished": "2024-05-01T09:00:00Z", "counts": {"db.sqlite_locked": 2}}],
+              "known_templates": ["x"], "last_success": "2024-05-01T09:00:00Z"}
+
+
+def _tampered(change) -> str:
+    data = json.loads(json.dumps(GOOD_STATE))
+    change(data)
+    return json.dumps(data)
+
+
+TAMPERED = {
+    "null": "null",
+    "a list": "[]",
+    "not json": "{schema: 1",
+    "sources a list": _tampered(lambda d: d.update(sources=[])),
+    "source null": _tampered(lambda d: d["sources"].update({"<stdin>": None})),
+    "negative offset": _tampered(lambda d: d["sources"]["<stdin>"].update(offset=-5)),
+    "float offset": _tampered(lambda d: d["sources"]["<stdin>"].update(offset=1.5)),
+    "string offset": _tampered(lambda d: d["sources"]["<stdin>"].update(offset="12")),
+    "bool inode": _tampered(lambda d: d["sources"]["<stdin>"].update(inode=True)),
+    "bad last_time": _tampered(lambda d: d["sources"]["<stdin>"].update(last_time=5)),
+    "runs null": _tampered(lambda d: d.update(runs=None)),
+    "counts a string": _tampered(lambda d: d["runs"][0].update(counts="many")),
+    "inf count": _tampered(lambda d: d["runs"][0]["counts"].update(x=float("inf"))),
+    "huge count": _tampered(lambda d: d["runs"][0]["counts"].update(x=10**30)),
+    "finished missing": _tampered(lambda d: d["runs"][0].pop("finished")),
+    "templates not strings": _tampered(lambda d: d.update(known_templates=[1, {}])),
+    "unknown key": _tampered(lambda d: d.update(extra=1)),
+    "deep nesting": '{"schema": 1, "runs": ' + "[" * 100_000 + "]" * 100_000 + "}",
+}
+
+
+@pytest.mark.parametrize("name", TAMPERED)
+def test_a_tampered_state_file_is_moved_aside_with_a_warning(tmp_path, name):
+    state = tmp_path / "state.json"
+    state.write_text(TAMPERED[name], encoding="utf-8")
+    result = run_cli(["summary", "--state", str(state)], LOCKED_LINE)
+    assert result.exit_code == 1 and "moved aside" in result.stderr, result.stderr
+    assert len(list(tmp_path.glob("state.json.bad-*"))) == 1
+    assert State.from_json(json.loads(state.read_text())).runs
+
+
+def test_the_untampered_state_round_trips():
+    assert State.from_json(GOOD_STATE).to_json() == GOOD_STATE
+
+
+def test_a_state_that_is_no_regular_file_is_refused_untouched(tmp_path):
+    directory, fifo = tmp_path / "dir", tmp_path / "fifo"
+    directory.mkdir()
+    (directory / "keep").write_text("x")
+    os.mkfifo(fifo)
+    for target in (directory, fifo):
+        result = run_cli(["summary", "--state", str(target)], LOCKED_LINE)
+        assert result.exit_code == 2 and "not a regular file" in result.stderr
+    assert (directory / "keep").exists() and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_side_files_never_replace_a_symlink_or_fifo(tmp_path):
+    real, link, fifo = tmp_path / "real.prom", tmp_path / "link.prom", tmp_path / "fifo.html"
+    real.write_text("old\n")
+    link.symlink_to(real)
+    os.mkfifo(fifo)
+    result = run_cli(["summary", "--state", str(tmp_path / "s.json"), "--prometheus", str(link),
+                      "--html", str(fifo)], LOCKED_LINE)
+    assert result.exit_code == 3 and result.stderr.count("not a regular file") == 2
+    assert link.is_symlink() and real.read_text() == "old\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_lock_that_cannot_be_created_is_exit_3_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_cli(["summary", "--state", str(blocker / "state.json")], LOCKED_LINE)
+    assert result.exit_code == 3 and result.stderr.startswith("logsleuth: error: cannot create the lock")
+
+
+def test_stale_temp_files_of_a_killed_run_are_cleaned(tmp_path):
+    state = tmp_path / "state.json"
+    stale, fresh = tmp_path / ".state.json.k1ll3d", tmp_path / ".state.json.wr1t1ng"
+    for temp in (stale, fresh):
+        temp.write_text("{")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert run_cli(["summary", "--state", str(state)], LOCKED_LINE).exit_code == 1
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_and_shown_safely(tmp_path):
+    log = os.path.join(os.fsencode(tmp_path), b"head\xffscale.log")
+    with open(log, "w") as handle:
+        handle.write(LOCKED_LINE)
+    state = tmp_path / "state.json"
+    for _ in range(2):
+        result = run_cli(["summary", os.fsdecode(log), "--state", str(state), "--format", "text"])
+        assert result.exit_code == 1 and "head\\udcffscale.log" in result.output
+        with open(log, "a") as handle:
+            handle.write(LOCKED_LINE.replace("10:00:01", "10:00:02"))
+    assert json.loads(state.read_text(encoding="utf-8"))["sources"]
+
+
+class _InterruptedStdin(io.BytesIO):
+    """A pipe that delivers one line, then the user presses Ctrl-C."""
+
+    def peek(self, size: int = 0) -> bytes:
+        return LOCKED_LINE.encode()[:8]
+
+    def read1(self, size: int = -1) -> bytes:
+        if self.tell():
+            raise KeyboardInterrupt
+        self.seek(1)
+        return LOCKED_LINE.encode()
+
+
+def test_an_interrupted_summary_publishes_no_fresh_success(tmp_path):
+    state = tmp_path / "state.json"
+    first = summarize(["-"], Options(), state, io.BytesIO(LOCKED_LINE.encode()))
+    interrupted = summarize(["-"], Options(), state, _InterruptedStdin())
+    assert interrupted.analysis.interrupted
+    published = re.search(r"^logsleuth_last_success_timestamp_seconds (\S+)$",
+                          render_prometheus(interrupted), re.M)
+    assert float(published[1]) == first.finished.timestamp() < interrupted.finished.timestamp()

@@ -12,6 +12,11 @@ def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _number(value: float) -> str:
+    """Full precision: ``:g`` would print a Unix time as 1.76494e+09 (to ~10,000 s)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def render_prometheus(summary: Summary) -> str:
     a = summary.analysis
     lines: list[str] = []
@@ -20,7 +25,7 @@ def render_prometheus(summary: Summary) -> str:
         lines.extend([f"# HELP {name} {help_text}", f"# TYPE {name} gauge"])
         for labels, value in samples:
             text = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
-            lines.append(f"{name}{{{text}}} {value:g}" if text else f"{name} {value:g}")
+            lines.append(f"{name}{{{text}}} {_number(value)}" if text else f"{name} {_number(value)}")
 
     metric("logsleuth_findings", "Entries per pattern in the last run.",
            [({"pattern_id": f.pattern_id, "category": f.category, "severity": f.severity}, f.count)
@@ -40,5 +45,5 @@ def render_prometheus(summary: Summary) -> str:
     metric("logsleuth_new_unknown_templates", "Unknown templates seen for the first time.",
            [({}, len(summary.new_unknown))])
     metric("logsleuth_last_success_timestamp_seconds", "End of the last successful run.",
-           [({}, summary.finished.timestamp())])
+           [({}, summary.last_success.timestamp())] if summary.last_success else [])
     return "\n".join(lines) + "\n"
