@@ -11,6 +11,7 @@ import glob
 import gzip
 import io
 import lzma
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +24,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+
+# A zstd skippable frame's magic number, 0x184D2A50 to 0x184D2A5F little-endian.
+_ZSTD_SKIPPABLE = re.compile(rb"[\x50-\x5f]\x2a\x4d\x18")
 
 # Exceptions a damaged compressed stream raises while being read.
 DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, lzma.LZMAError)
@@ -68,6 +72,8 @@ def compression(head: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if _ZSTD_SKIPPABLE.match(head):     # pzstd writes a skippable frame first
+        return "zstd"
     return None
 
 

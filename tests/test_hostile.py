@@ -8,10 +8,13 @@ import json
 import os
 import re
 import stat
+import struct
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -436,3 +439,29 @@ def test_an_interrupted_summary_publishes_no_fresh_success(tmp_path):
     published = re.search(r"^logsleuth_last_success_timestamp_seconds (\S+)$",
                           render_prometheus(interrupted), re.M)
     assert float(published[1]) == first.finished.timestamp() < interrupted.finished.timestamp()
+
+
+# ------------------------------------- 14: pzstd files, FIFOs to --follow, repeated sections
+
+def test_a_pzstd_file_with_a_skippable_frame_first_is_decompressed(tmp_path):
+    frame = zstandard.ZstdCompressor().compress(LOCKED_LINE.encode() * 200)
+    skippable = struct.pack("<III", 0x184D2A50, 4, len(frame))       # what pzstd writes
+    path = tmp_path / "headscale.log.zst"
+    path.write_bytes(skippable + frame + skippable + frame)
+    result = run_cli(["analyze", str(path), "--format", "json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["findings"][0]["count"] == 400
+
+
+def test_follow_reads_a_fifo_until_its_writer_closes(tmp_path):
+    fifo = tmp_path / "journal"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "w") as pipe:
+            pipe.write(LOCKED_LINE)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    result = run_cli(["analyze", "--follow", "--format", "text", str(fifo)])
+    writer.join()
+    assert result.exit_code == 1 and "NEW error database_locked" in result.output
