@@ -91,15 +91,23 @@ def _mask_userinfo(text: str) -> str:
     return "".join(out) + text[done:] if out else text
 
 
-# Every rule needs one of these; most lines have none and skip the rules entirely.
-_MAYBE_SECRET = re.compile(
-    r"(?i)PRIVATE KEY|hskey-|tskey-|priv|preshared|bearer|authorization|secret|passw|pass\b|pwd"
-    r"|api_?key|token|eyJ|://|[0-9a-f]{48}|\.[0-9A-Za-z_-]{24}")
+# Every rule needs one of these; most lines have none and skip the rules entirely. Plain
+# substring tests on the lower-cased text: a case-insensitive regex alternation would try
+# every position (seconds on a hostile 64 MiB bundle).
+_TRIGGERS = ("priv", "hskey-", "tskey-", "preshared", "bearer", "authorization", "secret",
+             "pass", "pwd", "api_key", "apikey", "token", "eyj", "://")
+_BARE_TOKENS = (re.compile(r"[0-9a-f]{48}"), re.compile(r"\.[0-9A-Za-z_-]{24}"))
+
+
+def _maybe_secret(text: str) -> bool:
+    lowered = text.lower()
+    return (any(trigger in lowered for trigger in _TRIGGERS)
+            or any(token.search(text) for token in _BARE_TOKENS))
 
 
 def redact(text: str) -> str:
     """The text with every known secret shape replaced by ``[REDACTED]``."""
-    if not _MAYBE_SECRET.search(text):
+    if not _maybe_secret(text):
         return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
