@@ -82,19 +82,35 @@ def clean_text(raw: bytes) -> tuple[str, bool]:
 
 
 def split_sections(text: str) -> dict[str, str]:
-    """Section key (system, containers, logs, config, nodes, or the raw title) -> body."""
+    """Section key (system, containers, logs, config, nodes, or the raw title) -> body; a
+    section that appears more than once has its bodies joined (none is dropped)."""
     sections: dict[str, str] = {}
     matches = list(SECTION.finditer(text))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        title = match["name"].strip().lower()
-        sections[SECTION_KEYS.get(title, title)] = text[match.end():end].strip("\n")
+        key = section_key(match)
+        body = text[match.end():end].strip("\n")
+        sections[key] = f"{sections[key]}\n{body}" if key in sections else body
     return sections
+
+
+def section_key(match: re.Match[str]) -> str:
+    title = match["name"].strip().lower()
+    return SECTION_KEYS.get(title, title)
+
+
+def repeated_sections(text: str) -> list[str]:
+    """Notes for sections that appear more than once (a bundle pasted together twice)."""
+    counts: dict[str, int] = {}
+    for match in SECTION.finditer(text):
+        counts[section_key(match)] = counts.get(section_key(match), 0) + 1
+    return [f"section '{key}' appears {count} times; all of them were read together"
+            for key, count in counts.items() if count > 1]
 
 
 def parse_bundle(raw: bytes) -> Bundle:
     text, junk = clean_text(raw)
-    bundle = Bundle(split_sections(text))
+    bundle = Bundle(split_sections(text), notes=repeated_sections(text))
     if junk:
         bundle.notes.append("the bundle contains binary data (NUL bytes or invalid UTF-8); "
                             "those bytes were dropped or replaced")

@@ -28,6 +28,7 @@ from .scan import build_rules, candidates, compile_check, make_engine
 from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_source
 
 
+BUNDLE_MAX_BYTES = 64 << 20  # a diagnostic bundle is kilobytes; more is read no further
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
 
 
@@ -204,7 +205,8 @@ class Pipeline:
         from .bundle_rules import Context, checklist, facts, run_checks, run_correlations
 
         try:
-            raw = Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read(BUNDLE_MAX_BYTES + 1)
         except OSError as exc:
             progress = Progress(errors=[f"{path}: {exc.strerror or exc}"])
             return self._assemble([path], progress, [], [], [], False)
@@ -226,7 +228,9 @@ class Pipeline:
         analysis.facts = facts(context, asdict(progress.lines))
         update_notice = b"an updated version of headscale has been found" in logs.lower()
         analysis.checks = checklist(self.catalog, context, findings, update_notice, lang)
-        analysis.notes = bundle.notes + self._secret_note(raw)
+        analysis.notes = bundle.notes + self._secret_note(raw) + (
+            [f"only the first {BUNDLE_MAX_BYTES >> 20} MiB of the bundle were read"]
+            if len(raw) > BUNDLE_MAX_BYTES else [])
         return analysis
 
     @staticmethod

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from logsleuth.envelope import split_fields
 from logsleuth.history import State
 from logsleuth.nightly import summarize
-from logsleuth.pipeline import Options
+from logsleuth import pipeline as pipeline_module
+from logsleuth.pipeline import Options, Pipeline
 from logsleuth.render.prometheus import render_prometheus
 from logsleuth.redact import redact
 
@@ -465,3 +466,23 @@ def test_follow_reads_a_fifo_until_its_writer_closes(tmp_path):
     result = run_cli(["analyze", "--follow", "--format", "text", str(fifo)])
     writer.join()
     assert result.exit_code == 1 and "NEW error database_locked" in result.output
+
+
+def test_a_repeated_bundle_section_is_read_in_full_and_reported(tmp_path):
+    bundle = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text(encoding="utf-8")
+    fatal = ("headscale-headscale-1  | 2023-06-19T14:00:01Z FTL Error initializing "
+             "error=\"listen tcp 0.0.0.0:8080: bind: address already in use\"\n")
+    path = tmp_path / "diagnostic-report.txt"
+    path.write_text("=== Recent Logs ===\n" + fatal + "\n" + bundle, encoding="utf-8")
+    data = json.loads(run_cli(["report", str(path), "--format", "json"]).stdout)
+    assert "port_conflict" in {f["category"] for f in data["findings"]}
+    assert "AuthKey expired" in json.dumps(data["findings"])
+    assert any("'logs' appears 2 times" in note for note in data["notes"])
+
+
+def test_a_bundle_is_read_no_further_than_the_cap(monkeypatch, catalog):
+    monkeypatch.setattr(pipeline_module, "BUNDLE_MAX_BYTES", 64 << 10)
+    started = time.perf_counter()
+    analysis = Pipeline(Options(catalog=catalog)).report("/dev/zero")   # endless NUL bytes
+    assert any(note.startswith("only the first") for note in analysis.notes)
+    assert time.perf_counter() - started < 5
