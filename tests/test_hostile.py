@@ -486,3 +486,24 @@ def test_a_bundle_is_read_no_further_than_the_cap(monkeypatch, catalog):
     analysis = Pipeline(Options(catalog=catalog)).report("/dev/zero")   # endless NUL bytes
     assert any(note.startswith("only the first") for note in analysis.notes)
     assert time.perf_counter() - started < 5
+
+
+# -------------------------------- 11: confirms and the fallback engine stay fast
+
+def test_a_slow_confirm_is_cut_short_and_the_scan_s_verdict_kept():
+    line = ("headscale  | 2024-05-01T10:00:00Z WRN http request " + "elapsed=99999 path " * 3600
+            + "elapsed=99999.5 path=/x \n")                  # the real match lies past 64 KiB
+    started = time.perf_counter()
+    result = run_cli(["events"], line)
+    assert time.perf_counter() - started < 5
+    assert json.loads(result.stdout)["pattern_id"] == "perf.slow_request"
+
+
+@pytest.mark.parametrize("ending, found", [("", 0), (" then it failed", 1)])
+def test_the_fallback_engine_finds_go_log_errors_in_linear_time(ending, found):
+    line = "2024/05/01 10:00:00 retrying " * 20_000 + ending + "\n"      # ~560 KB
+    for engine in ("re", "auto"):
+        started = time.perf_counter()
+        result = run_cli(["events", "--engine", engine], line)
+        assert time.perf_counter() - started < 5, engine
+        assert len(result.stdout.splitlines()) == found, engine
