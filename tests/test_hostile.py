@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth.envelope import split_fields
+from logsleuth.lint import lint_regex
 from logsleuth.history import State
 from logsleuth.nightly import summarize
 from logsleuth import pipeline as pipeline_module
@@ -507,3 +508,36 @@ def test_the_fallback_engine_finds_go_log_errors_in_linear_time(ending, found):
         result = run_cli(["events", "--engine", engine], line)
         assert time.perf_counter() - started < 5, engine
         assert len(result.stdout.splitlines()) == found, engine
+
+
+USER_PATTERN = '''[[pattern]]
+id = "site.greedy"
+category = "performance"
+severity = "warning"
+title = "t"
+regex = 'job (?:[a-z]|[a-c0-9])+x'
+cause = "c"
+fix = ["f"]
+samples.match = ["job abcx"]
+samples.no_match = ["job abc"]
+'''
+
+
+@pytest.mark.parametrize("pattern", [r"(a|a)*x", r"(?:[a-z]|[a-c0-9])+x", r"(?P<n>x|xy)*z"])
+def test_lint_rejects_overlapping_alternatives_under_a_repetition(pattern):
+    assert "like (a|a)*" in " ".join(lint_regex(pattern))
+
+
+@pytest.mark.parametrize("pattern", [r"(?:tcp|udp)+ x", r"(?:ab|cd)*e", r"x(a|b){3}y"])
+def test_lint_accepts_alternatives_that_cannot_start_alike(pattern):
+    assert lint_regex(pattern) == []
+
+
+def test_a_user_catalog_that_could_hang_is_refused_at_load(tmp_path):
+    (tmp_path / "site.toml").write_text(USER_PATTERN, encoding="utf-8")
+    line = "2024-05-01T10:00:00Z WRN job " + "a" * 94 + "\n"
+    for engine in ("re", "auto"):
+        started = time.perf_counter()
+        result = run_cli(["analyze", "--patterns", str(tmp_path), "--engine", engine], line)
+        assert result.exit_code == 2 and "like (a|a)*" in result.stderr
+        assert time.perf_counter() - started < 5
