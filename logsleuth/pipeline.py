@@ -22,6 +22,7 @@ from .diagnose import build_causes, build_findings, build_unknown, rank_causes, 
 from .envelope import EnvelopeParser, strip_controls
 from .frame import Chunk, frames
 from . import parallel
+from .outbound import neutralise
 from .redact import redact
 from .result import Analysis, LineStats, iso
 from .scan import build_rules, candidates, compile_check, make_engine
@@ -218,11 +219,8 @@ class Pipeline:
         lang = self.options.lang
         log_findings = build_findings(self.catalog, stats, lang, progress.first, progress.last)
         context = Context(bundle, log_findings)
-        clean = redact if self.options.redact else str
-        checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
-        findings = rank_findings([*log_findings, *checks])
+        findings = rank_findings([*log_findings, *run_checks(self.catalog, context, lang)])
         causes, superseded = run_correlations(self.catalog, context, findings, lang)
-        causes = [_cleaned(c, clean) for c in causes]
         analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
         analysis.causes = [c for c in analysis.causes if c.id not in superseded]
         analysis.facts = facts(context, asdict(progress.lines))
@@ -231,7 +229,8 @@ class Pipeline:
         analysis.notes = bundle.notes + self._secret_note(raw) + (
             [f"only the first {BUNDLE_MAX_BYTES >> 20} MiB of the bundle were read"]
             if len(raw) > BUNDLE_MAX_BYTES else [])
-        return analysis
+        # bundle text reaches every part (facts, checks, notes): all of it is masked here
+        return neutralise(analysis, for_terminal=False) if self.options.redact else analysis
 
     @staticmethod
     def _secret_note(raw: bytes) -> list[str]:
@@ -373,17 +372,6 @@ class SourceScan:
         if seen:
             progress.last_time[self._name] = max(seen)
         return entries
-
-
-def _cleaned(item, clean):
-    """A finding or cause made from bundle text, with its texts passed through ``clean``."""
-    for name in ("title", "cause", "explanation"):
-        if hasattr(item, name):
-            setattr(item, name, clean(getattr(item, name)))
-    for name in ("samples", "evidence", "fix"):
-        if hasattr(item, name):
-            setattr(item, name, [clean(text) for text in getattr(item, name)])
-    return item
 
 
 def analyze(inputs: list[str], options: Options | None = None,
