@@ -541,3 +541,8 @@ def test_a_user_catalog_that_could_hang_is_refused_at_load(tmp_path):
         result = run_cli(["analyze", "--patterns", str(tmp_path), "--engine", engine], line)
         assert result.exit_code == 2 and "like (a|a)*" in result.stderr
         assert time.perf_counter() - started < 5
+
+
+def test_big_counts_stay_apart_from_the_title_in_summary_text(tmp_path):
+    result = run_cli(["summary", "--state", str(tmp_path / "s.json")], LOCKED_LINE * 10_000)
+    assert "x10000 SQLite database is locked" in result.stdout

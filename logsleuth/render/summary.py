@@ -34,15 +34,15 @@ def render_summary_text(summary: Summary) -> str:
             change = summary.change_of(f.pattern_id)
             mark = MARK[change.status] if change else "NEW"
             before = f" (was {change.previous})" if change and change.previous else ""
-            out.append(f"  {mark:<5}{f.severity:<9}x{f.count:<5}{f.title}{before}"[:WIDTH])
+            out.append(f"  {mark:<5}{f.severity:<9}x{f.count:<5} {f.title}{before}"[:WIDTH])
         for change in summary.changes:
             if change.status == "resolved":
-                out.append(f"  {MARK['resolved']:<5}{'':9}x0    {change.pattern_id} (was {change.previous})"[:WIDTH])
+                out.append(f"  {MARK['resolved']:<5}{'':9}x0     {change.pattern_id} (was {change.previous})"[:WIDTH])
     else:
         out += ["", "No known problems."]
     if summary.new_unknown:
         out += ["", "Unknown warnings/errors seen for the first time:"]
-        out += [f"  x{u.count:<5}{u.template}"[:WIDTH] for u in summary.new_unknown[:10]]
+        out += [f"  x{u.count:<5} {u.template}"[:WIDTH] for u in summary.new_unknown[:10]]
     causes = [c for c in a.causes if c.severity in ("critical", "error")][:3]
     if causes:
         out += ["", "Most likely causes:"]
