@@ -546,3 +546,12 @@ def test_a_user_catalog_that_could_hang_is_refused_at_load(tmp_path):
 def test_big_counts_stay_apart_from_the_title_in_summary_text(tmp_path):
     result = run_cli(["summary", "--state", str(tmp_path / "s.json")], LOCKED_LINE * 10_000)
     assert "x10000 SQLite database is locked" in result.stdout
+
+
+def test_file_names_with_escapes_are_shown_visibly(tmp_path):
+    name = str(tmp_path / f"evil{OSC52}.log")
+    for args in (["analyze", name, "--format", "text"], ["events", name],
+                 ["summary", name, "--state", str(tmp_path / "s.json")]):
+        result = run_cli(args)
+        assert result.exit_code == 3 and "evil\\x1b]52;" in result.stderr, args
+        assert raw_controls(result.stdout + result.stderr) == [], args
