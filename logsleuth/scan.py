@@ -110,6 +110,28 @@ class HyperscanEngine:
         return found
 
 
+MATCH_WINDOW = 64 * 1024
+"""How much of a line either engine matches: the classifier confirms no further
+(classify.MAX_MATCH_CHARS), so both engines find the same lines; and in the backtracking
+fallback a catalog regex like the kernel OOM kill's restarts at every repetition of its
+start on a hostile line (41 s for 1 MiB, quadratic)."""
+_LONG_LINE = re.compile(rb"^[^\n]{%d}" % MATCH_WINDOW, re.MULTILINE)
+
+
+def _within_window(chunk: bytes) -> bytes:
+    """The chunk with every line cut at MATCH_WINDOW: the rest is overwritten with newlines,
+    which no regex runs across, so offsets (and the lines they map to) stay the same."""
+    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
+    if not long_lines:
+        return chunk
+    blanked = bytearray(chunk)
+    for start in long_lines:
+        end = chunk.find(b"\n", start)
+        end = len(chunk) if end < 0 else end
+        blanked[start:end] = b"\n" * (end - start)
+    return bytes(blanked)
+
+
 class RegexEngine:
     """Fallback: stdlib ``re`` per rule over the whole chunk (C speed, no per-line loop)."""
 
@@ -162,7 +184,8 @@ def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
     """Map match offsets back to lines: one Candidate per line with all its rule ids; also
     the chunk's number of lines (counted on the way, so the chunk is counted once)."""
     by_line: list[Candidate] = []
-    hits = sorted((max(end - 1, 0), rule_id) for end, rule_id in engine.hits(chunk))
+    hits = sorted((max(end - 1, 0), rule_id)
+                  for end, rule_id in engine.hits(_within_window(chunk)))
     line_start = line_end = -1
     line_index, counted_to = 0, 0
     rules: set[int] = set()

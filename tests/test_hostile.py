@@ -22,12 +22,13 @@ from logsleuth.envelope import split_fields
 from logsleuth.lint import lint_regex
 from logsleuth.history import State
 from logsleuth.nightly import summarize
+from logsleuth import classify as classify_module
 from logsleuth import pipeline as pipeline_module
 from logsleuth.pipeline import Options, Pipeline
 from logsleuth.render.prometheus import render_prometheus
 from logsleuth.redact import redact
 
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, analyze_text, run_cli
 
 # ------------------------------------------------------------ 5: split_fields is linear
 
@@ -491,23 +492,32 @@ def test_a_bundle_is_read_no_further_than_the_cap(monkeypatch, catalog):
 
 # -------------------------------- 11: confirms and the fallback engine stay fast
 
-def test_a_slow_confirm_is_cut_short_and_the_scan_s_verdict_kept():
+def test_a_match_past_the_first_64_kib_is_skipped_fast_by_both_engines():
     line = ("headscale  | 2024-05-01T10:00:00Z WRN http request " + "elapsed=99999 path " * 3600
-            + "elapsed=99999.5 path=/x \n")                  # the real match lies past 64 KiB
-    started = time.perf_counter()
-    result = run_cli(["events"], line)
-    assert time.perf_counter() - started < 5
-    assert json.loads(result.stdout)["pattern_id"] == "perf.slow_request"
-
-
-@pytest.mark.parametrize("ending, found", [("", 0), (" then it failed", 1)])
-def test_the_fallback_engine_finds_go_log_errors_in_linear_time(ending, found):
-    line = "2024/05/01 10:00:00 retrying " * 20_000 + ending + "\n"      # ~560 KB
+            + "elapsed=99999.5 path=/x \n")                 # the real match lies past 64 KiB
     for engine in ("re", "auto"):
         started = time.perf_counter()
         result = run_cli(["events", "--engine", engine], line)
+        assert time.perf_counter() - started < 5
+        assert [json.loads(e)["pattern_id"] for e in result.stdout.splitlines()] == [None]
+
+
+def test_a_slow_confirm_is_cut_short_and_the_scan_s_verdict_kept(monkeypatch, catalog):
+    monkeypatch.setattr(classify_module, "CONFIRM_SECONDS", 0.001)
+    line = ("2024-05-01T10:00:00Z WRN http request elapsed=12345 x path=/x "
+            + "elapsed=99999 path " * 3200 + "\n")          # 0.1 s of backtracking to confirm
+    finding = analyze_text(Pipeline(Options(catalog=catalog)), line).findings[0]
+    assert finding.pattern_id == "perf.slow_request" and finding.fields == {}
+
+
+def test_the_fallback_engine_finds_go_log_errors_in_linear_time():
+    hostile = "2024/05/01 10:00:00 retrying " * 20_000 + "\n"      # ~560 KB, no error word
+    plain = "2024/05/01 10:00:00 retrying " * 3 + "then it failed\n"
+    for engine in ("re", "auto"):
+        started = time.perf_counter()
+        result = run_cli(["events", "--engine", engine], hostile + plain)
         assert time.perf_counter() - started < 5, engine
-        assert len(result.stdout.splitlines()) == found, engine
+        assert [json.loads(e)["line_no"] for e in result.stdout.splitlines()] == [2], engine
 
 
 USER_PATTERN = '''[[pattern]]
@@ -555,3 +565,21 @@ def test_file_names_with_escapes_are_shown_visibly(tmp_path):
         result = run_cli(args)
         assert result.exit_code == 3 and "evil\\x1b]52;" in result.stderr, args
         assert raw_controls(result.stdout + result.stderr) == [], args
+
+
+HOSTILE_MEGABYTE_LINES = [
+    "kernel: " + "Out of memory: Killed process 1 (x " * 30_000,      # 41 s with re before
+    "2024/05/01 10:00:00 retrying " * 36_000,                          # Go-log level marker
+    "2024-05-01T10:00:00Z WRN http request " + "elapsed=99999 path " * 55_000,
+]
+
+
+def test_every_built_in_regex_stays_fast_on_hostile_megabyte_lines_with_either_engine(catalog):
+    """The known worst lines, and each 12th pattern's first sample cut to 40 characters and
+    repeated to 1 MiB: the repetition a backtracking regex restarts at."""
+    samples = [(p.samples_match[0][:40] * (2**20 // 40))[:2**20] for p in catalog.patterns[::12]]
+    lines = [line[:2**20] for line in HOSTILE_MEGABYTE_LINES + samples]
+    for engine in ("re", "auto"):
+        started = time.perf_counter()
+        run_cli(["events", "--engine", engine], "\n".join(lines) + "\n")
+        assert (time.perf_counter() - started) / len(lines) < 1.0, engine
