@@ -609,6 +609,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
                   pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Run one pattern over FILE: matching lines and the fields it lifts."""
     from .envelope import strip_controls
+    from .outbound import outbound_text
 
     catalog = load_catalog(pattern_dirs)
     if pattern_id not in catalog:
@@ -623,7 +624,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
             if bool(match) != invert:
                 fields = {k: v for k, v in match.groupdict().items() if v} if match else {}
                 suffix = f"  {fields}" if fields else ""
-                env.stdout.write(f"{total}: {line}{suffix}\n")
+                env.stdout.write(f"{total}: {outbound_text(line + suffix)}\n")
     env.stderr.write(f"{matched} of {total} line(s) matched {pattern_id}"
                      f"{f'; {total - matched} shown' if invert else ''}\n")
     return ExitStatus.OK if matched else ExitStatus.FINDINGS

@@ -583,3 +583,11 @@ def test_every_built_in_regex_stays_fast_on_hostile_megabyte_lines_with_either_e
         started = time.perf_counter()
         run_cli(["events", "--engine", engine], "\n".join(lines) + "\n")
         assert (time.perf_counter() - started) / len(lines) < 1.0, engine
+
+
+def test_patterns_test_shows_log_lines_through_the_boundary(tmp_path):
+    log = tmp_path / "h.log"
+    log.write_text(f"2024-05-01T10:00:01Z ERR {OSC52} database is locked password=hunter22\n")
+    result = run_cli(["patterns", "test", "db.sqlite_locked", str(log)])
+    assert result.exit_code == 0 and "\\x1b]52;" in result.stdout
+    assert raw_controls(result.stdout) == [] and "hunter22" not in result.stdout
