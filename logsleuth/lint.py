@@ -120,7 +120,7 @@ def _folded(chars: set[int]) -> set[int]:
 
 
 _GROUP_PREFIX = regex.compile(r"(?:\?(?:P<\w+>|:|[a-zA-Z]+:))?")
-_REPEATED = regex.compile(r"[*+]|\{[0-9]*,[0-9]*\}|\{[0-9]*[2-9][0-9]*\}")
+_REPEATED = regex.compile(r"[*+]|\{[0-9]*,|\{(?![01]\})[0-9]+\}")   # more than once
 
 
 def _repeated_groups(pattern: str) -> list[list[str]]:

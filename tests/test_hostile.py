@@ -533,7 +533,8 @@ samples.no_match = ["job abc"]
 '''
 
 
-@pytest.mark.parametrize("pattern", [r"(a|a)*x", r"(?:[a-z]|[a-c0-9])+x", r"(?P<n>x|xy)*z"])
+@pytest.mark.parametrize("pattern", [r"(a|a)*x", r"(?:[a-z]|[a-c0-9])+x", r"(?P<n>x|xy)*z",
+                                     r"(?:a|ab){10}c"])
 def test_lint_rejects_overlapping_alternatives_under_a_repetition(pattern):
     assert "like (a|a)*" in " ".join(lint_regex(pattern))
 
