@@ -427,7 +427,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
     """--follow: new problems as they appear, the full report when the input ends or on
     Ctrl-C (the normal way to stop, so the exit status is the report's, not 130)."""
     from .follow import Follower, file_blocks, pipe_blocks, run
-    from .outbound import outbound_text
+    from .outbound import neutralise, outbound_text
     from .pipeline import Pipeline
     from .render.live import new_entry_json, new_entry_line, render_live, summary_json
     from .sources import STDIN_NAME, InputError
@@ -472,7 +472,8 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         run(follower, blocks, announce)
     result = follower.analysis()
     if fmt == "ndjson":
-        env.stdout.write(summary_json(result) + "\n")
+        env.stdout.write(summary_json(neutralise(result, mask_secrets=options.redact,
+                                                 for_terminal=False)) + "\n")
         env.stdout.flush()
     else:
         emit(env, result, fmt, lang, color, options.redact)
