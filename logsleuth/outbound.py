@@ -3,8 +3,9 @@
 Log text, fields, templates, node names, file names and configuration values are
 attacker-controlled. Before anything is written, the result passes through
 :func:`neutralise`: secrets are masked (unless ``--no-redact``) and, for anything a terminal
-may show, every C0/C1 control character except TAB, DEL, and the Unicode line separators and
-bidirectional overrides become visible escapes (``\\x1b``, ``\\u2028``). This runs on the
+may show, every control character but TAB (C0, DEL, C1), the Unicode line and paragraph
+separators and the bidirectional overrides become visible escapes (``\\x1b``, ``\\u2028``);
+a lone surrogate (a file name that is not UTF-8) becomes ``\\udcxx``. This runs on the
 finished result, after all decoding (JSON ``\\u001b`` escapes included), so nothing decoded
 later can slip past. Medium-specific quoting (rich markup, Markdown fences) is the
 renderers' job on top of this.
