@@ -18,6 +18,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from logsleuth.aggregate import Aggregator
 from logsleuth.envelope import split_fields
 from logsleuth.lint import lint_regex
 from logsleuth.history import State
@@ -592,3 +593,15 @@ def test_patterns_test_shows_log_lines_through_the_boundary(tmp_path):
     result = run_cli(["patterns", "test", "db.sqlite_locked", str(log)])
     assert result.exit_code == 0 and "\\x1b]52;" in result.stdout
     assert raw_controls(result.stdout) == [] and "hunter22" not in result.stdout
+
+
+def test_many_tiny_files_are_aggregated_in_batches_not_one_merge_each(tmp_path, monkeypatch):
+    for number in range(300):
+        (tmp_path / f"h{number:03}.log").write_text(LOCKED_LINE)
+    merges = []
+    original = Aggregator.add
+    monkeypatch.setattr(Aggregator, "add",
+                        lambda self, entries: (merges.append(len(entries)) if entries else None,
+                                               original(self, entries))[1])
+    data = json.loads(run_cli([str(tmp_path / "*.log"), "--format", "json"]).stdout)
+    assert data["findings"][0]["count"] == 300 and merges == [300]
