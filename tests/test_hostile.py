@@ -598,10 +598,14 @@ def test_patterns_test_shows_log_lines_through_the_boundary(tmp_path):
 def test_many_tiny_files_are_aggregated_in_batches_not_one_merge_each(tmp_path, monkeypatch):
     for number in range(300):
         (tmp_path / f"h{number:03}.log").write_text(LOCKED_LINE)
-    merges = []
+    merges: list[int] = []
     original = Aggregator.add
-    monkeypatch.setattr(Aggregator, "add",
-                        lambda self, entries: (merges.append(len(entries)) if entries else None,
-                                               original(self, entries))[1])
+
+    def counted(self, entries):
+        if entries:
+            merges.append(len(entries))
+        original(self, entries)
+
+    monkeypatch.setattr(Aggregator, "add", counted)
     data = json.loads(run_cli([str(tmp_path / "*.log"), "--format", "json"]).stdout)
     assert data["findings"][0]["count"] == 300 and merges == [300]
