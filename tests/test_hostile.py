@@ -609,3 +609,11 @@ def test_many_tiny_files_are_aggregated_in_batches_not_one_merge_each(tmp_path, 
     monkeypatch.setattr(Aggregator, "add", counted)
     data = json.loads(run_cli([str(tmp_path / "*.log"), "--format", "json"]).stdout)
     assert data["findings"][0]["count"] == 300 and merges == [300]
+
+
+def test_summary_markdown_keeps_a_backtick_inside_its_code_span(tmp_path):
+    line = "headscale  | 2024-05-01T10:00:01Z ERR odd `x` [click](https://evil.example) ``\n"
+    text = run_cli(["summary", "--format", "markdown", "--state", str(tmp_path / "s.json")],
+                   line).stdout
+    item = next(row for row in text.split("\n") if "evil.example" in row)
+    assert item.startswith("- x1 ``` ") and item.endswith(" ```")
