@@ -273,7 +273,7 @@ def test_a_future_dated_entry_does_not_hide_later_piped_runs(tmp_path):
 # ------------------------------------------- 8, 14: YAML alias bombs and deep nesting
 
 ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + "server_url: *i\n"
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + "listen_addr: *i\n"
 
 
 def _bundle_with_config(tmp_path, config: str):
