@@ -134,13 +134,29 @@ def hostile_log(attack: str) -> str:
             f'{{"level":"error","time":"2024-05-01T10:00:03Z","message":"odd {json_attack} thing"}}\n')
 
 
-def _outputs(log: str, tmp_path) -> dict[str, tuple[str, bool]]:
-    """Every non-JSON output of every command for ``log``: name -> (text, has colour)."""
+def _hostile_bundle(attack: str, tmp_path):
+    """The v0.22 fixture bundle with the hostile log as its Recent Logs and a node named
+    with the attack."""
+    bundle = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text(encoding="utf-8")
+    logs, config = bundle.index("=== Recent Logs ===\n"), bundle.index("=== Configuration ===")
+    bundle = (bundle[:logs] + "=== Recent Logs ===\n" + hostile_log(attack) + "\n"
+              + bundle[config:].replace("old-phone", f"old{attack}phone"))
+    path = tmp_path / "diagnostic-report.txt"
+    path.write_text(bundle, encoding="utf-8")
+    return path
+
+
+def _outputs(attack: str, tmp_path) -> dict[str, tuple[str, bool]]:
+    """Every non-JSON output of every command for a log and a bundle carrying ``attack``:
+    name -> (text, has colour)."""
+    log, bundle = hostile_log(attack), _hostile_bundle(attack, tmp_path)
     out = {}
     for fmt in ("text", "markdown", "rich"):
         colour = ["--color", "always"] if fmt == "rich" else []
         out[f"analyze {fmt}"] = (run_cli(["analyze", "--format", fmt, *colour], log).output, bool(colour))
         out[f"follow {fmt}"] = (run_cli(["analyze", "--follow", "--format", fmt, *colour], log).output,
+                                bool(colour))
+        out[f"report {fmt}"] = (run_cli(["report", str(bundle), "--format", fmt, *colour]).output,
                                 bool(colour))
     for fmt in ("text", "markdown"):
         state = tmp_path / f"state-{fmt}.json"
@@ -152,7 +168,7 @@ def _outputs(log: str, tmp_path) -> dict[str, tuple[str, bool]]:
 
 def test_no_control_character_reaches_any_non_json_output(tmp_path):
     for attack in ATTACKS:
-        for name, (text, colour) in _outputs(hostile_log(attack), tmp_path).items():
+        for name, (text, colour) in _outputs(attack, tmp_path).items():
             assert "database" in text, name
             assert raw_controls(text, colour) == [], (attack, name)
 
@@ -163,7 +179,7 @@ def test_no_control_character_reaches_any_non_json_output(tmp_path):
                                  "m", "\\u001b", "\\u009b", "`", "|"]),
                 min_size=1, max_size=12).map("".join))
 def test_generated_control_sequences_never_survive(tmp_path_factory, attack):
-    for name, (text, colour) in _outputs(hostile_log(attack), tmp_path_factory.mktemp("s")).items():
+    for name, (text, colour) in _outputs(attack, tmp_path_factory.mktemp("s")).items():
         assert raw_controls(text, colour) == [], (attack, name)
 
 
