@@ -18,16 +18,16 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logsleuth.aggregate import Aggregator
-from logsleuth.envelope import split_fields
-from logsleuth.lint import lint_regex
-from logsleuth.history import State
-from logsleuth.nightly import summarize
 from logsleuth import classify as classify_module
 from logsleuth import pipeline as pipeline_module
+from logsleuth.aggregate import Aggregator
+from logsleuth.envelope import split_fields
+from logsleuth.history import State
+from logsleuth.lint import lint_regex
+from logsleuth.nightly import summarize
 from logsleuth.pipeline import Options, Pipeline
-from logsleuth.render.prometheus import render_prometheus
 from logsleuth.redact import redact
+from logsleuth.render.prometheus import render_prometheus
 
 from .conftest import FIXTURES, analyze_text, run_cli
 
