@@ -85,7 +85,10 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         analysis, progress = pipeline.analyze_sources(sources, stdin or sys.stdin.buffer)
         finished = now_utc()
         counts = {f.pattern_id: f.count for f in analysis.findings}
-        new_unknown = [u for u in analysis.unknown if redact(u.template) not in state.known_templates]
+        # stored masked even with --no-redact: the state never holds a secret
+        stored_templates = {u.template: redact(u.template) for u in analysis.unknown}
+        new_unknown = [u for u in analysis.unknown
+                       if stored_templates[u.template] not in state.known_templates]
         for source in sources:
             stored = state.sources.setdefault(source.name, SourceState())
             if source.path is not None:
@@ -97,7 +100,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         changes = compare(counts, state.previous)
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))
-            state.known_templates.update(u.template for u in analysis.unknown)
+            state.known_templates.update(stored_templates.values())
             state.last_success = finished
             try:
                 save_state(state_path, state)

@@ -633,3 +633,10 @@ def test_summary_markdown_keeps_a_backtick_inside_its_code_span(tmp_path):
                    line).stdout
     item = next(row for row in text.split("\n") if "evil.example" in row)
     assert item.startswith("- x1 ``` ") and item.endswith(" ```")
+
+
+def test_the_state_holds_no_secret_even_with_no_redact(tmp_path):
+    state = tmp_path / "state.json"
+    line = "headscale  | 2024-05-01T10:00:01Z ERR strange reply password=StateLeakSecret from peer\n"
+    result = run_cli(["summary", "--no-redact", "--state", str(state)], line)
+    assert "StateLeakSecret" in result.stdout and "StateLeakSecret" not in state.read_text()
