@@ -213,11 +213,17 @@ def parse_config(bundle: Bundle) -> None:
     text = bundle.sections.get("config", "")
     if not text.strip():
         return
+    if len(text) > CONFIG_MAX_CHARS:
+        bundle.config_error = (f"the section is larger than {CONFIG_MAX_CHARS >> 20} MiB (a "
+                               "headscale configuration is a few KiB); not read")
+        return
     import yaml                         # deferred: plain log analysis never needs it
 
+    loader = yaml.SafeLoader(text)
     try:
-        refused = _refused_yaml(yaml.compose(text, Loader=yaml.SafeLoader))
-        data = None if refused else yaml.safe_load(text)
+        node = loader.get_single_node()
+        refused = _refused_yaml(node)
+        data = None if refused or node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -225,6 +231,8 @@ def parse_config(bundle: Bundle) -> None:
         return
     except RecursionError:
         refused = f"nested deeper than {YAML_MAX_DEPTH} levels; not read"
+    finally:
+        loader.dispose()
     if refused:
         bundle.config_error = refused
         return
@@ -234,6 +242,7 @@ def parse_config(bundle: Bundle) -> None:
         bundle.config_error = "the configuration is not a YAML mapping"
 
 
+CONFIG_MAX_CHARS = 1 << 20
 YAML_MAX_VALUES = 50_000
 YAML_MAX_DEPTH = 64
 

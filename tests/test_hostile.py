@@ -640,3 +640,11 @@ def test_the_state_holds_no_secret_even_with_no_redact(tmp_path):
     line = "headscale  | 2024-05-01T10:00:01Z ERR strange reply password=StateLeakSecret from peer\n"
     result = run_cli(["summary", "--no-redact", "--state", str(state)], line)
     assert "StateLeakSecret" in result.stdout and "StateLeakSecret" not in state.read_text()
+
+
+def test_an_oversized_configuration_section_is_not_parsed(tmp_path):
+    config = "server_url: https://hs.example.com\n" + "# padding\n" * 120_000  # > 1 MiB
+    path = _bundle_with_config(tmp_path, config)
+    started = time.perf_counter()
+    result = run_cli(["report", str(path), "--format", "json"])
+    assert "larger than 1 MiB" in result.stdout and time.perf_counter() - started < 5
