@@ -42,6 +42,8 @@ NOTES: dict[str, tuple[str, str]] = {
     "not_a_bundle": ("{path} is not a diagnostic bundle (no '=== Recent Logs ===' or "
                      "'=== Container Status ===' section): analysed as a log",
                      "{path} 不是诊断报告（没有 '=== Recent Logs ===' 或 '=== Container Status ===' 部分）：按日志分析"),
+    "repeated": ("section '{section}' appears {count} times; all of them were read together",
+                 "'{section}' 部分出现了 {count} 次，已全部合并读取"),
     "compose_v1_eol": ("docker-compose {version} (v1) is end-of-life since June 2023: use the "
                        "docker compose v2 plugin",
                        "docker-compose {version}（v1）自 2023 年 6 月起已停止维护：请改用 docker compose v2 插件"),
@@ -132,19 +134,36 @@ def clean_text(raw: bytes) -> tuple[str, bool]:
 
 
 def split_sections(text: str) -> dict[str, str]:
-    """Section key (system, containers, logs, config, nodes, or the raw title) -> body."""
+    """Section key (system, containers, logs, config, nodes, or the raw title) -> body; a
+    section that appears more than once has its bodies joined (none is dropped)."""
     sections: dict[str, str] = {}
     matches = list(SECTION.finditer(text))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        title = match["name"].strip().lower()
-        sections[SECTION_KEYS.get(title, title)] = text[match.end():end].strip("\n")
+        key = section_key(match)
+        body = text[match.end():end].strip("\n")
+        sections[key] = f"{sections[key]}\n{body}" if key in sections else body
     return sections
+
+
+def section_key(match: re.Match[str]) -> str:
+    title = match["name"].strip().lower()
+    return SECTION_KEYS.get(title, title)
+
+
+def repeated_sections(text: str) -> dict[str, int]:
+    """Sections that appear more than once (a bundle pasted together twice), with counts."""
+    counts: dict[str, int] = {}
+    for match in SECTION.finditer(text):
+        counts[section_key(match)] = counts.get(section_key(match), 0) + 1
+    return {key: count for key, count in counts.items() if count > 1}
 
 
 def parse_bundle(raw: bytes) -> Bundle:
     text, junk = clean_text(raw)
     bundle = Bundle(split_sections(text))
+    for key, count in repeated_sections(text).items():
+        bundle.note("repeated", section=key, count=str(count))
     if junk:
         bundle.note("binary")
     for key in ("system", "containers", "logs", "config", "nodes"):
@@ -246,19 +265,76 @@ def parse_config(bundle: Bundle) -> None:
     text = bundle.sections.get("config", "")
     if not text.strip():
         return
+    if len(text) > CONFIG_MAX_CHARS:
+        bundle.config_error = (f"the section is larger than {CONFIG_MAX_CHARS >> 20} MiB (a "
+                               "headscale configuration is a few KiB); not read")
+        return
     import yaml                         # deferred: plain log analysis never needs it
 
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        refused = _refused_yaml(node)
+        data = None if refused or node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         bundle.config_error = f"{getattr(exc, 'problem', None) or exc}{where}"
         return
+    except RecursionError:
+        refused = f"nested deeper than {YAML_MAX_DEPTH} levels; not read"
+    finally:
+        loader.dispose()
+    if refused:
+        bundle.config_error = refused
+        return
     if isinstance(data, dict):
         bundle.config = data
     else:
         bundle.config_error = "the configuration is not a YAML mapping"
+
+
+CONFIG_MAX_CHARS = 1 << 20
+YAML_MAX_VALUES = 50_000
+YAML_MAX_DEPTH = 64
+
+
+def _refused_yaml(root) -> str | None:
+    """Why a composed YAML document is not read (an alias bomb, a self-referring alias,
+    absurd nesting), or None. Aliases are counted as often as they would be expanded,
+    without expanding them: each distinct node is visited once."""
+    if root is None:
+        return None
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, 0, False)]
+    while stack:
+        node, depth, closing = stack.pop()
+        children = _yaml_children(node)
+        if closing:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > YAML_MAX_VALUES:
+                return (f"expands to more than {YAML_MAX_VALUES} values through YAML aliases "
+                        "(an alias bomb?); not read")
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_nodes:
+            return "a YAML alias refers to a value that contains it; not read"
+        if depth > YAML_MAX_DEPTH:
+            return f"nested deeper than {YAML_MAX_DEPTH} levels; not read"
+        open_nodes.add(id(node))
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children)
+    return None
+
+
+def _yaml_children(node) -> list:
+    if isinstance(node.value, list):
+        return [part for item in node.value
+                for part in (item if isinstance(item, tuple) else (item,))]
+    return []
 
 
 # ------------------------------------------------------------------ nodes

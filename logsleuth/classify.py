@@ -29,6 +29,7 @@ RECENT_LINES = 512     # identical candidate lines remembered (a flood of one er
 RECENT_LINE_BYTES = 4096
 MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
 EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
+CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
 
@@ -196,7 +197,7 @@ class Classifier:
             pattern, match = winner
             entry.pattern = pattern
             entry.severity = _severity(pattern, env.level)
-            entry.fields = [(k, v) for k, v in match.groupdict().items() if v]
+            entry.fields = [(k, v) for k, v in match.groupdict().items() if v] if match else []
             if pattern.unexplained_fatal:
                 entry.template = self._template(entry)
         else:
@@ -241,9 +242,13 @@ class Classifier:
     @staticmethod
     def _winner(text: str, patterns: tuple[Pattern, ...]):
         """The most specific pattern whose regex matches the (possibly cut) line, with its
-        match for the named fields."""
+        match for the named fields (None when the regex ran out of time: the scan already
+        found it on the line, only its fields are not lifted)."""
         for pattern in patterns:
-            match = pattern.compiled.search(text)
+            try:
+                match = pattern.compiled.search(text, timeout=CONFIRM_SECONDS)
+            except TimeoutError:
+                return pattern, None
             if match:
                 return pattern, match
         return None

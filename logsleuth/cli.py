@@ -86,8 +86,18 @@ def _env(ctx: click.Context) -> Environment:
 
 
 def _fail(env: Environment, message: str, status: ExitStatus) -> ExitStatus:
-    env.stderr.write(f"logsleuth: error: {message}\n")
+    from .outbound import visible
+
+    env.stderr.write(f"logsleuth: error: {visible(message)}\n")
     return status
+
+
+def _warn(env: Environment, problems: list[str], mask_secrets: bool = True) -> None:
+    """One stderr line per problem, through the output boundary (file names are input)."""
+    from .outbound import outbound_text
+
+    for problem in problems:
+        env.stderr.write(f"logsleuth: warning: {outbound_text(problem, mask_secrets=mask_secrets)}\n")
 
 
 def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
@@ -194,10 +204,15 @@ def _console(env: Environment, color: str):
                    highlight=False, soft_wrap=False)
 
 
-def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str) -> None:
-    """Write the result in the chosen format to the environment's stdout."""
+def emit(env: Environment, result: Analysis, fmt: str, lang: str, color: str,
+         mask_secrets: bool = True) -> None:
+    """Write the result in the chosen format to the environment's stdout, through the
+    output boundary (secrets masked, controls visible except in JSON)."""
+    from .outbound import neutralise
+
     if fmt == "auto":
         fmt = "rich" if env.stdout_isatty else "text"
+    result = neutralise(result, mask_secrets=mask_secrets, for_terminal=fmt != "json")
     if fmt == "rich":
         from .render.terminal import render_terminal
 
@@ -309,10 +324,9 @@ def analyze(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         result = pipeline.report_bytes(env.stdin.read(), "<stdin>")
     else:
         result = pipeline.analyze(list(inputs), env.stdin)
-    for problem in result.errors:               # before the report: a terminal shows both
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    _warn(env, result.errors, options.redact)     # before the report: a terminal shows both
     env.stderr.flush()
-    emit(env, result, fmt, lang, color)
+    emit(env, result, fmt, lang, color, options.redact)
     return exit_status(result, fail_on)
 
 
@@ -364,10 +378,9 @@ def report(env: Environment, bundle: str, fmt: str, since: str | None, until: st
     result = Pipeline(options).report(bundle)
     if result.facts is None and result.errors and not result.lines.total:   # unreadable file
         return _fail(env, "; ".join(result.errors), ExitStatus.INPUT_ERROR)
-    for problem in result.errors:               # before the report: a terminal shows both
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    _warn(env, result.errors, options.redact)     # before the report: a terminal shows both
     env.stderr.flush()
-    emit(env, result, fmt, lang, color)
+    emit(env, result, fmt, lang, color, options.redact)
     return exit_status(result, fail_on)
 
 
@@ -404,8 +417,7 @@ def events(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | Non
         return ExitStatus.INTERRUPTED
     env.stdout.flush()
     progress.errors.extend(pipeline.nothing_to_analyse(sources, progress))
-    for problem in progress.errors:
-        env.stderr.write(f"logsleuth: warning: {problem}\n")
+    _warn(env, progress.errors, not no_redact)
     return ExitStatus.INPUT_ERROR if progress.errors else ExitStatus.OK
 
 
@@ -479,7 +491,7 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
     """
     if _no_input_on_terminal(env, inputs):
         return ExitStatus.USAGE
-    from .history import StateError, default_state_path
+    from .history import StateError, StateIOError, default_state_path
     from .nightly import summarize
     from .render.summary import render_summary_markdown, render_summary_text
 
@@ -489,6 +501,11 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
                            lock_timeout)
     except StateError as exc:
         return _fail(env, str(exc), ExitStatus.USAGE)
+    except StateIOError as exc:
+        return _fail(env, str(exc), ExitStatus.INPUT_ERROR)
+    from .outbound import neutralise
+
+    result = neutralise(result, mask_secrets=not no_redact, for_terminal=False)
     if prom_path:
         from .render.prometheus import render_prometheus
 
@@ -498,16 +515,16 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
 
         _write_output(result.analysis, html_path, lambda: render_summary_html(result))
     status = exit_status(result.analysis, fail_on)
-    for warning in [*result.warnings, *result.analysis.errors]:
-        env.stderr.write(f"logsleuth: warning: {warning}\n")
+    _warn(env, [*result.warnings, *result.analysis.errors], False)
     env.stderr.flush()
+    shown = result if fmt == "json" else neutralise(result, mask_secrets=False, for_terminal=True)
     if not (quiet_if_clean and status == ExitStatus.OK):
         if fmt == "json":
             env.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
         elif fmt == "markdown":
-            env.stdout.write(render_summary_markdown(result))
+            env.stdout.write(render_summary_markdown(shown))
         else:
-            env.stdout.write(render_summary_text(result))
+            env.stdout.write(render_summary_text(shown))
     return status
 
 
@@ -516,6 +533,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
     """--follow: new problems as they appear, the full report when the input ends or on
     Ctrl-C (the normal way to stop, so the exit status is the report's, not 130)."""
     from .follow import Follower, file_blocks, pipe_blocks, run
+    from .outbound import neutralise, outbound_text
     from .pipeline import Pipeline
     from .render.live import new_entry_json, new_entry_line, render_live, summary_json
     from .sources import STDIN_NAME, InputError
@@ -536,6 +554,7 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         fmt = "rich" if env.stdout_isatty else "text"
     if fmt == "rich":
         from rich.live import Live
+        from rich.text import Text
 
         console = _console(env, color)
         with Live(render_live(follower.analysis(), lang), console=console,
@@ -545,7 +564,8 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
 
             def announce_live(new: list) -> None:
                 for entry in new:
-                    live.console.print(new_entry_line(entry, lang))
+                    line = outbound_text(new_entry_line(entry, lang), mask_secrets=options.redact)
+                    live.console.print(Text(line))    # log text is never rich markup
 
             run(follower, blocks, announce_live, refresh)
     else:
@@ -554,17 +574,19 @@ def _follow(env: Environment, inputs: tuple[str, ...], options: Options, fmt: st
         def announce(new: list) -> None:
             for entry in new:
                 line = (new_entry_json(entry, options.redact) if fmt == "ndjson"
-                        else new_entry_line(entry, lang))
+                        else outbound_text(new_entry_line(entry, lang),
+                                           mask_secrets=options.redact))
                 out.write(line + "\n")
             out.flush()
 
         run(follower, blocks, announce)
     result = follower.analysis()
     if fmt == "ndjson":
-        env.stdout.write(summary_json(result) + "\n")
+        env.stdout.write(summary_json(neutralise(result, mask_secrets=options.redact,
+                                                 for_terminal=False)) + "\n")
         env.stdout.flush()
     else:
-        emit(env, result, fmt, lang, color)
+        emit(env, result, fmt, lang, color, options.redact)
     return exit_status(result, fail_on)
 
 
@@ -698,6 +720,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
                   pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Run one pattern over FILE: matching lines and the fields it lifts."""
     from .envelope import strip_controls
+    from .outbound import outbound_text
 
     catalog = load_catalog(pattern_dirs)
     if pattern_id not in catalog:
@@ -712,7 +735,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
             if bool(match) != invert:
                 fields = {k: v for k, v in match.groupdict().items() if v} if match else {}
                 suffix = f"  {fields}" if fields else ""
-                env.stdout.write(f"{total}: {line}{suffix}\n")
+                env.stdout.write(f"{total}: {outbound_text(line + suffix)}\n")
     env.stderr.write(f"{matched} of {total} line(s) matched {pattern_id}"
                      f"{f'; {total - matched} shown' if invert else ''}\n")
     return ExitStatus.OK if matched else ExitStatus.FINDINGS

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
+from .fields import split_fields
+
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
@@ -28,10 +30,6 @@ _JOURNALD = re.compile(
 _JOURNALD_ISO = re.compile(rf"(?P<ts>{_ISO}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
 _CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
 _STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
-_FIELD = r'[A-Za-z_][\w.\-]*=(?:"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|[^ ]*)'
-_FIELDS_TAIL = re.compile(rf"{_FIELD}(?: {_FIELD})*$")
-_FIELD_ONE = re.compile(rf'(?P<k>[A-Za-z_][\w.\-]*)=(?P<v>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{{[^}}]*\}}|[^ ]*)')
-_FIELD_START = re.compile(r"(?:^| )(?=[A-Za-z_][\w.\-]*=)")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")
 
 _CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
@@ -133,7 +131,10 @@ def parse_time(text: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:           # its UTC value falls outside years 1-9999: untimed
+        return None
 
 
 def _unix_time(value: object) -> datetime | None:
@@ -150,25 +151,6 @@ def _unix_time(value: object) -> datetime | None:
     if isinstance(value, str):
         return parse_time(value)
     return None
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value[1:-1]
-    return value
-
-
-def split_fields(text: str) -> tuple[str, dict[str, str]]:
-    """Split zerolog console text into the message and its trailing ``key=value`` fields."""
-    for start in _FIELD_START.finditer(text):
-        pos = start.end()
-        if _FIELDS_TAIL.fullmatch(text, pos):
-            fields = {m["k"]: _unquote(m["v"]) for m in _FIELD_ONE.finditer(text, pos)}
-            return text[:start.start()].rstrip(), fields
-    return text, {}
 
 
 def continuation_body(line: str, container: str | None) -> str | None:

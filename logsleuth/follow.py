@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import select
+import stat
 import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -50,7 +51,10 @@ def file_blocks(path: Path, idle: float = IDLE) -> Iterator[bytes | None]:
     """A file from its start, then what is appended, across rotation and truncation like
     ``tail -F``; ``None`` marks where one file of the series ended. Never ends by itself.
     A file that does not exist yet is waited for; one that exists but cannot be opened
-    raises InputError at once."""
+    raises InputError at once. A FIFO or ``<(command)`` is read like standard input: until
+    its writer closes it."""
+    if _is_pipe(path):
+        return pipe_blocks(_open_input(path), idle)
     if not path.exists():
         return _appearing(path, idle)
     return _tail(path, _open_plain(path), idle)
@@ -62,6 +66,14 @@ def _appearing(path: Path, idle: float) -> Iterator[bytes | None]:
         yield b""
         time.sleep(idle)
     yield from _tail(path, _open_plain(path), idle)
+
+
+def _is_pipe(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def _tail(path: Path, handle: BinaryIO, idle: float) -> Iterator[bytes | None]:
@@ -121,11 +133,15 @@ def run(follower: "Follower", blocks: Iterator[bytes | None],
     return False
 
 
-def _open_plain(path: Path) -> BinaryIO:
+def _open_input(path: Path) -> BinaryIO:
     try:
-        handle = open(path, "rb")
+        return open(path, "rb")
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _open_plain(path: Path) -> BinaryIO:
+    handle = _open_input(path)
     if compression(handle.read(8)) is not None:
         raise InputError(f"{path}: --follow reads plain text files, not compressed ones")
     handle.seek(0)

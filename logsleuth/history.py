@@ -27,10 +27,16 @@ from .result import iso
 
 SCHEMA = 1
 RUNS_KEPT = 14
+STATE_MAX_BYTES = 32 << 20         # a bigger state file is not ours: moved aside, not read
+STALE_TEMP_SECONDS = 3600          # temp files older than this were left by a killed run
 
 
 class StateError(Exception):
-    """The state cannot be used (locked by another run, unwritable)."""
+    """The state cannot be used (locked by another run, not a regular file)."""
+
+
+class StateIOError(Exception):
+    """The state's lock cannot be created or taken (no permission, read-only disk)."""
 
 
 def default_state_path() -> Path:
@@ -74,27 +80,97 @@ class State:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "State":
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise ValueError(f"unsupported state schema {data.get('schema') if isinstance(data, dict) else '?'}")
-        return cls(
-            sources={name: SourceState(s.get("inode"), s.get("size"), s.get("offset"),
-                                       parse_time(s["last_time"]) if s.get("last_time") else None)
-                     for name, s in data.get("sources", {}).items()},
-            runs=[Run(parse_time(r["finished"]), {k: int(v) for k, v in r["counts"].items()})
-                  for r in data.get("runs", [])],
-            known_templates=set(data.get("known_templates", [])),
-            last_success=parse_time(data["last_success"]) if data.get("last_success") else None,
-        )
+    def from_json(cls, data: object) -> "State":
+        """The state a file holds; ValueError for anything but exactly what to_json writes."""
+        top = _mapping(data, "the file", {"schema", "sources", "runs", "known_templates",
+                                          "last_success"})
+        if top.get("schema") != SCHEMA or isinstance(top.get("schema"), bool):
+            raise ValueError(f"unsupported state schema {top.get('schema')!r}")
+        sources = {}
+        for name, entry in _mapping(top.get("sources", {}), "sources").items():
+            where = f"sources[{name!r}]"
+            entry = _mapping(entry, where, {"inode", "size", "offset", "last_time"})
+            sources[name] = SourceState(*(_count(entry.get(key), f"{where}.{key}", optional=True)
+                                          for key in ("inode", "size", "offset")),
+                                        _moment(entry.get("last_time"), f"{where}.last_time"))
+        runs = []
+        for number, run in enumerate(_sequence(top.get("runs", []), "runs")):
+            where = f"runs[{number}]"
+            run = _mapping(run, where, {"finished", "counts"})
+            counts = {key: _count(value, f"{where}.counts[{key!r}]")
+                      for key, value in _mapping(run.get("counts"), f"{where}.counts").items()}
+            runs.append(Run(_moment(run.get("finished"), f"{where}.finished", optional=False),
+                            counts))
+        templates = _sequence(top.get("known_templates", []), "known_templates")
+        if not all(isinstance(template, str) for template in templates):
+            raise ValueError("known_templates: not all strings")
+        return cls(sources=sources, runs=runs, known_templates=set(templates),
+                   last_success=_moment(top.get("last_success"), "last_success"))
+
+
+def _mapping(value: object, where: str, keys: set[str] | None = None) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object")
+    unknown = set(value) - keys if keys is not None else set()
+    if unknown:
+        raise ValueError(f"{where}: unexpected {', '.join(sorted(map(repr, unknown)))}")
+    return value
+
+
+def _sequence(value: object, where: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list")
+    return value
+
+
+def _count(value: object, where: str, optional: bool = False) -> int | None:
+    """A whole number from 0 to 2**63 - 1 (offsets, inodes, counts); never a bool or float."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"{where}: expected a whole number >= 0, found {str(value)[:40]!r}")
+    return value
+
+
+def _moment(value: object, where: str, optional: bool = True) -> datetime | None:
+    if value is None and optional:
+        return None
+    moment = parse_time(value) if isinstance(value, str) else None
+    if moment is None:
+        raise ValueError(f"{where}: expected an ISO 8601 time, found {str(value)[:40]!r}")
+    return moment
+
+
+def refuse_non_regular(path: Path) -> None:
+    """Raise OSError when ``path`` exists and is not a regular file (a directory, device,
+    FIFO or symlink): it must never be replaced or read as a state or side file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise OSError(f"{path} is not a regular file; refusing to replace or read it")
+
+
+def _read_capped(path: Path) -> str:
+    with open(path, "rb") as handle:
+        data = handle.read(STATE_MAX_BYTES + 1)
+    if len(data) > STATE_MAX_BYTES:
+        raise ValueError(f"larger than {STATE_MAX_BYTES >> 20} MiB")
+    return data.decode("utf-8")
 
 
 def load_state(path: Path) -> tuple[State, list[str]]:
     """The stored state (or a fresh one) and warnings about what was wrong with the file."""
+    try:
+        refuse_non_regular(path)
+    except OSError as exc:
+        raise StateError(str(exc)) from None
     if not path.exists():
         return State(), []
     try:
-        return State.from_json(json.loads(path.read_text(encoding="utf-8"))), []
-    except (ValueError, KeyError, TypeError, OSError) as exc:
+        return State.from_json(json.loads(_read_capped(path))), []
+    except (ValueError, OSError, RecursionError) as exc:
         aside = path.with_name(f"{path.name}.bad-{int(time.time())}")
         try:
             path.replace(aside)
@@ -117,8 +193,11 @@ def replacement_mode(path: Path) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temp file in the same directory, fsync, then rename over ``path``; the
-    result has the mode :func:`replacement_mode` gives (not mkstemp's 0600)."""
+    result has the mode :func:`replacement_mode` gives (not mkstemp's 0600). A target that
+    exists and is not a regular file is refused (OSError)."""
+    refuse_non_regular(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
     mode = replacement_mode(path)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -133,16 +212,33 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def remove_stale_temps(path: Path) -> None:
+    """Delete the temp files of ``path`` that a run killed mid-write left behind (only old
+    ones: a younger one may belong to a run writing right now)."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for temp in path.parent.glob(f".{path.name}.*"):
+        try:
+            if temp.is_file() and not temp.is_symlink() and temp.stat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:
+            pass
+
+
 def save_state(path: Path, state: State) -> None:
-    write_atomically(path, json.dumps(state.to_json(), indent=1, ensure_ascii=False) + "\n")
+    # ASCII JSON: a file name that is not UTF-8 (a surrogate escape) is stored as \udcxx
+    write_atomically(path, json.dumps(state.to_json(), indent=1) + "\n")
 
 
 @contextmanager
 def locked(path: Path, timeout: float = 10.0) -> Iterator[None]:
     """Hold an exclusive lock beside the state file; wait up to ``timeout`` seconds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")
+    except OSError as exc:
+        raise StateIOError(f"cannot create the lock {lock_path}: {exc.strerror or exc}") from None
+    with handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -150,7 +246,7 @@ def locked(path: Path, timeout: float = 10.0) -> Iterator[None]:
                 break
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise StateError(f"cannot lock {lock_path}: {exc}") from None
+                    raise StateIOError(f"cannot lock {lock_path}: {exc.strerror or exc}") from None
                 if time.monotonic() >= deadline:
                     raise StateError(f"another logsleuth run holds {lock_path}; "
                                      f"gave up after {timeout:g}s") from None

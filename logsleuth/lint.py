@@ -8,6 +8,8 @@ backtrack catastrophically. Every entry must prove itself with samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from re import _constants as sre
+from re import _parser as sre_parse
 
 import regex
 
@@ -69,12 +71,112 @@ def scan_form(pattern: str) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+# Characters a first-character set is computed over; anything beyond counts as "any".
+_ALPHABET = range(256)
+_CATEGORIES = {sre.CATEGORY_DIGIT: str.isdigit, sre.CATEGORY_SPACE: str.isspace,
+               sre.CATEGORY_WORD: lambda c: c.isalnum() or c == "_"}
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
+AMBIGUOUS_REPEAT = ("alternatives under a repetition can start with the same character, "
+                    "like (a|a)* or (?:[a-z]|[a-c0-9])+: exponential backtracking")
+
+
+def _class_chars(items: list) -> set[int]:
+    chars: set[int] = set()
+    negate = False
+    for op, arg in items:
+        if op is sre.NEGATE:
+            negate = True
+        elif op is sre.LITERAL:
+            chars.add(arg)
+        elif op is sre.RANGE:
+            chars.update(range(arg[0], min(arg[1], 255) + 1))
+        elif op is sre.CATEGORY and arg in _CATEGORIES:
+            chars.update(c for c in _ALPHABET if _CATEGORIES[arg](chr(c)))
+        else:                                        # a negated category: treat as any
+            return set(_ALPHABET)
+    return set(_ALPHABET) - chars if negate else chars
+
+
+def _first_chars(items: list) -> set[int]:
+    """Characters a sequence can start with (over-approximated: any when unsure)."""
+    for op, arg in items:
+        if op is sre.AT:
+            continue
+        if op is sre.LITERAL:
+            return {arg}
+        if op is sre.IN:
+            return _class_chars(arg)
+        if op is sre.SUBPATTERN:
+            return _first_chars(list(arg[-1]))
+        if op is sre.BRANCH:
+            return set().union(*(_first_chars(list(alt)) for alt in arg[1]))
+        if op in _REPEATS and arg[0] > 0:
+            return _first_chars(list(arg[2]))
+        return set(_ALPHABET)                       # ., optional parts, anything else
+    return set(_ALPHABET)                           # an empty alternative
+
+
+def _folded(chars: set[int]) -> set[int]:
+    return chars | {ord(chr(c).swapcase()) for c in chars if ord(chr(c).swapcase()) < 256}
+
+
+_GROUP_PREFIX = regex.compile(r"(?:\?(?:P<\w+>|:|[a-zA-Z]+:))?")
+_REPEATED = regex.compile(r"[*+]|\{[0-9]*,|\{(?![01]\})[0-9]+\}")   # more than once
+
+
+def _repeated_groups(pattern: str) -> list[list[str]]:
+    """The top-level alternatives of every group the pattern repeats more than once, as
+    written (the stdlib parser would merge them into one character set)."""
+    found, stack, alternatives = [], [], []
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]" or pattern[i - 1] in "[^"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            body = _GROUP_PREFIX.match(pattern, i + 1).end()
+            stack.append(body)
+            alternatives.append([body])
+        elif char == "|" and stack:
+            alternatives[-1].append(i + 1)
+        elif char == ")" and stack:
+            stack.pop()
+            starts = alternatives.pop()
+            if len(starts) > 1 and _REPEATED.match(pattern, i + 1):
+                ends = [start - 1 for start in starts[1:]] + [i]
+                found.append([pattern[a:b] for a, b in zip(starts, ends)])
+        i += 1
+    return found
+
+
+def ambiguous_repeat(pattern: str) -> bool:
+    """Whether the regex repeats an alternation whose branches can start alike."""
+    ignore_case = pattern.startswith("(?i)")
+    for branches in _repeated_groups(pattern):
+        try:
+            firsts = [_first_chars(list(sre_parse.parse(branch))) for branch in branches]
+        except Exception:                           # not Python syntax: compiled elsewhere
+            continue
+        if ignore_case:
+            firsts = [_folded(first) for first in firsts]
+        if any(firsts[i] & firsts[j] for i in range(len(firsts)) for j in range(i + 1, len(firsts))):
+            return True
+    return False
+
+
 def lint_regex(pattern: str, anchored: bool = False) -> list[str]:
     """Reasons why a regex is not acceptable in the catalog (empty when it is). An
     ``anchored`` regex is only tried at the start of a line, so it may begin with a
     repetition."""
     reasons = [reason for rule, reason in _FORBIDDEN_RE if rule.search(pattern)
                and not (anchored and reason == _LEADING_REPETITION)]
+    if ambiguous_repeat(pattern):
+        reasons.append(AMBIGUOUS_REPEAT)
     try:
         if regex.compile(pattern).search(""):
             reasons.append("the regex matches the empty string")

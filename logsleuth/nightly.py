@@ -18,7 +18,7 @@ from .history import (Change, Run, SourceState, compare, file_identity, load_sta
                       resume_offset, save_state)
 from .pipeline import Options, Pipeline
 from .redact import redact
-from .result import Analysis, Unknown
+from .result import Analysis, Unknown, iso
 from .sources import Source, expand
 from .templates import is_known, remember
 
@@ -33,6 +33,7 @@ class Summary:
     first_run: bool
     finished: datetime
     warnings: list[str] = field(default_factory=list)
+    last_success: datetime | None = None  # the end of the last run that was not interrupted
 
     def change_of(self, pattern_id: str) -> Change | None:
         return next((c for c in self.changes if c.pattern_id == pattern_id), None)
@@ -46,6 +47,19 @@ class Summary:
             "warnings": self.warnings,
         }
         return data
+
+
+def _stop_time(seen: datetime | None, stored: datetime | None, finished: datetime, name: str,
+               warnings: list[str]) -> datetime | None:
+    """Where piped input stopped: the latest time seen, but never later than this run — an
+    entry dated in the future must not make later runs skip what really comes next."""
+    if seen is None:
+        return stored
+    if seen > finished:
+        warnings.append(f"{name}: entries are dated in the future (up to {iso(seen)}); the "
+                        f"next run resumes after {iso(finished)} instead")
+        return finished
+    return seen
 
 
 def summarize(inputs: list[str], options: Options, state_path: Path,
@@ -72,6 +86,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         analysis, progress = pipeline.analyze_sources(sources, stdin or sys.stdin.buffer)
         finished = now_utc()
         counts = {f.pattern_id: f.count for f in analysis.findings}
+        # stored masked even with --no-redact: the state never holds a secret
         new_unknown = [u for u in analysis.unknown
                        if not is_known(redact(u.template), state.known_templates)]
         for source in sources:
@@ -80,7 +95,8 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
                 identity = file_identity(source.path)
                 stored.inode, stored.size = identity if identity else (None, None)
                 stored.offset = progress.end_offset.get(source.name, stored.offset)
-            stored.last_time = progress.last_time.get(source.name, stored.last_time)
+            stored.last_time = _stop_time(progress.last_time.get(source.name), stored.last_time,
+                                          finished, source.name, warnings)
         changes = compare(counts, state.previous)
         for change in changes:
             if change.pattern_id in pipeline.catalog:
@@ -101,4 +117,4 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
     unknown += sum(f.count for f in analysis.findings if f.template is not None)  # crashes
     coverage = explained / (explained + unknown) if explained + unknown else None
     return Summary(analysis, changes, new_unknown, coverage, socket.gethostname(), first_run,
-                   finished, warnings)
+                   finished, warnings, state.last_success)

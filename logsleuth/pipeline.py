@@ -22,6 +22,7 @@ from .diagnose import build_causes, build_findings, build_unknown, rank_causes, 
 from .envelope import Clock, EnvelopeParser, first_zone, service_name, strip_controls
 from .frame import Chunk, frames, looks_binary
 from . import parallel
+from .outbound import neutralise
 from .redact import redact
 from .result import Analysis, LineStats, iso
 from .scan import build_rules, candidates, compile_check, make_engine
@@ -29,6 +30,7 @@ from .sources import DECOMPRESSION_ERRORS, InputError, Source, expand, open_sour
 from .templates import merge_templated
 
 
+BUNDLE_MAX_BYTES = 64 << 20  # a diagnostic bundle is kilobytes; more is read no further
 AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
 
 
@@ -241,13 +243,16 @@ class Pipeline:
         from .bundle import BUNDLE_HEAD, looks_like_bundle, note_text
 
         try:
-            raw = Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read(BUNDLE_MAX_BYTES + 1)
         except OSError as exc:
             progress = Progress(errors=[f"{path}: {exc.strerror or exc}"])
             return self._assemble([path], progress, [], [], [], False)
-        if not looks_like_bundle(raw[:BUNDLE_HEAD]):
-            analysis = self.analyze([path])
-            analysis.notes.insert(0, note_text("not_a_bundle", self.options.lang, path=path))
+        if not looks_like_bundle(raw[:BUNDLE_HEAD]):       # the bytes read, never re-read
+            analysis = self.analyze_sources([Source(path, None)],
+                                            io.BytesIO(raw[:BUNDLE_MAX_BYTES]))[0]
+            analysis.notes[:0] = [note_text("not_a_bundle", self.options.lang, path=path),
+                                  *_cap_note(raw)]
             return analysis
         return self.report_bytes(raw, path)
 
@@ -270,17 +275,15 @@ class Pipeline:
         context = Context(bundle, log_findings)
         for finding in log_findings:
             finding.fix = fit_fix(finding.fix, context.deployment, lang)
-        clean = redact if self.options.redact else str
-        checks = [_cleaned(f, clean) for f in run_checks(self.catalog, context, lang)]
-        findings = rank_findings([*log_findings, *checks])
+        findings = rank_findings([*log_findings, *run_checks(self.catalog, context, lang)])
         causes, superseded = run_correlations(self.catalog, context, findings, lang)
-        causes = [_cleaned(c, clean) for c in causes]
         analysis = self._assemble([path], progress, stats, findings, causes, interrupted)
         analysis.causes = [c for c in analysis.causes if c.id not in superseded]
         analysis.facts = facts(context, asdict(progress.lines), lang)
         analysis.checks = checklist(self.catalog, context, findings, lang)
-        analysis.notes = bundle.note_texts(lang) + self._secret_note(raw, lang)
-        return analysis
+        analysis.notes = bundle.note_texts(lang) + self._secret_note(raw, lang) + _cap_note(raw)
+        # bundle text reaches every part (facts, checks, notes): all of it is masked here
+        return neutralise(analysis, for_terminal=False) if self.options.redact else analysis
 
     @staticmethod
     def _secret_note(raw: bytes, lang: str) -> list[str]:
@@ -292,15 +295,17 @@ class Pipeline:
     def _aggregate(self, sources: list[Source], stdin: BinaryIO):
         progress = Progress()
         aggregator = Aggregator()
+        batched = Batched(aggregator)
         interrupted = False
         for source in sources:
-            interrupted = self._aggregate_source(source, stdin, progress, aggregator)
+            interrupted = self._aggregate_source(source, stdin, progress, batched)
             if interrupted:
                 break
+        batched.flush()
         return progress, aggregator, interrupted
 
     def _aggregate_source(self, source: Source, stdin: BinaryIO, progress: Progress,
-                          aggregator: Aggregator) -> bool:
+                          aggregator: Aggregator | Batched) -> bool:
         """Aggregate one source, a big plain file in parts on several cores; True when
         interrupted."""
         ranges = parallel.plan(self, source, self.options.jobs or parallel.usable_cores())
@@ -335,7 +340,7 @@ class Pipeline:
         return progress, aggregator, interrupted
 
     def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,
-                         aggregator: Aggregator, begin: int, end: int) -> bool:
+                         aggregator: Aggregator | Batched, begin: int, end: int) -> bool:
         """Aggregate a source from byte ``begin`` to ``end`` (-1: to its end)."""
         source = replace(source, offset=begin)
         try:
@@ -444,20 +449,39 @@ class SourceScan:
         return entries
 
 
+def _cap_note(raw: bytes) -> list[str]:
+    """A note when a bundle was longer than what ``report`` reads."""
+    if len(raw) <= BUNDLE_MAX_BYTES:
+        return []
+    return [f"only the first {BUNDLE_MAX_BYTES >> 20 or 1} MiB of the bundle were read"]
+
+
 def _second(moment: datetime | None) -> str | None:
     """ISO 8601 to the second (a relative --since carries the microseconds of now)."""
     return iso(moment.replace(microsecond=0)) if moment else None
 
 
-def _cleaned(item, clean):
-    """A finding or cause made from bundle text, with its texts passed through ``clean``."""
-    for name in ("title", "cause", "explanation"):
-        if hasattr(item, name):
-            setattr(item, name, clean(getattr(item, name)))
-    for name in ("samples", "evidence", "fix"):
-        if hasattr(item, name):
-            setattr(item, name, [clean(text) for text in getattr(item, name)])
-    return item
+class Batched:
+    """An aggregator that is fed AGGREGATE_BATCH entries at a time across sources: a Polars
+    merge costs ~15 ms however small, so one per tiny file made 100,000 files take minutes."""
+
+    def __init__(self, aggregator: Aggregator) -> None:
+        self._aggregator = aggregator
+        self._pending: list[Entry] = []
+
+    def add(self, entries: list[Entry]) -> None:
+        self._pending.extend(entries)
+        if len(self._pending) >= AGGREGATE_BATCH:
+            self.flush()
+
+    def merge(self, later: Aggregator) -> None:
+        """Fold in a later part's aggregate, after the entries that come before it."""
+        self.flush()
+        self._aggregator.merge(later)
+
+    def flush(self) -> None:
+        self._aggregator.add(self._pending)
+        self._pending = []
 
 
 def analyze(inputs: list[str], options: Options | None = None,

@@ -14,6 +14,7 @@ import hashlib
 import os
 import platform
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -28,6 +29,14 @@ LEVEL_MARKERS: tuple[bytes, ...] = (
     rb"(?:^|\| |\]: |[0-9]Z )(?:Error: |panic: |fatal error: |FATAL: )",
     rb"[0-9]{4}/[0-9][0-9]/[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [^\n]*(?i:error|fail|fatal|panic)",
 )
+
+# The same markers for the backtracking fallback, where they would restart at every Go
+# timestamp of a line (95 s on a hostile 256 KB line): from the line's first timestamp only,
+# committed (an atomic group), which finds exactly the same lines in linear time.
+_STDLIB_FORMS: dict[bytes, bytes] = {
+    LEVEL_MARKERS[3]: rb"^(?>[^\n]*?[0-9]{4}/[0-9][0-9]/[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] )"
+                      rb"[^\n]*(?i:error|fail|fatal|panic)",
+}
 
 
 @dataclass(frozen=True)
@@ -105,13 +114,57 @@ class HyperscanEngine:
         return found
 
 
+MATCH_WINDOW = 64 * 1024
+"""How much of a line either engine matches: the classifier confirms no further
+(classify.MAX_MATCH_CHARS), so both engines find the same lines; and in the backtracking
+fallback a catalog regex like the kernel OOM kill's restarts at every repetition of its
+start on a hostile line (41 s for 1 MiB, quadratic)."""
+_LONG_LINE = re.compile(rb"^[^\n]{%d}" % MATCH_WINDOW, re.MULTILINE)
+
+
+def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
+    """The chunk with every line cut at MATCH_WINDOW, and how to map an offset in it back:
+    the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
+    (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
+    empty lines that every ``^``-anchored rule of the fallback engine visits."""
+    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
+    if not long_lines:
+        return chunk, [], []
+    parts, cuts, removed_total = [], [], []
+    pos = removed = 0
+    for start in long_lines:
+        end = chunk.find(b"\n", start)
+        end = len(chunk) if end < 0 else end
+        parts.append(chunk[pos:start])
+        cuts.append(start - removed)
+        removed += end - start
+        removed_total.append(removed)
+        pos = end
+    parts.append(chunk[pos:])
+    return b"".join(parts), cuts, removed_total
+
+
+def _original_offsets(hits: list[tuple[int, int]], cuts: list[int],
+                      removed: list[int]) -> list[tuple[int, int]]:
+    """Match end offsets in the cut chunk, moved back to the chunk (a match cannot end
+    inside a removed tail: it would have to run past the window's end)."""
+    if not cuts:
+        return hits
+    moved = []
+    for end, rule_id in hits:
+        before = bisect_left(cuts, end)            # cuts strictly before this end
+        moved.append((end + (removed[before - 1] if before else 0), rule_id))
+    return moved
+
+
 class RegexEngine:
     """Fallback: stdlib ``re`` per rule over the whole chunk (C speed, no per-line loop)."""
 
     name = "re"
 
     def __init__(self, rules: list[Rule]) -> None:
-        self._compiled = [re.compile(r.expression, re.MULTILINE) for r in rules]
+        self._compiled = [re.compile(_STDLIB_FORMS.get(r.expression, r.expression), re.MULTILINE)
+                          for r in rules]
 
     def hits(self, chunk: bytes) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
@@ -156,7 +209,9 @@ def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
     """Map match offsets back to lines: one Candidate per line with all its rule ids; also
     the chunk's number of lines (counted on the way, so the chunk is counted once)."""
     by_line: list[Candidate] = []
-    hits = sorted((max(end - 1, 0), rule_id) for end, rule_id in engine.hits(chunk))
+    window, cuts, removed = _within_window(chunk)
+    hits = sorted((max(end - 1, 0), rule_id)
+                  for end, rule_id in _original_offsets(engine.hits(window), cuts, removed))
     line_start = line_end = -1
     line_index, counted_to = 0, 0
     rules: set[int] = set()

@@ -12,6 +12,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import select
 import stat
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+
+# A zstd skippable frame's magic number, 0x184D2A50 to 0x184D2A5F little-endian.
+_ZSTD_SKIPPABLE = re.compile(rb"[\x50-\x5f]\x2a\x4d\x18")
 
 # Exceptions a damaged compressed stream raises while being read.
 DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, lzma.LZMAError)
@@ -71,6 +75,8 @@ def compression(head: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if _ZSTD_SKIPPABLE.match(head):     # pzstd writes a skippable frame first
+        return "zstd"
     return None
 
 

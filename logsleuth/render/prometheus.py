@@ -49,5 +49,5 @@ def render_prometheus(summary: Summary) -> str:
     metric("logsleuth_new_unknown_templates", "Unknown templates seen for the first time.",
            [({}, len(summary.new_unknown))])
     metric("logsleuth_last_success_timestamp_seconds", "End of the last successful run.",
-           [({}, summary.finished.timestamp())])
+           [({}, summary.last_success.timestamp())] if summary.last_success else [])
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from ..history import Change
 from ..nightly import Summary
 from ..result import Cause
 from .common import when, window_text
-from .markdown import inline, shell_block
+from .markdown import code_span, plain, shell_block
 
 WIDTH = 80
 MARK = {"new": "NEW", "rising": "UP", "falling": "DOWN", "still present": "SAME", "resolved": "GONE"}
@@ -57,16 +57,16 @@ def render_summary_text(summary: Summary) -> str:
             change = summary.change_of(f.pattern_id)
             mark = MARK[change.status] if change else "NEW"
             before = f" (was {change.previous})" if change and change.previous else ""
-            out.append(fit(f"  {mark:<5}{f.severity:<9}x{f.count:<5}{f.title}{before}"))
+            out.append(fit(f"  {mark:<5}{f.severity:<9}x{f.count:<5} {f.title}{before}"))
         for change in summary.changes:
             if change.status == "resolved":
-                out.append(fit(f"  {MARK['resolved']:<5}{'':15}{resolved_title(change)} "
+                out.append(fit(f"  {MARK['resolved']:<5}{'':16}{resolved_title(change)} "
                                f"(was {change.previous})"))
     else:
         out += ["", "No known problems."]
     if summary.new_unknown:
         out += ["", "Unknown warnings/errors seen for the first time:"]
-        out += [fit(f"  x{u.count:<5}{u.template}") for u in summary.new_unknown[:10]]
+        out += [fit(f"  x{u.count:<5} {u.template}") for u in summary.new_unknown[:10]]
     causes = top_causes(summary)
     if causes:
         out += ["", "Most likely causes:"]
@@ -81,25 +81,25 @@ def render_summary_markdown(summary: Summary) -> str:
     """The text summary's content as Markdown: input problems, findings with their change,
     new unknown templates, the likely causes with their fix."""
     a = summary.analysis
-    out = ["## logsleuth summary", "", *(f"- {inline(line)}" for line in _header(summary)), ""]
-    out += [f"> warning: {inline(w)}\n" for w in summary.warnings + a.errors]
+    out = ["## logsleuth summary", "", *(f"- {plain(line)}" for line in _header(summary)), ""]
+    out += [f"> warning: {plain(w)}\n" for w in summary.warnings + a.errors]
     if a.findings or any(c.status == "resolved" for c in summary.changes):
         out += ["| change | severity | problem | count | before |", "|---|---|---|---:|---:|"]
         for f in a.findings:
             change = summary.change_of(f.pattern_id)
             out.append(f"| {MARK[change.status] if change else 'NEW'} | {f.severity} | "
-                       f"{inline(f.title)} | {f.count} | {change.previous if change else 0} |")
-        out += [f"| {MARK['resolved']} | | {inline(resolved_title(c))} | 0 | {c.previous} |"
+                       f"{plain(f.title)} | {f.count} | {change.previous if change else 0} |")
+        out += [f"| {MARK['resolved']} | | {plain(resolved_title(c))} | 0 | {c.previous} |"
                 for c in summary.changes if c.status == "resolved"]
     else:
         out.append("No known problems.")
     if summary.new_unknown:
         out += ["", "**Unknown warnings/errors seen for the first time**", ""]
-        out += [f"- x{u.count} `{u.example[:200]}`" for u in summary.new_unknown[:10]]
+        out += [f"- x{u.count} {code_span(u.example[:200])}" for u in summary.new_unknown[:10]]
     causes = top_causes(summary)
     if causes:
         out += ["", "### Most likely causes"]
         for number, cause in enumerate(causes, 1):
-            out += ["", f"{number}. **{inline(cause.title)}**: {inline(cause.explanation)}", "",
+            out += ["", f"{number}. **{plain(cause.title)}**: {plain(cause.explanation)}", "",
                     *shell_block(cause.fix)]
     return "\n".join(out) + "\n"

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..mining import TemplateReport
 from .common import when
-from .markdown import _cell
+from .markdown import code_span
 
 
 def _heading(report: TemplateReport) -> str:
@@ -33,7 +33,7 @@ def render_templates_markdown(report: TemplateReport) -> str:
     out = [f"## {_heading(report)}", "", "| count | id | first | last | template | example |",
            "|---:|---|---|---|---|---|"]
     out += [f"| {t.count} | `{t.id}` | {when(t.first_seen)} | {when(t.last_seen)} | "
-            f"{_cell(t.template)} | {_cell(t.example)} |" for t in report.templates]
+            f"{code_span(t.template)} | {code_span(t.example)} |" for t in report.templates]
     return "\n".join(out) + "\n"
 
 

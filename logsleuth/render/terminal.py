@@ -4,7 +4,6 @@ evidence and fix commands, unknown errors. Printing is the caller's job."""
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -46,7 +45,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         style = {"pass": "green", "fail": "bold red", "unknown": "dim"}
         for check in analysis.checks:
             table.add_row(Text(STATUS_MARK[check["status"]], style=style[check["status"]]),
-                          escape(check["title"]), escape(check["evidence"]))
+                          Text(check["title"]), Text(check["evidence"]))
         parts.append(table)
     parts += [Text(f"• {note}", style="yellow") for note in analysis.notes]
     if analysis.findings:
@@ -69,7 +68,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         body.append(cause.explanation + "\n\n")
         body.append(f"{w['evidence']}:\n", style="bold")
         for evidence in cause.evidence:
-            for line in evidence.splitlines():
+            for line in evidence.split("\n"):
                 body.append(f"  {_clip(line)}\n", style="dim")
         body.append(f"\n{w['fix']}:\n", style="bold")
         for line in fix_lines(cause.fix):
@@ -82,7 +81,7 @@ def render_terminal(analysis: Analysis, lang: str = "en") -> RenderableType:
         table.add_column(w["count"], justify="right")
         table.add_column("example")
         for u in analysis.unknown[:20]:
-            table.add_row(str(u.count), escape(_clip(u.example)))
+            table.add_row(str(u.count), Text(_clip(u.example)))
         parts.append(table)
     return Group(*parts, *_errors(analysis, w))
 

@@ -58,7 +58,7 @@ def render_text(analysis: Analysis, lang: str = "en") -> str:
             lines.append(f"{number}. [{cause.severity}] {cause.title}")
             lines += _wrap(f"{w['why']}: {cause.explanation}", "   ")
             lines.append(f"   {w['evidence']}:")
-            lines += [f"     | {_clip(e)}" for ev in cause.evidence for e in ev.splitlines()]
+            lines += [f"     | {_clip(e)}" for ev in cause.evidence for e in ev.split("\n")]
             lines.append(f"   {w['fix']}:")
             lines += [f"     {line}" for line in fix_lines(cause.fix)]
     if analysis.unknown:

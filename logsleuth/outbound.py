@@ -1,0 +1,86 @@
+"""The one boundary every string crosses on its way out of logsleuth.
+
+Log text, fields, templates, node names, file names and configuration values are
+attacker-controlled. Before anything is written, the result passes through
+:func:`neutralise`: secrets are masked (unless ``--no-redact``) and, for anything a terminal
+may show, every control character but TAB (C0, DEL, C1), the Unicode line and paragraph
+separators and the bidirectional overrides become visible escapes (``\\x1b``, ``\\u2028``);
+a lone surrogate (a file name that is not UTF-8) becomes ``\\udcxx``. This runs on the
+finished result, after all decoding (JSON ``\\u001b`` escapes included), so nothing decoded
+later can slip past. Medium-specific quoting (rich markup, Markdown fences) is the
+renderers' job on top of this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass, replace
+from typing import TypeVar
+
+from .redact import redact
+
+T = TypeVar("T")
+
+_ESCAPED = [*range(0x00, 0x09), *range(0x0a, 0x20), 0x7f, *range(0x80, 0xa0),
+            0x200e, 0x200f, 0x2028, 0x2029, *range(0x202a, 0x202f), *range(0x2066, 0x206a)]
+_VISIBLE = str.maketrans({code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+                          for code in _ESCAPED})
+
+MULTILINE_FIELDS = frozenset({"evidence", "samples"})
+"""Fields whose strings are several log lines joined by ``\\n``: the line breaks stay."""
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character as a visible escape; linear time."""
+    return text.translate(_VISIBLE)
+
+
+def visible_lines(text: str) -> str:
+    """Like :func:`visible`, but line breaks between log lines stay line breaks."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
+def encodable(text: str) -> str:
+    """``text`` with lone surrogates (a file name that is not UTF-8) as ``\\udcxx``, so
+    it can always be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def outbound_text(text: str, *, mask_secrets: bool = True, for_terminal: bool = True,
+                  multiline: bool = False) -> str:
+    """One string made safe to write: UTF-8 encodable, secrets masked, controls made
+    visible."""
+    text = encodable(text)
+    if mask_secrets:
+        text = redact(text)
+    if for_terminal:
+        text = visible_lines(text) if multiline else visible(text)
+    return text
+
+
+def neutralise(value: T, *, mask_secrets: bool = True, for_terminal: bool = True,
+               multiline: bool = False) -> T:
+    """A copy of ``value`` (a result, summary, dict, list, string) with every string in it
+    passed through :func:`outbound_text`; other values are kept as they are."""
+    def again(item, nested_multiline: bool = False):
+        return neutralise(item, mask_secrets=mask_secrets, for_terminal=for_terminal,
+                          multiline=nested_multiline)
+
+    if isinstance(value, str):
+        return outbound_text(value, mask_secrets=mask_secrets, for_terminal=for_terminal,
+                             multiline=multiline)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [again(item, multiline) for item in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(again(item, multiline) for item in value)  # type: ignore[return-value]
+    if isinstance(value, set):
+        return {again(item) for item in value}  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {again(key): again(item) for key, item in value.items()}  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: again(getattr(value, f.name), f.name in MULTILINE_FIELDS)
+                                 for f in fields(value) if f.init})
+    return value
