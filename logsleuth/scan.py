@@ -127,9 +127,9 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
-    if not long_lines:
+    if max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:     # the usual case, at C speed
         return chunk, [], []
+    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
     parts, cuts, removed_total = [], [], []
     pos = removed = 0
     for start in long_lines:
