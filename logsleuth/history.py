@@ -18,7 +18,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -27,6 +27,8 @@ from .result import iso
 
 SCHEMA = 1
 RUNS_KEPT = 14
+TEMPLATES_KEPT_DAYS = 60          # an unknown template not seen for this long is forgotten
+TEMPLATES_KEPT = 2000              # and at most this many, the most recently seen
 STATE_MAX_BYTES = 32 << 20         # a bigger state file is not ours: moved aside, not read
 STALE_TEMP_SECONDS = 3600          # temp files older than this were left by a killed run
 
@@ -62,7 +64,7 @@ class Run:
 class State:
     sources: dict[str, SourceState] = field(default_factory=dict)
     runs: list[Run] = field(default_factory=list)
-    known_templates: set[str] = field(default_factory=set)
+    known_templates: dict[str, datetime] = field(default_factory=dict)   # -> last seen
     last_success: datetime | None = None
 
     @property
@@ -75,7 +77,7 @@ class State:
             "sources": {name: {"inode": s.inode, "size": s.size, "offset": s.offset,
                                "last_time": iso(s.last_time)} for name, s in self.sources.items()},
             "runs": [{"finished": iso(r.finished), "counts": r.counts} for r in self.runs[-RUNS_KEPT:]],
-            "known_templates": sorted(self.known_templates),
+            "known_templates": {t: iso(seen) for t, seen in sorted(self.known_templates.items())},
             "last_success": iso(self.last_success),
         }
 
@@ -101,11 +103,31 @@ class State:
                       for key, value in _mapping(run.get("counts"), f"{where}.counts").items()}
             runs.append(Run(_moment(run.get("finished"), f"{where}.finished", optional=False),
                             counts))
-        templates = _sequence(top.get("known_templates", []), "known_templates")
-        if not all(isinstance(template, str) for template in templates):
+        last_success = _moment(top.get("last_success"), "last_success")
+        return cls(sources=sources, runs=runs, last_success=last_success,
+                   known_templates=_templates(top.get("known_templates", {}), last_success))
+
+
+def _templates(value: object, last_success: datetime | None) -> dict[str, datetime]:
+    """Known templates with the time each was last seen; a list (older state files) counts
+    as seen at the last success."""
+    if isinstance(value, list):
+        if not all(isinstance(template, str) for template in value):
             raise ValueError("known_templates: not all strings")
-        return cls(sources=sources, runs=runs, known_templates=set(templates),
-                   last_success=_moment(top.get("last_success"), "last_success"))
+        return dict.fromkeys(value, last_success or now_utc())
+    return {template: _moment(seen, f"known_templates[{template!r}]", optional=False)
+            for template, seen in _mapping(value, "known_templates").items()}
+
+
+def expire_templates(known: dict[str, datetime], now: datetime) -> None:
+    """Forget templates not seen for TEMPLATES_KEPT_DAYS, and keep at most TEMPLATES_KEPT
+    (the most recently seen): the state does not grow with every night's junk errors."""
+    cutoff = now - timedelta(days=TEMPLATES_KEPT_DAYS)
+    for template in [t for t, seen in known.items() if seen < cutoff]:
+        del known[template]
+    if len(known) > TEMPLATES_KEPT:
+        for template in sorted(known, key=known.__getitem__)[:len(known) - TEMPLATES_KEPT]:
+            del known[template]
 
 
 def _mapping(value: object, where: str, keys: set[str] | None = None) -> dict:

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .history import (Change, Run, SourceState, compare, file_identity, load_state, locked, now_utc,
-                      resume_offset, save_state)
+from .history import (Change, Run, SourceState, compare, expire_templates, file_identity,
+                      load_state, locked, now_utc, resume_offset, save_state)
 from .pipeline import Options, Pipeline
 from .redact import redact
 from .result import Analysis, Unknown, iso
@@ -103,7 +103,9 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
                 change.title = pipeline.catalog.get(change.pattern_id).localized(options.lang)[0]
         if not analysis.interrupted:
             state.runs.append(Run(finished, counts))
-            remember(state.known_templates, [redact(u.template) for u in analysis.unknown])
+            remember(state.known_templates, [redact(u.template) for u in analysis.unknown],
+                     finished)
+            expire_templates(state.known_templates, finished)
             state.last_success = finished
             try:
                 save_state(state_path, state)

@@ -115,11 +115,15 @@ def is_known(template: str, known: set[str]) -> bool:
     return template in known or any(covers(k, template) or covers(template, k) for k in known)
 
 
-def remember(known: set[str], templates: list[str]) -> None:
-    """Add templates to the known ones; one that a known template covers adds nothing, one
-    that covers known templates replaces them (the state stays small and general)."""
+def remember(known: dict[str, datetime], templates: list[str], seen: datetime) -> None:
+    """Add tonight's templates to the known ones (template -> last seen): one that a known
+    template covers refreshes that one, one that covers known templates replaces them (the
+    state stays small and general)."""
     for template in templates:
-        if any(covers(k, template) for k in known):
+        covering = [k for k in known if covers(k, template)]
+        if covering:
+            known.update(dict.fromkeys(covering, seen))
             continue
-        known.difference_update([k for k in known if covers(template, k)])
-        known.add(template)
+        for k in [k for k in known if covers(template, k)]:
+            del known[k]
+        known[template] = seen

@@ -341,7 +341,7 @@ LOCKED_LINE = "headscale  | 2024-05-01T10:00:01Z ERR update failed: database is 
 GOOD_STATE = {"schema": 1, "sources": {"<stdin>": {"inode": None, "size": None, "offset": None,
                                                    "last_time": "2024-05-01T09:00:00Z"}},
               "runs": [{"finished": "2024-05-01T09:00:00Z", "counts": {"db.sqlite_locked": 2}}],
-              "known_templates": ["x"], "last_success": "2024-05-01T09:00:00Z"}
+              "known_templates": {"x": "2024-05-01T09:00:00Z"}, "last_success": "2024-05-01T09:00:00Z"}
 
 
 def _tampered(change) -> str:
@@ -384,6 +384,11 @@ def test_a_tampered_state_file_is_moved_aside_with_a_warning(tmp_path, name):
 
 def test_the_untampered_state_round_trips():
     assert State.from_json(GOOD_STATE).to_json() == GOOD_STATE
+
+
+def test_an_older_state_with_a_list_of_templates_is_still_read():
+    older = {**GOOD_STATE, "known_templates": ["x"]}
+    assert State.from_json(older).to_json() == GOOD_STATE     # seen at the last success
 
 
 def test_a_state_that_is_no_regular_file_is_refused_untouched(tmp_path):
@@ -649,3 +654,9 @@ def test_an_oversized_configuration_section_is_not_parsed(tmp_path):
     started = time.perf_counter()
     result = run_cli(["report", str(path), "--format", "json"])
     assert "larger than 1 MiB" in result.stdout and time.perf_counter() - started < 5
+
+
+def test_markdown_free_text_mentions_nobody():
+    from logsleuth.render.markdown import plain
+
+    assert plain("ping @maintainer about it") == "ping \\@maintainer about it"

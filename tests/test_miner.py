@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, strategies as st
@@ -173,9 +173,23 @@ def test_grouping_accuracy_on_loghub_meets_the_target():
 
 
 def test_remembering_keeps_the_most_general_templates():
-    known = {"user alice not found"}
-    remember(known, ["user <*> not found", "user bob not found", "Link ok"])
-    assert known == {"user <*> not found", "Link ok"}
+    monday, tuesday = datetime(2026, 7, 13, tzinfo=timezone.utc), datetime(2026, 7, 14, tzinfo=timezone.utc)
+    known = {"user alice not found": monday}
+    remember(known, ["user <*> not found", "user bob not found", "Link ok"], tuesday)
+    assert known == {"user <*> not found": tuesday, "Link ok": tuesday}
+
+
+def test_known_templates_expire_and_are_capped(monkeypatch):
+    from logsleuth import history
+
+    now = datetime(2026, 7, 14, tzinfo=timezone.utc)
+    known = {"old": now - timedelta(days=history.TEMPLATES_KEPT_DAYS + 1),
+             "recent": now - timedelta(days=1), "tonight": now}
+    history.expire_templates(known, now)
+    assert set(known) == {"recent", "tonight"}
+    monkeypatch.setattr(history, "TEMPLATES_KEPT", 1)
+    history.expire_templates(known, now)
+    assert set(known) == {"tonight"}
 
 
 def test_a_cluster_keeps_a_bounded_number_of_shapes_and_still_places_every_line():

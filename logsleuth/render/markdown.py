@@ -12,7 +12,7 @@ from ..result import Analysis
 from .common import STATUS_MARK, facts_sections, sparkline, when, window_text, words
 
 _BACKTICKS = re.compile(r"`+")
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~&@])")
 
 
 def shell_block(commands: list[str]) -> list[str]:
