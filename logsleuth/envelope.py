@@ -276,6 +276,10 @@ class EnvelopeParser:
         return env if env.timestamp is journald_ts else self._dated(env)
 
     def _learn_zone(self, text: str) -> None:
+        """The source's zone is its first zoned line's: fixed once known, so that any part
+        of a file reads its zone-less lines the same (parallel parts equal one pass)."""
+        if self.clock.zone is not None:
+            return
         zoned = _ZONE.search(text)
         if zoned:
             self.clock.zone = _zone(zoned["zone"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -121,7 +121,7 @@ class Pipeline:
 
     def _source_entries(self, source: Source, stream: BinaryIO, progress: Progress,
                         limit: int | None = None) -> Iterator[list[Entry]]:
-        scan = SourceScan(self, source.name, progress)
+        scan = SourceScan(self, source.name, progress, _source_zone(source))
         interrupted: KeyboardInterrupt | None = None
         try:
             for chunk in frames(stream, limit=limit):
@@ -393,11 +393,12 @@ class Pipeline:
 class SourceScan:
     """One source's running state through scan → envelope → classify → filters."""
 
-    def __init__(self, pipeline: Pipeline, name: str, progress: Progress) -> None:
+    def __init__(self, pipeline: Pipeline, name: str, progress: Progress,
+                 zone: tzinfo | None = None) -> None:
         self._pipeline = pipeline
         self._name = name
         self._progress = progress
-        self._clock = Clock()
+        self._clock = Clock(zone=zone)
         self._classifier = Classifier(pipeline.catalog, pipeline.rules, name,
                                       pipeline.options.redact, self._clock)
         self._edges = EnvelopeParser(clock=self._clock)
@@ -412,7 +413,7 @@ class SourceScan:
         progress, pipeline = self._progress, self._pipeline
         data = strip_controls(chunk.data)
         progress.lines.truncated += chunk.truncated
-        if self._next_line == 1:
+        if self._next_line == 1 and self._clock.zone is None:
             self._clock.zone = first_zone(data)
         edge = pipeline._window_edges(data, self._edges, progress)
         if edge is not None:
@@ -447,6 +448,18 @@ class SourceScan:
         if seen:
             progress.last_time[self._name] = max(seen)
         return entries
+
+
+def _source_zone(source: Source) -> tzinfo | None:
+    """For a file read from an offset (a later part, a resumed nightly run): the zone of
+    the file's first zoned line, as a read from its start would take it."""
+    if not source.offset or source.path is None:
+        return None
+    try:
+        with open(source.path, "rb") as handle:
+            return first_zone(strip_controls(handle.read(1 << 20)))
+    except OSError:
+        return None
 
 
 def _cap_note(raw: bytes) -> list[str]:
