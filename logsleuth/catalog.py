@@ -276,8 +276,6 @@ def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Cata
         if not directory.is_dir():
             raise CatalogError(f"{directory}: not a directory of pattern files")
         files.extend(sorted(directory.glob("*.toml")))
-    patterns: list[Pattern] = []
-    ignores: list[Ignore] = []
     loaded: dict[str, list] = {kind: [] for kind in _TABLES}
     seen: dict[str, str] = {}
     for index, path in enumerate(files):

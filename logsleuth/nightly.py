@@ -19,7 +19,7 @@ from .history import (Change, Run, SourceState, compare, expire_templates, file_
 from .pipeline import Options, Pipeline
 from .redact import redact
 from .result import Analysis, Unknown, iso
-from .sources import Source, expand
+from .sources import expand
 from .templates import is_known, remember
 
 
