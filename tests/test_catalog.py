@@ -154,3 +154,82 @@ def test_a_trace_without_samples_is_a_lint_problem(tmp_path):
     assert [p.reason for p in lint_trace(trace)] == [
         "no sample block that must merge into one entry",
         "no sample block whose last line must stay apart"]
+
+
+# Patterns whose Chinese fix predates issue 13 and follows the troubleshooting guide rather
+# than the English line by line (guide commands merged, split or dropped). Only these may
+# have a fix_zh of another length; drop an id once its fix_zh mirrors its fix.
+_GUIDE_SHAPED_FIX_ZH = frozenset({
+    "auth.preauth_key_used", "auth.user_not_found", "client.bootstrap_dns_failed",
+    "client.control_key_http_status", "client.control_key_unreachable",
+    "client.control_tls_failed", "client.controlhttp_dial_failed",
+    "client.controlhttp_upgrade_refused", "client.daemon_not_running",
+    "client.derp_node_no_address", "client.disco_unknown_peer", "client.health_check_section",
+    "client.home_derp_unavailable", "client.invalid_auth_key",
+    "client.legacy_response_undecryptable", "client.logged_out", "client.map_poll_cut",
+    "client.netcheck_report_no_udp", "client.no_peer_for_destination",
+    "client.noise_handshake_client", "client.not_in_map_poll",
+    "client.peer_connection_timeout", "client.peer_offline", "client.register_unauthorized",
+    "client.unexpected_state", "client.up_timeout", "config.policy_v2_rejected",
+    "conn.database_unreachable", "db.schema_invalid", "deploy.config_defaults_rejected",
+    "deploy.config_file_missing", "deploy.directory_not_writable", "deploy.permission_denied",
+    "deploy.sqlite_cannot_open", "deploy.sqlite_readonly", "eco.api_route_not_available",
+    "eco.caddy_ts2021_error_status", "eco.cloudflared_ts2021", "eco.derper_certificate",
+    "eco.grpc_through_http_proxy", "eco.grpc_tls_mismatch", "eco.haproxy_ts2021_error_status",
+    "eco.headplane_api_unreachable", "eco.headplane_config_invalid",
+    "eco.headplane_config_missing", "eco.headplane_tls_cert", "eco.nginx_ts2021_error",
+    "eco.node_permission_denied", "eco.node_upstream_unreachable",
+    "eco.npm_ts2021_error_status", "eco.proxy_acme_failed", "eco.proxy_derp_error_status",
+    "eco.proxy_ts2021_error_status", "eco.proxy_upstream_unreachable",
+    "eco.python_permission_denied", "eco.python_tls_verify_failed",
+    "eco.traefik_ts2021_error_status", "eco.ts2021_upgrade_rejected",
+    "eco.webui_data_permission", "eco.webui_headscale_unreachable", "net.derp_connect_failed",
+    "net.route_not_approved", "net.udp_blocked", "perf.container_exit_137",
+    "perf.kernel_oom_kill", "perf.service_oom_killed", "perf.timeout",
+    "tls.certificate_setup_failed",
+})
+
+
+def _placeholders(*texts: str) -> set[str]:
+    import re
+
+    return {name for text in texts for name in re.findall(r"\{([a-z_]+)\}", text)}
+
+
+def _chinese_pairs(pattern):
+    """(where, English, Chinese) for every text of a pattern and its hints that has both."""
+    pairs = [("title", (pattern.title,), (pattern.title_zh,)),
+             ("cause", (pattern.cause,), (pattern.cause_zh,))]
+    if len(pattern.fix) == len(pattern.fix_zh):
+        pairs += [(f"fix[{i}]", (en,), (zh,))
+                  for i, (en, zh) in enumerate(zip(pattern.fix, pattern.fix_zh))]
+    else:
+        pairs.append(("fix", pattern.fix, pattern.fix_zh))
+    for i, hint in enumerate(pattern.hints):
+        pairs += [(f"hint {i} cause", (hint.cause,), (hint.cause_zh,)),
+                  (f"hint {i} fix", hint.fix, hint.fix_zh)]
+    return pairs
+
+
+def test_every_fix_and_hint_has_chinese_with_the_same_placeholders(catalog):
+    """--lang zh prints no English cause or fix comment: each pattern's fix has a fix_zh of
+    the same length, each hint a cause_zh (and a fix_zh when it has a fix), and every
+    Chinese text names the same {placeholders} as its English."""
+    for p in catalog.patterns:
+        if p.fix:
+            assert p.fix_zh, f"{p.id}: fix without fix_zh"
+            if p.id not in _GUIDE_SHAPED_FIX_ZH:
+                assert len(p.fix_zh) == len(p.fix), f"{p.id}: fix_zh has another length than fix"
+        for i, hint in enumerate(p.hints):
+            assert hint.cause_zh, f"{p.id} hint {i} ({hint.field}): no cause_zh"
+            assert hint.fix_zh or not hint.fix, f"{p.id} hint {i} ({hint.field}): fix without fix_zh"
+        for where, english, chinese in _chinese_pairs(p):
+            assert _placeholders(*chinese) == _placeholders(*english), f"{p.id} {where}"
+
+
+def test_guide_shaped_fix_zh_list_is_current(catalog):
+    """The exceptions above still exist and still differ in length (the list only shrinks)."""
+    by_id = {p.id: p for p in catalog.patterns}
+    stale = sorted(i for i in _GUIDE_SHAPED_FIX_ZH
+                   if i not in by_id or len(by_id[i].fix) == len(by_id[i].fix_zh))
+    assert stale == []
