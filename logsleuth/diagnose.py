@@ -19,6 +19,7 @@ from .result import Cause, Finding, Unknown, iso
 TIMELINE_BINS = 24
 HEADSCALE_PORTS = {"80", "443", "8080", "50443"}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+UNKNOWN_TIME = {"en": "an unknown time", "zh": "未知时间"}     # an untimed log's first/last seen
 
 
 def fill(text: str, values: dict[str, object]) -> str:
@@ -146,8 +147,7 @@ def crash_loop(findings: list[Finding], _stats: list[KeyStats]) -> list[tuple[di
     symptoms = [f for f in findings if f.crash_loop and f.symptom]
     members = [lead, *(f for f in looping if f is not lead), *symptoms]
     return [({"title": lead.title, "count": lead.count,
-              "first_seen": iso(lead.first_seen) or "an unknown time",
-              "last_seen": iso(lead.last_seen) or "an unknown time"}, members)]
+              "first_seen": iso(lead.first_seen), "last_seen": iso(lead.last_seen)}, members)]
 
 
 def sqlite_shared_by_two_instances(findings: list[Finding],
@@ -192,6 +192,7 @@ def build_causes(catalog: Catalog, findings: list[Finding], stats: list[KeyStats
             continue
         title, cause, fix = words.localized(lang)
         for values, members in rule(findings, stats):
+            values = {k: UNKNOWN_TIME[lang] if v is None else v for k, v in values.items()}
             lead = members[0]
             causes.append(Cause(
                 id=rule_id, title=fill(title, values), category=lead.category,

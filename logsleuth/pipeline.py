@@ -374,17 +374,22 @@ class Pipeline:
             causes=rank_causes([*extra_causes, *build_causes(self.catalog, findings, stats, lang)]),
             unknown=build_unknown(stats), errors=progress.errors, engine=self.engine.name,
             interrupted=interrupted, dropped_templates=progress.dropped_templates,
-            notes=self._time_notes(progress),
+            notes=self._time_notes(progress, lang),
         )
 
     @staticmethod
-    def _time_notes(progress: Progress) -> list[str]:
+    def _time_notes(progress: Progress, lang: str) -> list[str]:
         notes = []
         if progress.assumed_utc:
-            notes.append("some lines carry no time zone (Go std-log or syslog stamps) and no "
+            notes.append("部分行没有时区（Go 标准日志或 syslog 时间戳），且该来源没有带时区的行：已按 UTC 读取"
+                         if lang == "zh" else
+                         "some lines carry no time zone (Go std-log or syslog stamps) and no "
                          "line near them did: they were read as UTC")
         if progress.future:
-            notes.append(f"{progress.future} entries are dated in the future (up to "
+            notes.append(f"{progress.future} 条记录的时间在未来（最晚 {iso(progress.last)}）：服务器时钟或"
+                         "日志时区有误，--since 和显示的时间可能不准"
+                         if lang == "zh" else
+                         f"{progress.future} entries are dated in the future (up to "
                          f"{iso(progress.last)}): the server clock or the log's time zone is "
                          "off, so --since and the times shown may mislead")
         return notes
