@@ -90,6 +90,8 @@ class Hint:
     cause_zh: str
     fix: tuple[str, ...]
     fix_zh: tuple[str, ...]
+    samples_match: tuple[str, ...] = ()      # log lines whose finding takes this cause
+    samples_no_match: tuple[str, ...] = ()   # lines of the same pattern that do not
 
     def applies(self, values: dict[str, int]) -> bool:
         """True when any observed value of the field satisfies the hint."""
@@ -411,6 +413,8 @@ def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
         cause_zh=raw.get("cause_zh", ""),
         fix=_str_list(path, raw, "fix"),
         fix_zh=_str_list(path, raw, "fix_zh"),
+        samples_match=_samples(path, raw)[0],
+        samples_no_match=_samples(path, raw)[1],
     )
 
 

@@ -233,3 +233,4 @@ def test_guide_shaped_fix_zh_list_is_current(catalog):
     stale = sorted(i for i in _GUIDE_SHAPED_FIX_ZH
                    if i not in by_id or len(by_id[i].fix) == len(by_id[i].fix_zh))
     assert stale == []
+
