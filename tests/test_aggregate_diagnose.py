@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from logsleuth.aggregate import SAMPLES, Aggregator
 from logsleuth.diagnose import timeline
 
@@ -76,3 +78,20 @@ def test_zh_output_uses_the_guides_words():
     code, data = run_json([str(FIXTURES / "compose-v2-sqlite-locked.log"), "--lang", "zh"])
     assert data["findings"][0]["title"] == "数据库锁定"
     assert any("重启服务" in line for line in data["findings"][0]["fix"])
+
+
+def _log_correlations():
+    from logsleuth.catalog import load_catalog
+
+    return [pytest.param(c, id=c.id) for c in load_catalog().correlations
+            if not c.id.startswith("bundle.")]
+
+
+@pytest.mark.parametrize("correlation", _log_correlations())
+def test_every_log_correlation_proves_itself(correlation, pipeline):
+    """Each log correlation fires on its samples and stays quiet on its near misses."""
+    assert correlation.samples_match and correlation.samples_no_match
+    for text, fires in [(t, True) for t in correlation.samples_match] + \
+                       [(t, False) for t in correlation.samples_no_match]:
+        causes = analyze_text(pipeline, text + "\n").causes
+        assert (correlation.id in [c.id for c in causes]) is fires, (text[:80], [c.id for c in causes])

@@ -503,3 +503,15 @@ def test_a_crashed_openrc_service_leads_with_the_error_that_stopped_it(pipeline)
     assert top.id == "bundle.headscale_not_running" and top.category == "database_corrupt"
     assert "sudo rc-service headscale stop   # stop headscale first" in top.fix
     assert "headscale (OpenRC) is crashed" in top.explanation
+
+
+def test_a_derp_map_failure_outranks_a_duplicate_node_ip(pipeline, tmp_path):
+    """The DERP map failure takes every client's relay away; two devices sharing an IP is
+    narrower (issue 13's ranking case)."""
+    text = (FIXTURES / "bundles" / "unreachable-v022.txt").read_text()
+    text = text.replace("=== Recent Logs ===\n", "=== Recent Logs ===\nheadscale  | 2024-11-04T08:15:45Z ERR "
+                        'failed to build new DERPMap error="dial tcp: lookup controlplane.tailscale.com: no such host"\n', 1)
+    bundle = tmp_path / "diagnostic-report.txt"
+    bundle.write_text(text)
+    ids = [f.pattern_id for f in pipeline.report(str(bundle)).findings]
+    assert ids.index("net.derp_map_unavailable") < ids.index("nodes.duplicate_ip")
