@@ -515,3 +515,11 @@ def test_a_derp_map_failure_outranks_a_duplicate_node_ip(pipeline, tmp_path):
     bundle.write_text(text)
     ids = [f.pattern_id for f in pipeline.report(str(bundle)).findings]
     assert ids.index("net.derp_map_unavailable") < ids.index("nodes.duplicate_ip")
+
+
+@pytest.mark.parametrize("name", ["healthy.txt", "truncated-junk.txt"])
+def test_bundle_facts_speak_chinese_with_lang_zh(name):
+    text = run_cli(["report", str(FIXTURES / "bundles" / name), "--lang", "zh", "--format", "text"]).stdout
+    for english in ("containers up", " lines, ", "matched", "log level", "invalid YAML", " nodes: ",
+                    "deployment ", "None"):
+        assert english not in text, english

@@ -40,6 +40,15 @@ WORDS: dict[str, dict[str, str]] = {
         "deployment": "deployment {kind}, headscale {version}",
         "nodes_unknown": "node list not readable: counts unknown",
         "version_unknown": "unknown",
+        "containers_up": "headscale containers up: {n}",
+        "log_counts": "{total} lines, {matched} matched, {unknown} unknown",
+        "invalid_yaml": "invalid YAML: {error}",
+        "config_line": "server_url {server_url}, listen_addr {listen_addr}, database {database}, "
+                       "log level {log_level}, OIDC {oidc}, TLS {tls}",
+        "on": "on", "off": "off",
+        "no_config": "(no configuration section)",
+        "node_counts": "{total} nodes: {online} online, {offline} offline",
+        "expired": ", expired: {names}",
     },
     "zh": {
         "clean": "在 {lines} 行日志中未发现已知问题{window}。",
@@ -72,6 +81,15 @@ WORDS: dict[str, dict[str, str]] = {
         "deployment": "部署方式 {kind}，headscale 版本 {version}",
         "nodes_unknown": "无法读取节点列表：数量未知",
         "version_unknown": "未知",
+        "containers_up": "运行中的 headscale 容器：{n}",
+        "log_counts": "{total} 行，已识别 {matched} 行，未识别 {unknown} 条",
+        "invalid_yaml": "YAML 无效：{error}",
+        "config_line": "server_url {server_url}，listen_addr {listen_addr}，数据库 {database}，"
+                       "日志级别 {log_level}，OIDC {oidc}，TLS {tls}",
+        "on": "开启", "off": "关闭",
+        "no_config": "（没有配置部分）",
+        "node_counts": "{total} 个节点：{online} 个在线，{offline} 个离线",
+        "expired": "，已过期：{names}",
     },
 }
 
@@ -130,19 +148,23 @@ def facts_sections(analysis: Analysis, lang: str) -> list[tuple[str, list[str]]]
                            + (f" (exit {c['exit_code']})" if c["exit_code"] is not None else "")
                            + (f" [{c['health']}]" if c["health"] else "")
                            for c in containers["containers"]]
-         + [f"headscale containers up: {containers['headscale_up']}"]),
-        (w["logs"], [f"{f['logs']['total']} lines, {f['logs']['matched']} matched, "
-                     f"{f['logs']['unknown']} unknown"]),
-        (w["config"], [f"invalid YAML: {config['error']}"] if not config["valid"] and config["error"]
-         else [f"server_url {config['server_url']}, listen_addr {config['listen_addr']}, "
-               f"database {config['database'] or 'sqlite'}, log level {config['log_level'] or 'info'}, "
-               f"OIDC {'on' if config['oidc'] else 'off'}, TLS {'on' if config['tls'] else 'off'}"]
-         if config["valid"] else ["(no configuration section)"]),
-        (w["nodes"], [f"{nodes['total']} nodes: {nodes['online']} online, {nodes['offline']} offline"
-                      + (f", expired: {', '.join(nodes['expired'])}" if nodes["expired"] else "")]
+         + [w["containers_up"].format(n=_known(containers["headscale_up"], w))]),
+        (w["logs"], [w["log_counts"].format(**f["logs"])]),
+        (w["config"], _config_line(config, w)),
+        (w["nodes"], [w["node_counts"].format(**nodes)
+                      + (w["expired"].format(names=", ".join(nodes["expired"])) if nodes["expired"] else "")]
          if nodes["total"] is not None else [w["nodes_unknown"]]),
     ]
     return sections
+
+
+def _config_line(config: dict, w: dict[str, str]) -> list[str]:
+    if not config["valid"]:
+        return [w["invalid_yaml"].format(error=config["error"])] if config["error"] else [w["no_config"]]
+    return [w["config_line"].format(
+        server_url=config["server_url"], listen_addr=config["listen_addr"],
+        database=config["database"] or "sqlite", log_level=config["log_level"] or "info",
+        oidc=w["on"] if config["oidc"] else w["off"], tls=w["on"] if config["tls"] else w["off"])]
 
 
 def _deployment(facts: dict, w: dict[str, str]) -> list[str]:
@@ -151,4 +173,10 @@ def _deployment(facts: dict, w: dict[str, str]) -> list[str]:
     if not found:
         return []
     version = found["headscale_version"] or found["headscale_version_family"] or w["version_unknown"]
-    return [w["deployment"].format(kind=found["kind"], version=version)]
+    return [w["deployment"].format(kind=_known(None if found["kind"] == "unknown" else found["kind"], w),
+                                   version=version)]
+
+
+def _known(value: object, w: dict[str, str]) -> object:
+    """A fact as shown: an unknown one says so in the report's language."""
+    return w["version_unknown"] if value is None else value
