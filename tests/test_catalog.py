@@ -234,3 +234,25 @@ def test_guide_shaped_fix_zh_list_is_current(catalog):
                    if i not in by_id or len(by_id[i].fix) == len(by_id[i].fix_zh))
     assert stale == []
 
+
+
+def _hints(catalog):
+    return [pytest.param(pattern, number, id=f"{pattern.id}-hint{number}")
+            for pattern in catalog.patterns for number, _ in enumerate(pattern.hints, 1)]
+
+
+@pytest.mark.parametrize("pattern, number", _hints(load_catalog()))
+def test_every_hint_proves_itself(pattern, number, pipeline):
+    """A hint's sample lines, analysed alone, give its pattern's finding with the hint's cause;
+    its near misses give the pattern's finding with another cause."""
+    from logsleuth.diagnose import fill
+
+    hint = pattern.hints[number - 1]
+    assert hint.samples_match and hint.samples_no_match, "a hint needs samples both ways"
+    for sample, chosen in [(s, True) for s in hint.samples_match] + \
+                          [(s, False) for s in hint.samples_no_match]:
+        findings = analyze_text(pipeline, strip_controls(sample.encode()).decode() + "\n").findings
+        finding = next((f for f in findings if f.pattern_id == pattern.id), None)
+        assert finding is not None, (sample, [f.pattern_id for f in findings])
+        top = {name: next(iter(values)) for name, values in finding.fields.items() if values}
+        assert (finding.cause == fill(hint.cause, top)) is chosen, (sample, finding.cause)
