@@ -235,7 +235,6 @@ def test_guide_shaped_fix_zh_list_is_current(catalog):
     assert stale == []
 
 
-
 def _hints(catalog):
     return [pytest.param(pattern, number, id=f"{pattern.id}-hint{number}")
             for pattern in catalog.patterns for number, _ in enumerate(pattern.hints, 1)]
