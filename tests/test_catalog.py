@@ -255,3 +255,19 @@ def test_every_hint_proves_itself(pattern, number, pipeline):
         assert finding is not None, (sample, [f.pattern_id for f in findings])
         top = {name: next(iter(values)) for name, values in finding.fields.items() if values}
         assert (finding.cause == fill(hint.cause, top)) is chosen, (sample, finding.cause)
+
+
+def test_every_sample_keeps_its_cause(catalog):
+    """Which pattern and which cause (its own or a hint's) each catalog sample gets is
+    recorded in tests/data/causes.tsv: deleting or changing a pattern or a hint shows up
+    here (regenerate with `python scripts/cause_snapshot.py` when the change is meant)."""
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("cause_snapshot", ROOT / "scripts" / "cause_snapshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    recorded = module.SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    current = module.snapshot(catalog).splitlines()
+    assert sorted(set(recorded) - set(current)) == [] and sorted(set(current) - set(recorded)) == []
