@@ -15,7 +15,8 @@ from __future__ import annotations
 from importlib import import_module
 
 __version__ = "0.1.0"
-_LAZY = {"Options": "pipeline", "Pipeline": "pipeline", "analyze": "pipeline",
+_LAZY = {"Options": "options", "Pipeline": "pipeline", "analyze": "api",
+         "analyze_bundle": "api",
          "Analysis": "result", "Cause": "result", "Finding": "result", "Unknown": "result",
          "mine_templates": "mining", "TemplateMiner": "miner"}
 __all__ = [*_LAZY, "__version__"]

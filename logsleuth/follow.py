@@ -20,9 +20,11 @@ from typing import BinaryIO, Callable, Iterator
 from .aggregate import Aggregator
 from .classify import Entry
 from .frame import MAX_LINE, Chunk, cut_long_lines
-from .pipeline import AGGREGATE_BATCH, Pipeline, Progress, SourceScan
+from .pipeline import AGGREGATE_BATCH, Pipeline
+from .progress import Progress
+from .reader import SourceReader
 from .result import Analysis
-from .sources import InputError, compression
+from .sources import STDIN_NAME, InputError, compression
 
 IDLE = 0.2              # seconds between looks at a quiet input
 READ_SIZE = 1 << 20
@@ -109,7 +111,19 @@ def _tail(path: Path, handle: BinaryIO, idle: float) -> Iterator[bytes | None]:
         time.sleep(idle)
 
 
-def run(follower: "Follower", blocks: Iterator[bytes | None],
+def follow_blocks(argument: str, stdin: BinaryIO) -> tuple[str, Iterator[bytes | None], str | None]:
+    """The followed input's name, its blocks, and a message when a named file does not
+    exist yet (it is waited for, like ``tail -F``); InputError when it cannot be read."""
+    if argument == "-":
+        return STDIN_NAME, pipe_blocks(stdin), None
+    path = Path(argument)
+    waiting = (None if path.exists() else
+               f"{argument} does not exist yet: waiting for it to appear (like tail -F; "
+               "Ctrl-C stops)")
+    return argument, file_blocks(path), waiting
+
+
+def run(follower: Follower, blocks: Iterator[bytes | None],
         on_new: Callable[[list[Entry]], None], on_tick: Callable[[], None] | None = None,
         every: float = 0.5) -> bool:
     """Feed blocks to the follower until the input ends (False) or Ctrl-C/SIGTERM (True);
@@ -156,7 +170,7 @@ class Follower:
         self.name = name
         self.progress = Progress()
         self.aggregator = Aggregator()
-        self._scan = SourceScan(pipeline, name, self.progress)
+        self._scan = SourceReader(pipeline.scanner, pipeline.options, name, self.progress)
         self._seen: set[str] = set()
         self._carry = b""
         self._skipping = False

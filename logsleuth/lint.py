@@ -243,7 +243,7 @@ def lint_trace(trace: Trace) -> list[LintProblem]:
 def lint_bundle_rules(catalog: Catalog) -> list[LintProblem]:
     """Bundle checks, correlations and checklist items paired with their words and samples
     (their samples are proven by running them: the test suite)."""
-    from .bundle_rules import registry_problems
+    from .bundle.registry import registry_problems
 
     return [LintProblem("patterns/bundle.toml", "bundle rules", problem)
             for problem in registry_problems(catalog)]

@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING
 
 from .classify import Classifier
 from .envelope import strip_controls
+from .progress import Progress
 from .scan import candidates
 from .sources import Source, compression
 
 if TYPE_CHECKING:
-    from .pipeline import Options, Pipeline
+    from .aggregate import Aggregator
+    from .options import Options
+    from .reader import Scanner
 
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
@@ -38,7 +41,7 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def plan(pipeline: Pipeline, source: Source, jobs: int) -> list[tuple[int, int]]:
+def plan(scanner: Scanner, source: Source, jobs: int) -> list[tuple[int, int]]:
     """Byte ranges ``[start, end)`` covering the unread rest of ``source``; a single range
     when the input is not a plain file or too small to be worth splitting."""
     path = source.path
@@ -55,32 +58,42 @@ def plan(pipeline: Pipeline, source: Source, jobs: int) -> list[tuple[int, int]]
     step = (size - source.offset - head) // parts
     starts = [source.offset]
     for index in range(1, parts):
-        start = clean_start(pipeline, path, source.offset + head + index * step)
+        start = clean_start(scanner, path, source.offset + head + index * step)
         if start is not None and start > starts[-1]:
             starts.append(start)
     return list(zip(starts, [*starts[1:], size]))
 
 
-def clean_start(pipeline: Pipeline, path: Path, near: int) -> int | None:
+def clean_start(scanner: Scanner, path: Path, near: int) -> int | None:
     """Offset of the first line after ``near`` that begins a timed entry which does not
     continue the line before it; None when there is none close by."""
     with open(path, "rb") as handle:
         handle.seek(near)
         window = handle.read(SEARCH_WINDOW)
-    classifier = Classifier(pipeline.catalog, pipeline.rules, "", redact_output=False)
+    classifier = Classifier(scanner.catalog, scanner.rules, "", redact_output=False)
     pos = window.find(b"\n") + 1
     while pos:
         end = window.find(b"\n", pos) + 1
         if not end:
             return None
         line = strip_controls(window[pos:end])
-        found, _ = candidates(line, pipeline.engine)
+        found, _ = candidates(line, scanner.engine)
         entry = classifier.entry(line, 1, found[0]) if found else None
         if entry is not None and entry.timestamp is not None and not (
                 entry.pattern is not None and entry.pattern.continuation):
             return near + pos
         pos = end
     return None
+
+
+@dataclass
+class PartResult:
+    """What one part of the input gave: its progress, its aggregate, and whether Ctrl-C
+    stopped it."""
+
+    progress: Progress
+    aggregator: Aggregator
+    interrupted: bool
 
 
 @dataclass
@@ -93,8 +106,8 @@ class Worker:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
 
-    def result(self):
-        """The part's ``(Progress, Aggregator, interrupted)``, or None if the worker died."""
+    def result(self) -> PartResult | None:
+        """The part's result, or None if the worker died."""
         try:
             data = self.process.stdout.read()
             return pickle.loads(data) if data else None
@@ -117,22 +130,26 @@ def start(options: Options, source: Source, begin: int, end: int) -> Worker:
     return Worker(process)
 
 
-def _run_part() -> None:
-    """The worker: read its job from stdin, write the pickled result to stdout."""
-    signal.signal(signal.SIGINT, _interrupt_once)
-    signal.signal(signal.SIGTERM, _interrupt_once)
-    from .pipeline import Pipeline
+def collect(workers: list[Worker], interrupted: bool) -> tuple[list[PartResult | None], bool]:
+    """Every worker's result in order (None: it died), and whether Ctrl-C came; once it
+    has, the workers still running are asked to stop and send what they found."""
+    results = []
+    for worker in workers:
+        if interrupted:
+            worker.interrupt()
+        try:
+            result = worker.result()
+        except KeyboardInterrupt:
+            interrupted = True
+            for other in workers:
+                other.interrupt()
+            result = worker.result()
+        interrupted = interrupted or (result is not None and result.interrupted)
+        results.append(result)
+    return results, interrupted
 
-    try:
-        options, source, begin, end = pickle.loads(sys.stdin.buffer.read())
-        result = Pipeline(options).aggregate_part(source, begin, end)
-    except KeyboardInterrupt:
-        return
-    sys.stdout.buffer.write(pickle.dumps(result))
-    sys.stdout.buffer.flush()
 
-
-def _interrupt_once(_signum: int, _frame: object) -> None:
+def interrupt_once(_signum: int, _frame: object) -> None:
     """Ctrl-C reaches a worker twice (from the terminal and from the parent): stop at the
     first, then finish sending what was found."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -143,8 +160,8 @@ def _interrupt_once(_signum: int, _frame: object) -> None:
 # Ctrl-C while the worker is still importing ends it quietly (no traceback on the terminal).
 _WORKER_MAIN = """
 try:
-    from logsleuth.parallel import _run_part
+    from logsleuth.pipeline import run_part
 except KeyboardInterrupt:
     raise SystemExit(130)
-_run_part()
+run_part()
 """

@@ -7,15 +7,19 @@ import tomllib
 
 import pytest
 
-from logsleuth.bundle import Bundle, Container, Node, parse_bundle
-from logsleuth.bundle_rules import (CHECKLIST, CHECKS, CORRELATIONS, Context,
-                                    clients_cannot_reach_server, duplicate_ip,
-                                    headscale_down, listen_port_mismatch, management_ports_open,
-                                    oidc_inconsistent, renamed_keys, server_url_private,
-                                    registry_problems, server_url_unreachable, stale,
-                                    two_instances_share_sqlite)
+from logsleuth.bundle.checklist import CHECKLIST
+from logsleuth.bundle.checks import (CHECKS, duplicate_ip, headscale_down, listen_port_mismatch,
+                                     management_ports_open, oidc_inconsistent, renamed_keys,
+                                     server_url_private, server_url_unreachable, stale)
+from logsleuth.bundle.context import Context
+from logsleuth.bundle.correlations import (CORRELATIONS, clients_cannot_reach_server,
+                                           two_instances_share_sqlite)
+from logsleuth.bundle.deployment import Deployment, adapt_fix, detect
+from logsleuth.bundle.model import Bundle, Container, Node
+from logsleuth.bundle.registry import registry_problems
+from logsleuth.bundle.report import report, report_bytes
+from logsleuth.bundle.sections import parse_bundle
 from logsleuth.catalog import load_catalog
-from logsleuth.deployment import Deployment, adapt_fix, detect
 from logsleuth.result import Finding
 
 from .conftest import FIXTURES, run_cli, run_json
@@ -384,7 +388,7 @@ def fired(analysis, kind: str, rule_id: str) -> list[str]:
 
 @pytest.mark.parametrize("kind, rule_id, text, fires", RULE_SAMPLES)
 def test_bundle_rule_samples(pipeline, kind, rule_id, text, fires):
-    analysis = pipeline.report_bytes(text.encode(), "sample")
+    analysis = report_bytes(pipeline, text.encode(), "sample")
     texts = fired(analysis, kind, rule_id)
     assert bool(texts) is fires
     assert not [t for t in texts if PLACEHOLDER.search(t)], texts
@@ -499,7 +503,7 @@ def test_a_crashed_openrc_service_leads_with_the_error_that_stopped_it(pipeline)
     raw = ("=== Container Status ===\n * status: crashed\n=== Recent Logs ===\n"
            "2024-10-02T17:03:11Z FTL Migration failed: database disk image is malformed (11)\n"
            "=== Configuration ===\ndatabase:\n  type: sqlite\n  sqlite:\n    path: /var/lib/headscale/db.sqlite\n")
-    top = pipeline.report_bytes(raw.encode(), "openrc").causes[0]
+    top = report_bytes(pipeline, raw.encode(), "openrc").causes[0]
     assert top.id == "bundle.headscale_not_running" and top.category == "database_corrupt"
     assert "sudo rc-service headscale stop   # stop headscale first" in top.fix
     assert "headscale (OpenRC) is crashed" in top.explanation
@@ -513,7 +517,7 @@ def test_a_derp_map_failure_outranks_a_duplicate_node_ip(pipeline, tmp_path):
                         'failed to build new DERPMap error="dial tcp: lookup controlplane.tailscale.com: no such host"\n', 1)
     bundle = tmp_path / "diagnostic-report.txt"
     bundle.write_text(text)
-    ids = [f.pattern_id for f in pipeline.report(str(bundle)).findings]
+    ids = [f.pattern_id for f in report(pipeline, str(bundle)).findings]
     assert ids.index("net.derp_map_unavailable") < ids.index("nodes.duplicate_ip")
 
 

@@ -19,13 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth import classify as classify_module
-from logsleuth import pipeline as pipeline_module
+from logsleuth.bundle import report as bundle_report
 from logsleuth.aggregate import Aggregator
 from logsleuth.envelope import split_fields
-from logsleuth.history import State
+from logsleuth.nightly.state import State
 from logsleuth.lint import lint_regex
-from logsleuth.nightly import summarize
-from logsleuth.pipeline import Options, Pipeline
+from logsleuth.nightly.summary import summarize
+from logsleuth.options import Options
+from logsleuth.pipeline import Pipeline
 from logsleuth.redact import redact
 from logsleuth.render.prometheus import render_prometheus
 
@@ -506,9 +507,9 @@ def test_a_repeated_bundle_section_is_read_in_full_and_reported(tmp_path):
 
 
 def test_a_bundle_is_read_no_further_than_the_cap(monkeypatch, catalog):
-    monkeypatch.setattr(pipeline_module, "BUNDLE_MAX_BYTES", 64 << 10)
+    monkeypatch.setattr(bundle_report, "BUNDLE_MAX_BYTES", 64 << 10)
     started = time.perf_counter()
-    analysis = Pipeline(Options(catalog=catalog)).report("/dev/zero")   # endless NUL bytes
+    analysis = bundle_report.report(Pipeline(Options(catalog=catalog)), "/dev/zero")   # endless NUL bytes
     assert any(note.startswith("only the first") for note in analysis.notes)
     assert time.perf_counter() - started < 5
 

@@ -180,7 +180,7 @@ def test_remembering_keeps_the_most_general_templates():
 
 
 def test_known_templates_expire_and_are_capped(monkeypatch):
-    from logsleuth import history
+    from logsleuth.nightly import state as history
 
     now = datetime(2026, 7, 14, tzinfo=timezone.utc)
     known = {"old": now - timedelta(days=history.TEMPLATES_KEPT_DAYS + 1),

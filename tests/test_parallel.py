@@ -26,7 +26,7 @@ def big_log(tmp_path_factory):
 def test_parts_start_at_a_timed_entry_that_continues_nothing(big_log, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     pipeline = Pipeline(Options())
-    ranges = parallel.plan(pipeline, Source(str(big_log), big_log), 4)
+    ranges = parallel.plan(pipeline.scanner, Source(str(big_log), big_log), 4)
     assert len(ranges) == 4
     data = big_log.read_bytes()
     assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
@@ -51,7 +51,7 @@ def test_a_resumed_file_is_split_from_its_offset(big_log, monkeypatch):
     offset = big_log.stat().st_size // 3
     offset = big_log.read_bytes().index(b"\n", offset) + 1
     source = Source(str(big_log), big_log, offset)
-    ranges = parallel.plan(Pipeline(Options()), source, 2)
+    ranges = parallel.plan(Pipeline(Options()).scanner, source, 2)
     assert ranges[0][0] == offset and len(ranges) == 2
     results = [Pipeline(Options(jobs=jobs)).analyze_sources([source], io.BytesIO())
                for jobs in (1, 2)]
@@ -61,8 +61,8 @@ def test_a_resumed_file_is_split_from_its_offset(big_log, monkeypatch):
 
 def test_small_compressed_or_piped_inputs_are_read_in_one_pass(big_log, tmp_path):
     pipeline = Pipeline(Options())
-    assert parallel.plan(pipeline, Source(str(big_log), big_log), 2) == [(0, -1)]
-    assert parallel.plan(pipeline, Source("<stdin>", None), 2) == [(0, -1)]
+    assert parallel.plan(pipeline.scanner, Source(str(big_log), big_log), 2) == [(0, -1)]
+    assert parallel.plan(pipeline.scanner, Source("<stdin>", None), 2) == [(0, -1)]
 
 
 def test_workers_do_not_rerun_the_callers_script(big_log):

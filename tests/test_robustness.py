@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from logsleuth import history, sources
+from logsleuth import sources
+from logsleuth.nightly import state as history
 from logsleuth.aggregate import FIELD_VALUES, SAMPLES
 
 from .conftest import FIXTURES, run_cli, run_json

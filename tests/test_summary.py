@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from logsleuth.history import locked
+from logsleuth.nightly.state import locked
 
 from .conftest import FIXTURES, run_cli
 
@@ -170,7 +170,7 @@ def test_two_processes_at_once_leave_a_valid_state(tmp_path):
 
 
 def test_a_run_killed_while_writing_keeps_the_previous_state(tmp_path, monkeypatch):
-    from logsleuth import history
+    from logsleuth.nightly import state as history
 
     log, state = tmp_path / "h.log", tmp_path / "s.json"
     log.write_text(lines(LOCKED, range(0, 2)))

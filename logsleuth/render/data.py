@@ -9,7 +9,8 @@ from ..redact import redact
 from ..result import Analysis, iso
 
 
-def render_json(analysis: Analysis) -> str:
+def render_json(analysis: Analysis, lang: str = "en") -> str:
+    """The JSON document (DESIGN.md contract); ``lang`` already shaped the texts."""
     return json.dumps(analysis.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 

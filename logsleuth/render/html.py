@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..nightly import Summary
+from ..nightly.summary import Summary
 from .common import when
 from .summary import MARK, resolved_title
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..catalog import CATEGORIES, SEVERITIES
-from ..nightly import Summary
+from ..nightly.summary import Summary
 
 
 def _label(value: str) -> str:

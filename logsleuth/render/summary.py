@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ..history import Change
-from ..nightly import Summary
+from ..nightly.state import Change
+from ..nightly.summary import Summary
 from ..result import Cause
 from .common import when, window_text
 from .markdown import code_span, plain, shell_block

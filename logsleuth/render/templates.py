@@ -68,3 +68,8 @@ def render_line_templates(report: TemplateReport) -> Iterator[str]:
                 f'"template_id": "{line.template_id}", '
                 f'"template": {json.dumps(line.template, ensure_ascii=False)}}}\n')
         yield f'{{"source": {source}, "line_no": {line.line_no}, {rest}'
+
+
+#: the whole-report formats of ``logsleuth templates`` (rich and ndjson render otherwise)
+TEMPLATE_RENDERERS = {"text": render_templates_text, "markdown": render_templates_markdown,
+                      "json": render_templates_json}

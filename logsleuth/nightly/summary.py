@@ -14,13 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .history import (Change, Run, SourceState, compare, expire_templates, file_identity,
+from .state import (Change, Run, SourceState, compare, expire_templates, file_identity,
                       load_state, locked, now_utc, resume_offset, save_state)
-from .pipeline import Options, Pipeline
-from .redact import redact
-from .result import Analysis, Unknown, iso
-from .sources import expand
-from .templates import is_known, remember
+from ..options import Options
+from ..pipeline import Pipeline
+from ..redact import redact
+from ..result import Analysis, Unknown, iso
+from ..sources import expand
+from ..templates import is_known, remember
 
 
 @dataclass

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .envelope import parse_time
-from .result import iso
+from ..envelope import parse_time
+from ..result import iso
 
 SCHEMA = 1
 RUNS_KEPT = 14

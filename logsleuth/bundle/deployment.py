@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .bundle import Bundle
+from .model import Bundle
 
 Version = tuple[int, int, int]
 

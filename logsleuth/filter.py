@@ -1,0 +1,58 @@
+"""The filter stage: --since / --until / --service and what an earlier run already saw;
+books what it keeps (time window, services, matched and unknown lines)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from .classify import Entry
+from .options import Options
+from .progress import Progress
+
+
+class EntryFilter:
+    """Keeps the entries of one source that pass the filters. An untimed entry takes the
+    time of the last timed entry before it (``last_time``)."""
+
+    def __init__(self, options: Options, progress: Progress) -> None:
+        self.options = options
+        self.progress = progress
+        self.last_time: datetime | None = None
+        self._tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+
+    def keep(self, batch: list[Entry]) -> list[Entry]:
+        """The entries of ``batch`` that pass, in order, each booked in the progress."""
+        kept = []
+        for entry in batch:
+            if entry.timestamp is not None:
+                self.last_time = entry.timestamp
+            if self._passes(entry, entry.timestamp or self.last_time):
+                self._book(entry)
+                kept.append(entry)
+        return kept
+
+    def _passes(self, entry: Entry, moment: datetime | None) -> bool:
+        options = self.options
+        seen_until = options.skip_until.get(entry.source)
+        if seen_until is not None and (moment is None or moment <= seen_until):
+            return False
+        if options.since and (moment is None or moment < options.since):
+            return False
+        if options.until and moment is not None and moment > options.until:
+            return False
+        if not options.services:
+            return True
+        self.progress.seen_services.update(n for n in (entry.service, entry.container) if n)
+        return entry.service in options.services or entry.container in options.services
+
+    def _book(self, entry: Entry) -> None:
+        progress = self.progress
+        progress.saw(entry.timestamp)
+        if entry.timestamp is not None and entry.timestamp > self._tomorrow:
+            progress.future += 1
+        if entry.service:
+            progress.services.add(entry.service)
+        if entry.pattern is not None:
+            progress.lines.matched += entry.last_line - entry.line_no + 1
+        else:
+            progress.lines.unknown += 1
