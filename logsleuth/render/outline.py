@@ -6,8 +6,9 @@ styled; cutting long input text (with a ``…``) is the only shaping done here."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar, Union, get_args
+from typing import Any, TypeVar, get_args
 
 from ..result import Analysis, Cause, Finding
 from .common import facts_sections, window_text
@@ -104,8 +105,8 @@ class Interrupted:
     """The run was interrupted: the report covers the input read so far."""
 
 
-Section = Union[Clean, Header, BundleFacts, Checklist, Notes, Findings, Causes, Unknowns, More,
-                InputErrors, Interrupted]
+Section = (Clean | Header | BundleFacts | Checklist | Notes | Findings | Causes | Unknowns | More
+           | InputErrors | Interrupted)
 SECTION_KINDS: tuple[type, ...] = get_args(Section)
 
 Piece = TypeVar("Piece")
