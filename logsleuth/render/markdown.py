@@ -2,14 +2,19 @@
 
 Text from the input is quoted so it stays text: evidence goes in fences longer than any
 backtick run it holds, examples in code spans that no backtick can end, and free text has
-its Markdown punctuation escaped (no headings, links, images or HTML from a log line)."""
+its Markdown punctuation escaped (no headings, links, images or HTML from a log line).
+Each section formatter returns its lines, starting with the blank line before it."""
 
 from __future__ import annotations
 
 import re
 
 from ..result import Analysis
-from .common import STATUS_MARK, facts_sections, sparkline, when, window_text, words
+from .common import STATUS_MARK, sparkline, when, words
+from .outline import (BundleFacts, Causes, Checklist, Clean, Findings, Formatters, Header,
+                      InputErrors, Interrupted, More, Notes, Unknowns, format_outline, outline)
+
+Words = dict[str, str]
 
 _BACKTICKS = re.compile(r"`+")
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~&@])")
@@ -45,52 +50,86 @@ def plain(text: str) -> str:
 
 
 def render_markdown(analysis: Analysis, lang: str = "en") -> str:
-    w = words(lang)
-    window = window_text(analysis)
-    out = ["## logsleuth report", ""]
-    if not analysis.findings and not analysis.unknown and analysis.facts is None:
-        suffix = f" ({w['window']} {window})" if window else ""
-        notes = [f"- {plain(note)}" for note in analysis.notes]
-        return "\n".join(out + _errors(analysis, w)
-                         + [w["clean"].format(lines=analysis.lines.total, window=suffix), *notes, ""])
-    sources = ", ".join(plain(source) for source in analysis.sources)
-    out.append(f"- {w['header'].format(lines=analysis.lines.total, sources=sources)}")
-    if window:
-        out.append(f"- {w['window']}: {window}")
-    if analysis.services:
-        out.append(f"- {w['services']}: {plain(', '.join(analysis.services))}")
-    out.append(f"- {w['matched'].format(matched=analysis.lines.matched, unknown=analysis.lines.unknown)}")
-    if analysis.facts is not None:
-        out += ["", f"### {w['bundle']}", ""]
-        for title, facts in facts_sections(analysis, lang):
-            out.append(f"- **{title}**: " + "; ".join(plain(f) for f in facts))
-        out += ["", f"### {w['checklist']}", "", "| | item | evidence |", "|---|---|---|"]
-        out += [f"| {STATUS_MARK[c['status']].strip()} | {plain(c['title'])} | {plain(c['evidence'])} |"
-                for c in analysis.checks]
-    if analysis.notes:
-        out += ["", f"**{w['notes']}**", ""] + [f"- {plain(note)}" for note in analysis.notes]
-    if analysis.findings:
-        out += ["", f"### {w['findings']}", "",
-                f"| {w['severity']} | {w['category']} | {w['problem']} | {w['count']} | {w['first']} | {w['last']} | {w['timeline']} |",
-                "|---|---|---|---:|---|---|---|"]
-        for f in analysis.findings:
-            out.append(f"| {f.severity} | `{f.category}` | {plain(f.title)} | {f.count} | "
-                       f"{when(f.first_seen)} | {when(f.last_seen)} | {sparkline(f.timeline)} |")
-    if analysis.causes:
-        out += ["", f"### {w['causes']}"]
-        for number, cause in enumerate(analysis.causes, 1):
-            out += ["", f"**{number}. {plain(cause.title)}** ({cause.severity}, `{cause.category}`)",
-                    "", plain(cause.explanation), "", f"{w['evidence']}:", "",
-                    *fenced([line for ev in cause.evidence for line in ev.split("\n")]), "",
-                    f"{w['fix']}:", "", *shell_block(cause.fix)]
-    if analysis.unknown:
-        out += ["", f"### {w['unknown']}", "", f"| {w['count']} | example |", "|---:|---|"]
-        out += [f"| {u.count} | {code_span(u.example[:300])} |" for u in analysis.unknown[:20]]
-    return "\n".join(out + [""] + _errors(analysis, w)).rstrip("\n") + "\n"
+    lines = format_outline(outline(analysis, lang), FORMATTERS, words(lang))
+    return "\n".join(["## logsleuth report", *lines]) + "\n"
 
 
-def _errors(analysis: Analysis, w: dict[str, str]) -> list[str]:
-    """The input problems as a section (ends with a blank line), or nothing."""
-    if not analysis.errors:
-        return []
-    return [f"### {w['errors']}", "", *(f"- {plain(e)}" for e in analysis.errors), ""]
+def _heading(title: str, lines: list[str]) -> list[str]:
+    return ["", f"### {title}", "", *lines]
+
+
+def _list(items: list[str]) -> list[str]:
+    return [f"- {plain(item)}" for item in items]
+
+
+def _clean(section: Clean, w: Words) -> list[str]:
+    suffix = f" ({w['window']} {section.window})" if section.window else ""
+    return ["", w["clean"].format(lines=section.lines, window=suffix), *_list(section.notes)]
+
+
+def _header(section: Header, w: Words) -> list[str]:
+    sources = ", ".join(plain(source) for source in section.sources)
+    return ["", f"- {w['header'].format(lines=section.lines, sources=sources)}",
+            *([f"- {w['window']}: {section.window}"] if section.window else []),
+            *([f"- {w['services']}: {plain(', '.join(section.services))}"] if section.services else []),
+            f"- {w['matched'].format(matched=section.matched, unknown=section.unknown)}"]
+
+
+def _bundle_facts(section: BundleFacts, w: Words) -> list[str]:
+    return _heading(w["bundle"], [f"- **{title}**: " + "; ".join(plain(fact) for fact in facts)
+                                  for title, facts in section.sections])
+
+
+def _checklist(section: Checklist, w: Words) -> list[str]:
+    return _heading(w["checklist"], [
+        "| | item | evidence |", "|---|---|---|",
+        *(f"| {STATUS_MARK[c.status].strip()} | {plain(c.title)} | {plain(c.evidence)} |"
+          for c in section.checks)])
+
+
+def _notes(section: Notes, w: Words) -> list[str]:
+    return ["", f"**{w['notes']}**", "", *_list(section.notes)]
+
+
+def _findings(section: Findings, w: Words) -> list[str]:
+    columns = ("severity", "category", "problem", "count", "first", "last", "timeline")
+    return _heading(w["findings"], [
+        "| " + " | ".join(w[column] for column in columns) + " |",
+        "|---|---|---|---:|---|---|---|",
+        *(f"| {f.severity} | `{f.category}` | {plain(f.title)} | {f.count} | "
+          f"{when(f.first_seen)} | {when(f.last_seen)} | {sparkline(f.timeline)} |"
+          for f in section.findings)])
+
+
+def _causes(section: Causes, w: Words) -> list[str]:
+    lines = ["", f"### {w['causes']}"]
+    for number, cause in enumerate(section.causes, 1):
+        lines += ["", f"**{number}. {plain(cause.title)}** ({cause.severity}, `{cause.category}`)",
+                  "", plain(cause.explanation), "", f"{w['evidence']}:", "", *fenced(cause.evidence),
+                  "", f"{w['fix']}:", "", *shell_block(cause.fix)]
+    return lines
+
+
+def _unknowns(section: Unknowns, w: Words) -> list[str]:
+    return _heading(w["unknown"], [f"| {w['count']} | example |", "|---:|---|",
+                                   *(f"| {count} | {code_span(example)} |"
+                                     for count, example in section.rows)])
+
+
+def _more(section: More, w: Words) -> list[str]:
+    return ["", plain(w["more"].format(n=section.count))]     # a blank line ends a table
+
+
+def _input_errors(section: InputErrors, w: Words) -> list[str]:
+    return _heading(w["errors"], _list(section.errors))
+
+
+def _interrupted(section: Interrupted, w: Words) -> list[str]:
+    return ["", f"**{w['interrupted']}**"]
+
+
+FORMATTERS: Formatters[str] = {
+    Clean: _clean, Header: _header, BundleFacts: _bundle_facts, Checklist: _checklist,
+    Notes: _notes, Findings: _findings, Causes: _causes, Unknowns: _unknowns, More: _more,
+    InputErrors: _input_errors, Interrupted: _interrupted,
+}
