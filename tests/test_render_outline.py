@@ -13,6 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.console import Console
 
+from logsleuth.bundle.report import report
 from logsleuth.render import markdown, terminal, text
 from logsleuth.render.common import words
 from logsleuth.render.markdown import render_markdown
@@ -62,7 +63,7 @@ def _unknowns(count: int) -> list[Unknown]:
 def full(pipeline) -> Analysis:
     """A real bundle report (facts, checklist, notes, findings, causes) that also met more
     unknown errors than a report shows, an unreadable input, and an interrupt."""
-    analysis = copy.deepcopy(pipeline.report(str(FIXTURES / "bundles" / "truncated-junk.txt")))
+    analysis = copy.deepcopy(report(pipeline, str(FIXTURES / "bundles" / "truncated-junk.txt")))
     analysis.unknown, analysis.dropped_templates = _unknowns(23), 2
     analysis.errors, analysis.interrupted = [ERROR], True
     return analysis
