@@ -17,8 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterator, NamedTuple
 
-from .envelope import (EnvelopeParser, decode_line, message_with_error, plain_message,
-                       strip_controls)
+from .envelope import (
+    EnvelopeParser,
+    decode_line,
+    message_with_error,
+    plain_message,
+    strip_controls,
+)
 from .frame import frames
 from .miner import Template, TemplateMiner
 from .redact import redact, redact_blocks, redact_lines

@@ -8,9 +8,8 @@ compose v1 and v2 tables, ``headscale nodes list`` of 0.18 (namespace), 0.22 (ma
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 from pathlib import Path
 from typing import BinaryIO
 

@@ -11,8 +11,20 @@ from ..options import Options
 from ..status import ExitStatus, exit_status
 from .app import cli, handles_problems
 from .output import chosen_format, console, emit, fail, no_input_on_terminal, warn
-from .params import (COLOR, ENGINE, NO_REDACT, PATTERNS, SERVICE, SINCE, UNTIL, Output,
-                     UsageProblem, analysis_options, build_options, format_option)
+from .params import (
+    COLOR,
+    ENGINE,
+    NO_REDACT,
+    PATTERNS,
+    SERVICE,
+    SINCE,
+    UNTIL,
+    Output,
+    UsageProblem,
+    analysis_options,
+    build_options,
+    format_option,
+)
 
 NDJSON_ALONE = "--format ndjson goes with --follow; for every entry use `logsleuth events`"
 

@@ -14,14 +14,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .state import (Change, Run, SourceState, compare, expire_templates, file_identity,
-                      load_state, locked, now_utc, resume_offset, save_state)
 from ..options import Options
 from ..pipeline import Pipeline
+from ..progress import Progress
 from ..redact import redact
 from ..result import Analysis, Unknown, iso
-from ..sources import expand
+from ..sources import Source, expand
 from ..templates import is_known, remember
+from .state import (
+    Change,
+    Run,
+    SourceState,
+    State,
+    compare,
+    expire_templates,
+    file_identity,
+    load_state,
+    locked,
+    now_utc,
+    resume_offset,
+    save_state,
+)
 
 
 @dataclass
@@ -68,18 +81,7 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
     """Run the nightly analysis under the state lock and record it."""
     with locked(state_path, lock_timeout):
         state, warnings = load_state(state_path)
-        sources, skip_until = [], dict(options.skip_until)
-        for source in expand(inputs):
-            stored = state.sources.get(source.name)
-            if source.path is None:
-                if stored and stored.last_time:
-                    skip_until[source.name] = stored.last_time
-                sources.append(source)
-                continue
-            offset, why = resume_offset(stored, file_identity(source.path))
-            if why:
-                warnings.append(f"{source.name}: {why}")
-            sources.append(replace(source, offset=offset))
+        sources, skip_until = _resumed(expand(inputs), state, options, warnings)
         first_run = not state.runs
         run_options = replace(options, skip_until=skip_until,
                               since=options.since if first_run or not state.sources else None)
@@ -90,34 +92,70 @@ def summarize(inputs: list[str], options: Options, state_path: Path,
         # stored masked even with --no-redact: the state never holds a secret
         new_unknown = [u for u in analysis.unknown
                        if not is_known(redact(u.template), state.known_templates)]
-        for source in sources:
-            stored = state.sources.setdefault(source.name, SourceState())
-            if source.path is not None:
-                identity = file_identity(source.path)
-                stored.inode, stored.size = identity if identity else (None, None)
-                stored.offset = progress.end_offset.get(source.name, stored.offset)
-            stored.last_time = _stop_time(progress.last_time.get(source.name), stored.last_time,
-                                          finished, source.name, warnings)
+        _book_sources(state, sources, progress, finished, warnings)
         changes = compare(counts, state.previous)
         for change in changes:
             if change.pattern_id in pipeline.catalog:
                 change.title = pipeline.catalog.get(change.pattern_id).localized(options.lang)[0]
         if not analysis.interrupted:
-            state.runs.append(Run(finished, counts))
-            remember(state.known_templates, [redact(u.template) for u in analysis.unknown],
-                     finished)
-            expire_templates(state.known_templates, finished)
-            state.last_success = finished
-            try:
-                save_state(state_path, state)
-            except OSError as exc:
-                analysis.errors.append(
-                    f"could not save the state to {state_path} ({exc.strerror or exc}); the "
-                    "previous state is kept, so the next run reads these lines again")
+            _record_run(state, state_path, analysis, counts, finished)
+    return Summary(analysis, changes, new_unknown, coverage(analysis), socket.gethostname(),
+                   first_run, finished, warnings, state.last_success)
+
+
+def _resumed(sources: list[Source], state: State, options: Options,
+             warnings: list[str]) -> tuple[list[Source], dict[str, datetime]]:
+    """Files resume at their stored offset (rotation and truncation noticed); piped input
+    skips entries up to the time the last run saw."""
+    resumed, skip_until = [], dict(options.skip_until)
+    for source in sources:
+        stored = state.sources.get(source.name)
+        if source.path is None:
+            if stored and stored.last_time:
+                skip_until[source.name] = stored.last_time
+            resumed.append(source)
+            continue
+        offset, why = resume_offset(stored, file_identity(source.path))
+        if why:
+            warnings.append(f"{source.name}: {why}")
+        resumed.append(replace(source, offset=offset))
+    return resumed, skip_until
+
+
+def _book_sources(state: State, sources: list[Source], progress: Progress, finished: datetime,
+                  warnings: list[str]) -> None:
+    """Where each source stopped: file identity and offset, the last time seen."""
+    for source in sources:
+        stored = state.sources.setdefault(source.name, SourceState())
+        if source.path is not None:
+            identity = file_identity(source.path)
+            stored.inode, stored.size = identity if identity else (None, None)
+            stored.offset = progress.end_offset.get(source.name, stored.offset)
+        stored.last_time = _stop_time(progress.last_time.get(source.name), stored.last_time,
+                                      finished, source.name, warnings)
+
+
+def _record_run(state: State, state_path: Path, analysis: Analysis, counts: dict[str, int],
+                finished: datetime) -> None:
+    """Add the run and the unknown templates seen to the state and save it; a state that
+    cannot be saved is an error of the run (the next run reads these lines again)."""
+    state.runs.append(Run(finished, counts))
+    remember(state.known_templates, [redact(u.template) for u in analysis.unknown], finished)
+    expire_templates(state.known_templates, finished)
+    state.last_success = finished
+    try:
+        save_state(state_path, state)
+    except OSError as exc:
+        analysis.errors.append(
+            f"could not save the state to {state_path} ({exc.strerror or exc}); the "
+            "previous state is kept, so the next run reads these lines again")
+
+
+def coverage(analysis: Analysis) -> float | None:
+    """The share of warning/error entries the catalog explains (an unexplained crash
+    counts as unknown); None when there were none."""
     explained = sum(f.count for f in analysis.findings
                     if f.severity != "info" and f.template is None)
     unknown = sum(u.count for u in analysis.unknown)
     unknown += sum(f.count for f in analysis.findings if f.template is not None)  # crashes
-    coverage = explained / (explained + unknown) if explained + unknown else None
-    return Summary(analysis, changes, new_unknown, coverage, socket.gethostname(), first_run,
-                   finished, warnings, state.last_success)
+    return explained / (explained + unknown) if explained + unknown else None
