@@ -21,7 +21,16 @@ _UNITS = {"s": "seconds", "sec": "seconds", "m": "minutes", "min": "minutes", "h
 
 
 def parse_when(text: str, now: datetime | None = None) -> datetime:
-    """A moment in UTC; naive absolute times are taken as UTC. Raises ValueError."""
+    """A moment in UTC; naive absolute times are taken as UTC. Raises ValueError.
+
+    >>> from datetime import datetime, timezone
+    >>> now = datetime(2024, 5, 2, 10, 0, tzinfo=timezone.utc)
+    >>> parse_when("24h", now).isoformat(), parse_when("2024-05-01 12:00+02:00").isoformat()
+    ('2024-05-01T10:00:00+00:00', '2024-05-01T10:00:00+00:00')
+    >>> parse_when("-5m")
+    Traceback (most recent call last):
+    ValueError: '-5m' is not a time (use 24h, 7d, now, yesterday, 2024-05-01 or 2024-05-01T10:00:00Z)
+    """
     now = now or datetime.now(timezone.utc)
     relative = _RELATIVE.match(text)
     if relative:

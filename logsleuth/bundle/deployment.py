@@ -115,12 +115,21 @@ class Deployment:
 
 
 def parse_version(text: str) -> Version:
+    """A version string as a comparable triple.
+
+    >>> parse_version("0.23"), parse_version("0.26.1")
+    ((0, 23, 0), (0, 26, 1))
+    """
     parts = [int(p) for p in text.split(".")[:3]]
     return (*parts, 0, 0)[:3]          # type: ignore[return-value]
 
 
 def version_family(since: Version | None) -> str | None:
-    """The era that decides key names and wording: <0.18, 0.18-0.22, 0.23-0.26, 0.27+."""
+    """The era that decides key names and wording: <0.18, 0.18-0.22, 0.23-0.26, 0.27+.
+
+    >>> version_family((0, 22, 3)), version_family((0, 28, 0))
+    ('0.18-0.22', '0.27+')
+    """
     if since is None:
         return None
     if since >= (0, 27, 0):

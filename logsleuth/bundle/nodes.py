@@ -71,7 +71,11 @@ def _parse_nodes_json(bundle: Bundle, text: str) -> None:
 
 
 def _json_time(value: object) -> datetime | None:
-    """A protobuf timestamp (``{"seconds": ...}``) or an ISO string."""
+    """A protobuf timestamp (``{"seconds": ...}``) or an ISO string.
+
+    >>> _json_time({"seconds": "1714557600"}).isoformat()
+    '2024-05-01T10:00:00+00:00'
+    """
     if isinstance(value, dict) and isinstance(value.get("seconds"), (int, str)):
         try:
             return datetime.fromtimestamp(int(value["seconds"]), timezone.utc)
@@ -87,6 +91,11 @@ def _json_time(value: object) -> datetime | None:
 
 
 def _node_time(text: str) -> datetime | None:
+    """The table's ``Last seen`` column (UTC).
+
+    >>> _node_time("2024-05-01 10:00:00"), _node_time("N/A")
+    (datetime.datetime(2024, 5, 1, 10, 0, tzinfo=datetime.timezone.utc), None)
+    """
     try:
         return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
     except ValueError:

@@ -33,8 +33,12 @@ def looks_like_bundle(head: bytes) -> bool:
 
 
 def clean_text(raw: bytes) -> tuple[str, bool]:
-    """Decode leniently; drop NULs, ANSI colour codes and CRs (a pty's CRLF or lone CR).
-    The flag says binary junk was found."""
+    r"""Decode leniently; drop NULs, ANSI colour codes and CRs (a pty's CRLF or lone CR).
+    The flag says binary junk was found.
+
+    >>> clean_text(b"\x1b[31mERR\x1b[0m x\r\n\x00")
+    ('ERR x\n', True)
+    """
     text = raw.decode("utf-8", "replace")
     junk = "\x00" in text or text.count("\ufffd") > 8
     text = _ANSI.sub("", text.replace("\x00", ""))
@@ -43,8 +47,12 @@ def clean_text(raw: bytes) -> tuple[str, bool]:
 
 
 def split_sections(text: str) -> dict[str, str]:
-    """Section key (system, containers, logs, config, nodes, or the raw title) -> body; a
-    section that appears more than once has its bodies joined (none is dropped)."""
+    r"""Section key (system, containers, logs, config, nodes, or the raw title) -> body; a
+    section that appears more than once has its bodies joined (none is dropped).
+
+    >>> split_sections("=== System Info ===\nLinux h 6.1\n=== Recent Logs ===\nERR x\n")
+    {'system': 'Linux h 6.1', 'logs': 'ERR x'}
+    """
     sections: dict[str, str] = {}
     matches = list(SECTION.finditer(text))
     for index, match in enumerate(matches):
@@ -116,6 +124,11 @@ _V1_HEADER = re.compile(r"^ *Name +Command +State +Ports *$", re.M)
 
 
 def _state(status: str) -> tuple[str, int | None, str | None]:
+    """A ``docker compose ps`` status as (state, exit code, health).
+
+    >>> _state("Restarting (1) 5 seconds ago"), _state("Up 2 hours (unhealthy)")
+    (('restarting', 1, None), ('up', None, 'unhealthy'))
+    """
     lowered = status.lower()
     code = re.search(r"(?:exit(?:ed)?|restarting) *\(?(-?\d+)\)?", lowered)
     health = re.search(r"\((healthy|unhealthy|health: starting)\)", lowered)
