@@ -1,4 +1,5 @@
-"""Incremental Polars aggregation of classified entries, merged batch by batch.
+"""Incremental Polars aggregation of classified entries, merged batch by batch: the
+reference the plain-Python ``aggregate.Aggregator`` is held to.
 
 Memory stays flat however long the input: per key (pattern id, or unknown template) we
 keep counts, first/last seen, services, a few samples, capped tables of extracted field
@@ -7,19 +8,16 @@ values, and per-time-bucket counts (buckets coarsen when the table grows too lar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 import polars as pl
 
-from .catalog import SEVERITIES
-from .classify import Entry
+from logsleuth.aggregate import (FIELD_VALUES, MAX_BUCKET_ROWS, MAX_CONTAINERS, MAX_KEYS, SAMPLES,
+                        KeyStats)
+from logsleuth.catalog import SEVERITIES
+from logsleuth.classify import Entry
 
-SAMPLES = 3
-FIELD_VALUES = 20
-MAX_KEYS = 2000
-MAX_BUCKET_ROWS = 50_000
 _BUCKET_ORDER = ("1m", "1h", "1d")
 
 _STATS_SCHEMA = {
@@ -31,27 +29,7 @@ _STATS_SCHEMA = {
 }
 
 
-@dataclass
-class KeyStats:
-    """Everything known about one pattern (or unknown template) after aggregation."""
-
-    key: str
-    pattern_id: str | None
-    template: str | None
-    level: str | None
-    count: int
-    severity: str | None
-    first_seen: datetime | None
-    last_seen: datetime | None
-    services: list[str]
-    containers: list[str]
-    samples: list[str]
-    latest: str
-    fields: dict[str, dict[str, int]] = field(default_factory=dict)
-    buckets: dict[datetime, int] = field(default_factory=dict)
-
-
-class Aggregator:
+class PolarsAggregator:
     """Accumulates entries in batches; ``results()`` gives one KeyStats per key."""
 
     def __init__(self) -> None:
@@ -94,7 +72,7 @@ class Aggregator:
             pl.len().cast(pl.UInt32).alias("count"), pl.col("severity").max(),
             pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen"),
             pl.col("service").drop_nulls().unique().alias("services"),
-            pl.col("container").drop_nulls().unique().alias("containers"),
+            pl.col("container").drop_nulls().unique(maintain_order=True).alias("containers"),
             pl.col("line").head(SAMPLES).alias("samples"), pl.col("line").last().alias("latest"),
         )
         self._combine_stats(stats)
@@ -108,14 +86,15 @@ class Aggregator:
             pl.col("count").sum(), pl.col("severity").max(),
             pl.col("first_seen").min(), pl.col("last_seen").max(),
             pl.col("services").explode().drop_nulls().unique(),
-            pl.col("containers").explode().drop_nulls().unique().head(50),
+            pl.col("containers").explode().drop_nulls().unique(maintain_order=True)
+            .head(MAX_CONTAINERS),
             pl.col("samples").explode().head(SAMPLES), pl.col("latest").last(),
         )
         if self._stats.height > MAX_KEYS:
             # Keep every pattern; drop the rarest unknown templates.
             patterns = self._stats.filter(pl.col("pattern_id").is_not_null())
             unknown = self._stats.filter(pl.col("pattern_id").is_null()).sort(
-                "count", descending=True)
+                "count", descending=True, maintain_order=True)
             keep = max(MAX_KEYS - patterns.height, 0)
             self.dropped_keys += max(unknown.height - keep, 0)
             self._stats = pl.concat([patterns, unknown.head(keep)])
@@ -134,7 +113,7 @@ class Aggregator:
         self._fields = (
             pl.concat([self._fields, counted])
             .group_by(["key", "field", "value"]).agg(pl.col("count").sum())
-            .sort(["count", "value"], descending=[True, False])
+            .sort(["count", "value", "key", "field"], descending=[True, False, False, False])
             .group_by(["key", "field"], maintain_order=True).head(FIELD_VALUES)
         )
 
@@ -154,7 +133,7 @@ class Aggregator:
             self._buckets = self._sum_buckets(self._buckets.with_columns(
                 pl.col("bucket").dt.truncate(self.bucket_every)))
 
-    def merge(self, later: Aggregator) -> None:
+    def merge(self, later: PolarsAggregator) -> None:
         """Fold in the aggregate of the input that follows ours (another part of a file)."""
         coarsest = max(self.bucket_every, later.bucket_every, key=_BUCKET_ORDER.index)
         for aggregator in (self, later):
