@@ -3,8 +3,9 @@
 Memory stays flat however long the input: per key (pattern id, or unknown template) we
 keep counts, first/last seen, services, a few samples, capped tables of extracted field
 values, and per-time-bucket counts (buckets coarsen when the table grows too large).
-The caps apply after each batch, as ``aggregate_polars`` applies them, and both give the
-same results (a test holds them to it); this one needs no Polars import and costs less.
+The caps apply after each batch, as the Polars aggregator this replaced applied them
+(``tests/aggregate_polars.py``, which a test holds this one to, result for result): plain
+Python costs half the CPU per entry and spares a small log the Polars import.
 """
 
 from __future__ import annotations
@@ -113,10 +114,8 @@ def new_tally(entry: Entry) -> Tally:
     return Tally(entry.pattern_id, entry.template, None, 0, -1, None, None, set(), {}, [], "")
 
 
-def in_utc(moment: datetime | None) -> datetime | None:
-    """The moment as an aware UTC time (a naive one is taken to be UTC already)."""
-    if moment is None or moment.tzinfo is timezone.utc:
-        return moment
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC (a naive one is taken to be UTC already)."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
@@ -218,7 +217,8 @@ class Aggregator:
                 mine = ours.setdefault(name, {})
                 for value, count in values.items():
                     mine[value] = mine.get(value, 0) + count
-                ours[name] = top_values(mine)
+                if len(mine) > FIELD_VALUES:
+                    ours[name] = top_values(mine)
         for bucket, count in later.buckets.items():
             self.buckets[bucket] = self.buckets.get(bucket, 0) + count
         self._cap_buckets()
