@@ -88,7 +88,7 @@ LOGS = sorted(FIXTURES.glob("*.log"))
 FIELD_BLOCKS = sorted(FIXTURES.glob("field*/blocks/*"))
 
 
-@pytest.mark.parametrize("path", [*LOGS, "field blocks"], ids=lambda path: getattr(path, "name", path))
+@pytest.mark.parametrize("path", [*LOGS, "field blocks"], ids=lambda p: getattr(p, "name", p))
 def test_plain_and_polars_agree_on_every_fixture(pipeline, path):
     paths = FIELD_BLOCKS if path == "field blocks" else [path]
     entries = _entries_of(pipeline, b"\n".join(p.read_bytes() for p in paths))
