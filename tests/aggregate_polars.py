@@ -1,0 +1,176 @@
+"""Incremental Polars aggregation of classified entries, merged batch by batch: the
+reference the plain-Python ``aggregate.Aggregator`` is held to.
+
+Memory stays flat however long the input: per key (pattern id, or unknown template) we
+keep counts, first/last seen, services, a few samples, capped tables of extracted field
+values, and per-time-bucket counts (buckets coarsen when the table grows too large).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+import polars as pl
+
+from logsleuth.aggregate import (FIELD_VALUES, MAX_BUCKET_ROWS, MAX_CONTAINERS, MAX_KEYS, SAMPLES,
+                        KeyStats)
+from logsleuth.catalog import SEVERITIES
+from logsleuth.classify import Entry
+
+_BUCKET_ORDER = ("1m", "1h", "1d")
+
+_STATS_SCHEMA = {
+    "key": pl.String, "pattern_id": pl.String, "template": pl.String, "level": pl.String,
+    "count": pl.UInt32, "severity": pl.Int8,
+    "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
+    "services": pl.List(pl.String), "containers": pl.List(pl.String),
+    "samples": pl.List(pl.String), "latest": pl.String,
+}
+
+
+class PolarsAggregator:
+    """Accumulates entries in batches; ``results()`` gives one KeyStats per key."""
+
+    def __init__(self) -> None:
+        self._stats = pl.DataFrame(schema=_STATS_SCHEMA)
+        self._fields = pl.DataFrame(schema={"key": pl.String, "field": pl.String,
+                                            "value": pl.String, "count": pl.UInt32})
+        self._buckets = pl.DataFrame(schema={"key": pl.String,
+                                             "bucket": pl.Datetime("us", "UTC"),
+                                             "count": pl.UInt32})
+        self.bucket_every = "1m"
+        self.dropped_keys = 0
+
+    def add(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        batch = pl.DataFrame(
+            {
+                "key": [e.key for e in entries],
+                "pattern_id": [e.pattern_id for e in entries],
+                "template": [e.template for e in entries],
+                "level": [e.level for e in entries],
+                "severity": [SEVERITIES.index(e.severity) if e.severity else -1 for e in entries],
+                "ts": [e.timestamp for e in entries],
+                "service": [e.service for e in entries],
+                "container": [e.container for e in entries],
+                "line": [e.line for e in entries],
+            },
+            schema={"key": pl.String, "pattern_id": pl.String, "template": pl.String,
+                    "level": pl.String, "severity": pl.Int8, "ts": pl.Datetime("us", "UTC"),
+                    "service": pl.String, "container": pl.String, "line": pl.String},
+        )
+        self._merge_stats(batch)
+        self._merge_fields(entries)
+        self._merge_buckets(batch)
+
+    def _merge_stats(self, batch: pl.DataFrame) -> None:
+        stats = batch.group_by("key", maintain_order=True).agg(
+            pl.col("pattern_id").first(), pl.col("template").first(),
+            pl.col("level").drop_nulls().first(),
+            pl.len().cast(pl.UInt32).alias("count"), pl.col("severity").max(),
+            pl.col("ts").min().alias("first_seen"), pl.col("ts").max().alias("last_seen"),
+            pl.col("service").drop_nulls().unique().alias("services"),
+            pl.col("container").drop_nulls().unique(maintain_order=True).alias("containers"),
+            pl.col("line").head(SAMPLES).alias("samples"), pl.col("line").last().alias("latest"),
+        )
+        self._combine_stats(stats)
+
+    def _combine_stats(self, stats: pl.DataFrame) -> None:
+        """Fold already aggregated rows (later in the input than ours) into the table."""
+        merged = pl.concat([self._stats, stats], how="vertical_relaxed")
+        self._stats = merged.group_by("key", maintain_order=True).agg(
+            pl.col("pattern_id").first(), pl.col("template").first(),
+            pl.col("level").drop_nulls().first(),
+            pl.col("count").sum(), pl.col("severity").max(),
+            pl.col("first_seen").min(), pl.col("last_seen").max(),
+            pl.col("services").explode().drop_nulls().unique(),
+            pl.col("containers").explode().drop_nulls().unique(maintain_order=True)
+            .head(MAX_CONTAINERS),
+            pl.col("samples").explode().head(SAMPLES), pl.col("latest").last(),
+        )
+        if self._stats.height > MAX_KEYS:
+            # Keep every pattern; drop the rarest unknown templates.
+            patterns = self._stats.filter(pl.col("pattern_id").is_not_null())
+            unknown = self._stats.filter(pl.col("pattern_id").is_null()).sort(
+                "count", descending=True, maintain_order=True)
+            keep = max(MAX_KEYS - patterns.height, 0)
+            self.dropped_keys += max(unknown.height - keep, 0)
+            self._stats = pl.concat([patterns, unknown.head(keep)])
+
+    def _merge_fields(self, entries: list[Entry]) -> None:
+        rows = [(e.key, name, value) for e in entries for name, value in e.fields]
+        if not rows:
+            return
+        batch = pl.DataFrame(rows, schema={"key": pl.String, "field": pl.String,
+                                           "value": pl.String}, orient="row")
+        counted = batch.group_by(["key", "field", "value"]).len("count").with_columns(
+            pl.col("count").cast(pl.UInt32))
+        self._combine_fields(counted)
+
+    def _combine_fields(self, counted: pl.DataFrame) -> None:
+        self._fields = (
+            pl.concat([self._fields, counted])
+            .group_by(["key", "field", "value"]).agg(pl.col("count").sum())
+            .sort(["count", "value", "key", "field"], descending=[True, False, False, False])
+            .group_by(["key", "field"], maintain_order=True).head(FIELD_VALUES)
+        )
+
+    def _merge_buckets(self, batch: pl.DataFrame) -> None:
+        timed = batch.filter(pl.col("ts").is_not_null())
+        if timed.is_empty():
+            return
+        counted = timed.group_by(
+            ["key", pl.col("ts").dt.truncate(self.bucket_every).alias("bucket")]
+        ).len("count").with_columns(pl.col("count").cast(pl.UInt32))
+        self._combine_buckets(counted)
+
+    def _combine_buckets(self, counted: pl.DataFrame) -> None:
+        self._buckets = self._sum_buckets(pl.concat([self._buckets, counted]))
+        if self._buckets.height > MAX_BUCKET_ROWS and self.bucket_every != "1d":
+            self.bucket_every = "1h" if self.bucket_every == "1m" else "1d"
+            self._buckets = self._sum_buckets(self._buckets.with_columns(
+                pl.col("bucket").dt.truncate(self.bucket_every)))
+
+    def merge(self, later: PolarsAggregator) -> None:
+        """Fold in the aggregate of the input that follows ours (another part of a file)."""
+        coarsest = max(self.bucket_every, later.bucket_every, key=_BUCKET_ORDER.index)
+        for aggregator in (self, later):
+            if aggregator.bucket_every != coarsest:
+                aggregator._buckets = aggregator._sum_buckets(aggregator._buckets.with_columns(
+                    pl.col("bucket").dt.truncate(coarsest)))
+                aggregator.bucket_every = coarsest
+        self._combine_stats(later._stats)
+        self._combine_fields(later._fields)
+        self._combine_buckets(later._buckets)
+        self.dropped_keys += later.dropped_keys
+
+    @staticmethod
+    def _sum_buckets(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.group_by(["key", "bucket"]).agg(pl.col("count").sum())
+
+    def results(self, clean: Callable[[str], str] = str) -> list[KeyStats]:
+        """One KeyStats per key; ``clean`` (e.g. redaction) is applied to every text kept."""
+        fields: dict[str, dict[str, dict[str, int]]] = {}
+        for key, name, value, count in self._fields.iter_rows():
+            values = fields.setdefault(key, {}).setdefault(name, {})
+            values[clean(value)] = values.get(clean(value), 0) + count
+        buckets: dict[str, dict[datetime, int]] = {}
+        for key, bucket, count in self._buckets.sort("bucket").iter_rows():
+            buckets.setdefault(key, {})[bucket] = count
+        return [
+            KeyStats(
+                key=row["key"], pattern_id=row["pattern_id"], template=row["template"],
+                level=row["level"], count=row["count"],
+                severity=SEVERITIES[row["severity"]] if row["severity"] >= 0 else None,
+                first_seen=row["first_seen"], last_seen=row["last_seen"],
+                services=sorted(row["services"]), containers=sorted(row["containers"]),
+                samples=[clean(s) for s in row["samples"]], latest=clean(row["latest"]),
+                fields={name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
+                        for name, values in fields.get(row["key"], {}).items()},
+                buckets=buckets.get(row["key"], {}),
+            )
+            for row in self._stats.iter_rows(named=True)
+        ]
+

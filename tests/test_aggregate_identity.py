@@ -1,0 +1,139 @@
+"""The plain-Python aggregator gives exactly what the Polars aggregator (its reference,
+``tests/aggregate_polars.py``) gives: on every fixture log, on a generated stream that
+hits every cap (keys, field values, containers, time buckets), and over parallel parts
+merged in file order after a trip through pickle."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, MAX_KEYS, Aggregator
+from logsleuth.catalog import SEVERITIES
+from logsleuth.classify import Entry
+from logsleuth.envelope import Envelope
+from logsleuth.redact import redact
+from logsleuth.sources import Source
+
+from .aggregate_polars import PolarsAggregator
+from .conftest import FIXTURES, ROOT
+
+START = datetime(2026, 7, 10, 23, 50, tzinfo=timezone.utc)
+VALUES = ["a", "B", "é", "z", "ü", "日本", "10.0.0.1", "password=hunter2", "node-1", "Z"]
+
+
+def _snapshot(aggregator) -> tuple:
+    """Everything the results say, in their order, times with their zone."""
+    stats = [(s.key, s.pattern_id, s.template, s.level, s.count, s.severity,
+              repr(s.first_seen), repr(s.last_seen), s.services, s.containers, s.samples,
+              s.latest, [(name, list(values.items())) for name, values in s.fields.items()],
+              [(repr(moment), count) for moment, count in s.buckets.items()])
+             for s in aggregator.results(redact)]
+    return stats, aggregator.dropped_keys, aggregator.bucket_every
+
+
+def _fed(aggregator, entries: list[Entry], batch: int):
+    for begin in range(0, len(entries), batch):
+        aggregator.add(entries[begin:begin + batch])
+    return aggregator
+
+
+def _entries_of(pipeline, text: bytes) -> list[Entry]:
+    stream = io.BytesIO(text)
+    return [entry for batch in pipeline.entries([Source("t", None)], stream) for entry in batch]
+
+
+def _entry(rng: random.Random, patterns: list, number: int) -> Entry:
+    """A synthetic entry: a known pattern or one of thousands of unknown templates, fields
+    with many values, odd zones, untimed lines, ~100 containers."""
+    pattern = rng.choice(patterns) if rng.random() < 0.4 else None
+    if pattern is None:
+        template = f"failed <*> step {rng.randrange(3000)}"
+    else:
+        template = None if rng.random() < 0.7 else f"exited with code {rng.randrange(3)}"
+    moment = START + timedelta(seconds=rng.randrange(4 * 86400), microseconds=rng.randrange(10**6))
+    roll = rng.random()
+    if roll < 0.05:
+        moment = None
+    elif roll < 0.10:
+        moment = moment.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    elif roll < 0.12:
+        moment = moment.replace(tzinfo=None)
+    fields = [(name, rng.choice(VALUES) + str(rng.randrange(spread)))
+              for name, spread in (("node", 40), ("addr", 3), ("port", 1)) if rng.random() < 0.6]
+    return Entry(
+        source="gen", line_no=number, last_line=number,
+        service=rng.choice(["headscale", "caddy", "postgres", None]),
+        container=f"c{rng.randrange(100)}" if rng.random() < 0.9 else None,
+        timestamp=moment, level=rng.choice(["warn", "error", None]), pattern=pattern,
+        severity=rng.choice([*SEVERITIES, None]), envelope=Envelope(body=""),
+        line=f"line {number} token=abc{number} {rng.choice(VALUES)}", fields=fields,
+        template=template)
+
+
+@pytest.fixture(scope="module")
+def generated(catalog) -> list[Entry]:
+    rng = random.Random(16)
+    patterns = [p for p in catalog.patterns if p.flapping is None][:30]
+    return [_entry(rng, patterns, number) for number in range(70_000)]
+
+
+LOGS = sorted(FIXTURES.glob("*.log"))
+FIELD_BLOCKS = sorted(FIXTURES.glob("field*/blocks/*"))
+
+
+@pytest.mark.parametrize("path", [*LOGS, "field blocks"], ids=lambda p: getattr(p, "name", p))
+def test_plain_and_polars_agree_on_every_fixture(pipeline, path):
+    paths = FIELD_BLOCKS if path == "field blocks" else [path]
+    entries = _entries_of(pipeline, b"\n".join(p.read_bytes() for p in paths))
+    assert entries or path.name == "info-only.log"
+    for batch in (3, 5000):
+        assert (_snapshot(_fed(Aggregator(), entries, batch))
+                == _snapshot(_fed(PolarsAggregator(), entries, batch)))
+
+
+def test_plain_and_polars_agree_on_a_stream_that_hits_every_cap(generated):
+    plain = _fed(Aggregator(), generated, 5000)
+    reference = _fed(PolarsAggregator(), generated, 5000)
+    assert plain.dropped_keys > 0 and len(plain.results()) == MAX_KEYS
+    assert plain.bucket_every == "1h"
+    stats = plain.results()
+    assert max(len(s.containers) for s in stats) == MAX_CONTAINERS
+    assert max(len(values) for s in stats for values in s.fields.values()) == FIELD_VALUES
+    assert _snapshot(plain) == _snapshot(reference)
+
+
+def _merged_parts(entries: list[Entry], make, cuts: list[int]):
+    """The entries cut into parts, each aggregated on its own and sent through pickle (as
+    a worker's result is), then merged in order; also each part's bucket size."""
+    bounds = [0, *cuts, len(entries)]
+    parts = [pickle.loads(pickle.dumps(_fed(make(), entries[a:b], 5000)))
+             for a, b in zip(bounds, bounds[1:])]
+    sizes = [part.bucket_every for part in parts]
+    for later in parts[1:]:
+        parts[0].merge(later)
+    return parts[0], sizes
+
+
+def test_merged_parts_agree_whatever_their_bucket_sizes(generated):
+    entries = generated[:8000] + generated
+    plain, sizes = _merged_parts(entries, Aggregator, [5000, 8000])
+    reference, reference_sizes = _merged_parts(entries, PolarsAggregator, [5000, 8000])
+    assert sizes == reference_sizes == ["1m", "1m", "1h"] and plain.dropped_keys > 0
+    assert _snapshot(plain) == _snapshot(reference)
+
+
+def test_a_small_log_is_analysed_without_importing_polars():
+    code = ("import sys; from logsleuth.cli import cli; "
+            "sys.argv = ['logsleuth', 'fixtures/sample.log', '--format', 'json']\n"
+            "try: cli()\nexcept SystemExit: pass\n"
+            "sys.stderr.write(str(sorted(m for m in sys.modules if m.split('.')[0] == 'polars')))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert '"findings"' in run.stdout and run.stderr == "[]"
