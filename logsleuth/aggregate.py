@@ -224,8 +224,9 @@ class Aggregator:
         self._cap_buckets()
         self.dropped_keys += later.dropped_keys
 
-    def results(self, clean: Callable[[str], str] = str) -> list[KeyStats]:
-        """One KeyStats per key; ``clean`` (e.g. redaction) is applied to every text kept."""
+    def results(self) -> list[KeyStats]:
+        """One KeyStats per key, texts as read (redaction happens where a result leaves the
+        library: :func:`logsleuth.outbound.release`)."""
         buckets: dict[str, dict[datetime, int]] = {}
         for (key, start), count in sorted(self.buckets.items(), key=lambda kv: kv[0][1]):
             buckets.setdefault(key, {})[datetime.fromtimestamp(start, UTC)] = count
@@ -235,8 +236,8 @@ class Aggregator:
                 count=t.count, severity=SEVERITIES[t.severity] if t.severity >= 0 else None,
                 first_seen=_zoned(t.first_seen), last_seen=_zoned(t.last_seen),
                 services=sorted(t.services), containers=sorted(t.containers),
-                samples=[clean(s) for s in t.samples], latest=clean(t.latest),
-                fields=cleaned_fields(self.fields.get(key, {}), clean),
+                samples=list(t.samples), latest=t.latest,
+                fields=ordered_fields(self.fields.get(key, {})),
                 buckets=buckets.get(key, {}),
             )
             for key, t in self.tallies.items()
@@ -247,17 +248,10 @@ def _zoned(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def cleaned_fields(named: dict[str, dict[str, int]],
-                   clean: Callable[[str], str]) -> dict[str, dict[str, int]]:
-    """Each field's values cleaned (values that clean alike are summed), most frequent
-    first; fields in the order of their top value (most frequent, then by value, name)."""
+def ordered_fields(named: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Each field's values, most frequent first (then by value); fields in the order of
+    their top value (most frequent, then by value, name)."""
     ordered = sorted(((name, sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
                       for name, values in named.items() if values),
                      key=lambda item: (-item[1][0][1], item[1][0][0], item[0]))
-    result = {}
-    for name, values in ordered:
-        summed: dict[str, int] = {}
-        for value, count in values:
-            summed[clean(value)] = summed.get(clean(value), 0) + count
-        result[name] = dict(sorted(summed.items(), key=lambda kv: -kv[1]))
-    return result
+    return {name: dict(values) for name, values in ordered}

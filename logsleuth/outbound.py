@@ -14,7 +14,7 @@ renderers' job on top of this.
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
-from typing import TypeVar
+from typing import Callable, TypeVar
 
 from .redact import redact
 
@@ -61,6 +61,13 @@ def outbound_text(text: str, *, mask_secrets: bool = True, for_terminal: bool = 
     return text
 
 
+def release(result: T, *, mask_secrets: bool) -> T:
+    """A result as it leaves the library: every text in it, whatever field holds it,
+    has its secrets masked unless ``mask_secrets`` is off. Controls stay as they are
+    (they are made visible where a terminal may show them: :func:`neutralise`)."""
+    return neutralise(result, mask_secrets=mask_secrets, for_terminal=False) if mask_secrets else result
+
+
 def neutralise(value: T, *, mask_secrets: bool = True, for_terminal: bool = True,
                multiline: bool = False) -> T:
     """A copy of ``value`` (a result, summary, dict, list, string) with every string in it
@@ -79,8 +86,23 @@ def neutralise(value: T, *, mask_secrets: bool = True, for_terminal: bool = True
     if isinstance(value, set):
         return {again(item) for item in value}  # type: ignore[return-value]
     if isinstance(value, dict):
-        return {again(key): again(item) for key, item in value.items()}  # type: ignore[return-value]
+        return _neutral_dict(value, again)  # type: ignore[return-value]
     if is_dataclass(value) and not isinstance(value, type):
         return replace(value, **{f.name: again(getattr(value, f.name), f.name in MULTILINE_FIELDS)
                                  for f in fields(value) if f.init})
     return value
+
+
+def _neutral_dict(value: dict, again: Callable[[object], object]) -> dict:
+    """Keys and values passed on; counts of keys that become alike (two secrets masked
+    the same) are summed, most frequent first."""
+    result: dict = {}
+    merged = False
+    for key, item in value.items():
+        key, item = again(key), again(item)
+        if key in result and isinstance(item, int) and isinstance(result[key], int):
+            result[key] += item
+            merged = True
+        else:
+            result[key] = item
+    return dict(sorted(result.items(), key=lambda kv: -kv[1])) if merged else result

@@ -20,10 +20,10 @@ from .aggregate import Aggregator, KeyStats
 from .classify import Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
 from .options import Options
+from .outbound import release
 from .parallel import PartResult
 from .progress import Progress, nothing_to_analyse, time_notes
 from .reader import Scanner, read_source
-from .redact import redact
 from .result import Analysis, Cause, Finding
 from .sources import InputError, Source, expand, open_source
 from .templates import merge_templated
@@ -73,16 +73,17 @@ class Pipeline:
 
     def snapshot(self, names: list[str], progress: Progress, aggregator: Aggregator,
                  interrupted: bool = False) -> Analysis:
-        """The analysis of what has been aggregated so far."""
+        """The analysis of what has been aggregated so far, as it leaves the library."""
         stats = self.statistics(progress, aggregator)
         findings = build_findings(self.catalog, stats, self.options.lang, progress.first,
                                   progress.last)
-        return self.assemble(names, progress, stats, findings, [], interrupted)
+        analysis = self.assemble(names, progress, stats, findings, [], interrupted)
+        return release(analysis, mask_secrets=self.options.redact)
 
     def statistics(self, progress: Progress, aggregator: Aggregator) -> list[KeyStats]:
-        """Per-key statistics, redacted unless asked not to; books dropped templates."""
+        """Per-key statistics; books dropped templates."""
         progress.dropped_templates = aggregator.dropped_keys
-        return merge_templated(aggregator.results(redact if self.options.redact else str))
+        return merge_templated(aggregator.results())
 
     def assemble(self, names: list[str], progress: Progress, stats: list[KeyStats],
                  findings: list[Finding], extra_causes: list[Cause],

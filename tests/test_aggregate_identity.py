@@ -18,7 +18,6 @@ from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, MAX_KEYS, Aggregat
 from logsleuth.catalog import SEVERITIES
 from logsleuth.classify import Entry
 from logsleuth.envelope import Envelope
-from logsleuth.redact import redact
 from logsleuth.sources import Source
 
 from .aggregate_polars import PolarsAggregator
@@ -34,7 +33,7 @@ def _snapshot(aggregator) -> tuple:
               repr(s.first_seen), repr(s.last_seen), s.services, s.containers, s.samples,
               s.latest, [(name, list(values.items())) for name, values in s.fields.items()],
               [(repr(moment), count) for moment, count in s.buckets.items()])
-             for s in aggregator.results(redact)]
+             for s in aggregator.results()]
     return stats, aggregator.dropped_keys, aggregator.bucket_every
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from ..catalog import CatalogError
 from ..diagnose import build_findings, rank_findings
-from ..outbound import neutralise
+from ..outbound import release
 from ..pipeline import Pipeline
 from ..progress import Progress
 from ..redact import redact
@@ -66,8 +66,7 @@ def report_bytes(pipeline: Pipeline, raw: bytes, path: str) -> Analysis:
     analysis.facts = facts(context, asdict(part.progress.lines), lang)
     analysis.checks = checklist(catalog, context, findings, lang)
     analysis.notes = bundle.note_texts(lang) + _secret_note(raw, lang) + _cap_note(raw)
-    # bundle text reaches every part (facts, checks, notes): all of it is masked here
-    return neutralise(analysis, for_terminal=False) if pipeline.options.redact else analysis
+    return release(analysis, mask_secrets=pipeline.options.redact)
 
 
 def _secret_note(raw: bytes, lang: str) -> list[str]:

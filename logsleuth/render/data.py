@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..classify import Entry
-from ..redact import redact
+from ..outbound import release
 from ..result import Analysis, iso
 
 
@@ -25,7 +25,7 @@ def event(entry: Entry, redact_output: bool = True) -> dict:
         "category": entry.category,
         "pattern_id": entry.pattern_id,
         "severity": entry.severity,
-        "message": redact(entry.message) if redact_output else entry.message,
+        "message": release(entry.message, mask_secrets=redact_output),
         "lines": entry.last_line - entry.line_no + 1,
     }
 
