@@ -8,7 +8,8 @@ import pytest
 
 from logsleuth.catalog import CATEGORIES, CatalogError, load_catalog
 from logsleuth.envelope import strip_controls
-from logsleuth.lint import lint_catalog, lint_regex, scan_form
+from logsleuth.lint import lint_catalog
+from logsleuth.portable import lint_regex, scan_form
 
 from .conftest import analyze_text
 
