@@ -14,9 +14,22 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from .catalog_entries import (CATEGORIES, DEFAULT_PRIORITY, SEVERITIES, Catalog, CatalogError,
-                              Check, ChecklistItem, Correlation, Flapping, Hint, Ignore, Pattern,
-                              Sample, Trace)
+from .catalog_entries import (
+    CATEGORIES,
+    DEFAULT_PRIORITY,
+    SEVERITIES,
+    Catalog,
+    CatalogError,
+    Check,
+    ChecklistItem,
+    Correlation,
+    Flapping,
+    Hint,
+    Ignore,
+    Pattern,
+    Sample,
+    Trace,
+)
 from .portable import compile_regex, lint_regex
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
@@ -194,7 +207,8 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
 def _parse_flapping(path: Path, pid: str, raw: object) -> Flapping | None:
     if raw is None:
         return None
-    if (not isinstance(_known_keys(path, raw, "flapping", pid).get("field"), str)
+    raw = _known_keys(path, raw, "flapping", pid)
+    if (not isinstance(raw.get("field"), str)
             or not all(isinstance(raw.get(k), int) and raw[k] > 0 for k in ("count", "minutes"))):
         raise CatalogError(f"{path}: {pid}: 'flapping' needs field (text), count and minutes (> 0)")
     return Flapping(raw["field"], raw["count"], raw["minutes"])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .portable import compile_regex
 
 if TYPE_CHECKING:
-    import regex
+    from regex import Pattern as CompiledRegex  # Pattern.regex would shadow the module
 
 CATEGORIES: dict[str, str] = {
     "port_conflict": "部署问题",
@@ -104,6 +104,13 @@ class Sample:
     fields: tuple[tuple[str, str], ...] | None = None     # None: not stated
     winner: str = ""
 
+    def __str__(self) -> str:
+        """The line, then what it states (as ``logsleuth patterns show`` lists it)."""
+        stated = [f"taken by {self.winner}"] if self.winner else []
+        if self.fields is not None:
+            stated.append("fields " + (", ".join(f"{k}={v}" for k, v in self.fields) or "none"))
+        return f"{self.line}  [{'; '.join(stated)}]" if stated else self.line
+
 
 @dataclass(frozen=True)
 class Pattern(Localized):
@@ -137,7 +144,7 @@ class Pattern(Localized):
         return tuple(sample.line for sample in self.samples)
 
     @cached_property
-    def compiled(self) -> regex.Pattern:
+    def compiled(self) -> CompiledRegex:
         return compile_regex(self.regex)
 
     @property
@@ -157,7 +164,7 @@ class Ignore:
     source: str
 
     @cached_property
-    def compiled(self) -> regex.Pattern:
+    def compiled(self) -> CompiledRegex:
         return compile_regex(self.regex)
 
 
@@ -178,7 +185,7 @@ class Trace:
     samples_no_match: tuple[str, ...] = ()   # blocks whose last line must stay apart
 
     @cached_property
-    def compiled_body(self) -> regex.Pattern:
+    def compiled_body(self) -> CompiledRegex:
         return compile_regex(self.body)
 
 

@@ -122,7 +122,8 @@ def lint_bundle_rules(catalog: Catalog) -> list[LintProblem]:
 def lint_catalog(catalog: Catalog) -> list[LintProblem]:
     """Every problem in the catalog, plus a compile check in the fast scanner."""
     problems: list[LintProblem] = []
-    for entry in (*catalog.patterns, *catalog.ignores):
+    entries: tuple[Pattern | Ignore, ...] = (*catalog.patterns, *catalog.ignores)
+    for entry in entries:
         problems.extend(lint_entry(entry, catalog))
     for trace in catalog.traces:
         problems.extend(lint_trace(trace))

@@ -11,9 +11,10 @@ ERE (``grep -E``).
 from __future__ import annotations
 
 import re
-from re import _constants as sre
-from re import _parser as sre_parse
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from collections.abc import Iterator
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import regex
@@ -296,7 +297,7 @@ def ambiguous_repeat(pattern: str) -> bool:
     for branches in _repeated_groups(pattern):
         try:
             firsts = [_first_chars(list(sre_parse.parse(branch))) for branch in branches]
-        except Exception:                           # not Python syntax: compiled elsewhere
+        except (re.error, RecursionError):          # not Python syntax: compiled elsewhere
             continue
         if ignore_case:
             firsts = [_folded(first) for first in firsts]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+
 from .aggregate import SAMPLES, KeyStats
 from .catalog import SEVERITIES
 from .miner import WILDCARD, TemplateMiner

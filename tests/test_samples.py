@@ -15,7 +15,7 @@ from logsleuth.envelope import strip_controls
 from logsleuth.lint import lint_catalog
 from logsleuth.scan import candidates
 
-from .conftest import analyze_text
+from .conftest import analyze_text, run_cli
 
 
 def classify_alone(pipeline, line: str) -> list[Entry]:
@@ -106,3 +106,9 @@ def test_malformed_sample_tables_are_refused_at_load(tmp_path, sample, message):
     with pytest.raises(CatalogError) as caught:
         load_catalog((tmp_path,))
     assert message in str(caught.value) and "site.toml: site.bind" in str(caught.value)
+
+
+def test_patterns_show_lists_what_each_sample_states():
+    shown = run_cli(["patterns", "show", "auth.user_not_found"]).stdout
+    assert "desc = user not found  [taken by eco.grpc_user_not_found; fields kind=user]" in shown
+    assert "desc = Namespace not found  [fields kind=Namespace]" in shown
