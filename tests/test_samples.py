@@ -20,9 +20,10 @@ from .conftest import analyze_text, run_cli
 
 def classify_alone(pipeline, line: str) -> list[Entry]:
     """The entries one log line makes on its own, unredacted, as a run classifies it."""
+    scanner = pipeline.scanner
     chunk = strip_controls((line + "\n").encode("utf-8"))
-    classifier = Classifier(pipeline.catalog, pipeline.rules, "sample", redact_output=False)
-    found, _ = candidates(chunk, pipeline.engine)
+    classifier = Classifier(scanner.catalog, scanner.rules, "sample", redact_output=False)
+    found, _ = candidates(chunk, scanner.engine)
     return classifier.classify(chunk, 1, found) + classifier.flush()
 
 
