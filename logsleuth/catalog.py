@@ -1,266 +1,41 @@
-"""The knowledge base: load, validate and lint the ``patterns/*.toml`` catalogs.
+"""The knowledge base: load and validate the ``patterns/*.toml`` catalogs.
 
 A catalog file holds ``[[pattern]]`` tables (a known problem: regex, category, cause, fix,
 samples) and ``[[ignore]]`` tables (known-harmless warnings that must not be reported as
-unknown errors). Every entry carries sample lines that prove it.
+unknown errors), ``[[trace]]`` shapes and the words of the bundle rules. Every entry carries
+sample lines that prove it (run by ``logsleuth patterns lint``); keys nobody reads are
+rejected, so a misspelt one cannot silently change nothing. The entries themselves are
+defined in ``catalog_entries``.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from .catalog_entries import (
+    CATEGORIES,
+    DEFAULT_PRIORITY,
+    SEVERITIES,
+    Catalog,
+    CatalogError,
+    Check,
+    ChecklistItem,
+    Correlation,
+    Flapping,
+    Hint,
+    Ignore,
+    Pattern,
+    Sample,
+    Trace,
+)
+from .portable import compile_regex, lint_regex
 
-if TYPE_CHECKING:
-    import regex
-
-CATEGORIES: dict[str, str] = {
-    "port_conflict": "部署问题",
-    "config_missing": "部署问题",
-    "config_invalid": "部署问题 / 连接问题",
-    "permission": "部署问题",
-    "connection_refused": "连接问题",
-    "tls": "常见错误消息",
-    "oidc": "认证问题",
-    "preauth_key": "认证问题",
-    "user_not_found": "常见错误消息",
-    "database_locked": "数据库问题",
-    "database_corrupt": "数据库问题",
-    "database_other": "数据库问题",
-    "derp": "网络问题",
-    "nat_traversal": "网络问题",
-    "noise_handshake": "连接问题",
-    "node_offline": "连接问题",
-    "route": "网络问题",
-    "oom": "性能问题",
-    "performance": "性能问题",
-    "crash": "部署问题 / Docker 容器无法启动",
-}
-"""Category ids (a contract, see DESIGN.md) and the guide section each belongs to."""
-
-SEVERITIES: tuple[str, ...] = ("info", "warning", "error", "critical")
-DEFAULT_PRIORITY = 50
-def _regex():
-    """The ``regex`` module, imported on first use (``--help`` and start-up do not need it)."""
-    import regex
-
-    return regex
-
-
-def compile_regex(pattern: str) -> regex.Pattern:
-    """A catalog regex as the classifier runs it: ASCII classes, Python-compatible syntax."""
-    module = _regex()
-    return module.compile(pattern, module.ASCII | module.VERSION0)
-
-
-class CatalogError(Exception):
-    """A catalog file or entry that cannot be used; the message names file, id and reason."""
-
-
-class Localized:
-    """Title, cause and fix in English with the guide's Chinese alongside."""
-
-    title: str
-    cause: str
-    fix: tuple[str, ...]
-    title_zh: str
-    cause_zh: str
-    fix_zh: tuple[str, ...]
-
-    def localized(self, lang: str) -> tuple[str, str, tuple[str, ...]]:
-        """Title, cause and fix in ``lang`` (``zh`` falls back to English where missing)."""
-        if lang == "zh":
-            return (self.title_zh or self.title, self.cause_zh or self.cause,
-                    self.fix_zh or self.fix)
-        return self.title, self.cause, self.fix
-
-
-@dataclass(frozen=True)
-class Hint:
-    """A more specific cause, chosen when an extracted field has a given value."""
-
-    field: str
-    values: tuple[str, ...]
-    contains: tuple[str, ...]
-    cause: str
-    cause_zh: str
-    fix: tuple[str, ...]
-    fix_zh: tuple[str, ...]
-    samples_match: tuple[str, ...] = ()      # log lines whose finding takes this cause
-    samples_no_match: tuple[str, ...] = ()   # lines of the same pattern that do not
-
-    def applies(self, values: dict[str, int]) -> bool:
-        """True when any observed value of the field satisfies the hint."""
-        return any(
-            v in self.values or any(part in v for part in self.contains) for v in values
-        )
-
-
-@dataclass(frozen=True)
-class Flapping:
-    """A pattern reported only when one value of ``field`` occurs ``count`` times and that
-    many entries fall within ``minutes`` (a node reconnecting again and again)."""
-
-    field: str
-    count: int
-    minutes: int
-
-
-@dataclass(frozen=True)
-class Pattern(Localized):
-    """One known problem: how to recognise it and what to do about it."""
-
-    id: str
-    category: str
-    severity: str
-    title: str
-    regex: str
-    cause: str
-    fix: tuple[str, ...]
-    guide: str
-    samples_match: tuple[str, ...]
-    samples_no_match: tuple[str, ...]
-    source: str
-    title_zh: str = ""
-    cause_zh: str = ""
-    fix_zh: tuple[str, ...] = ()
-    priority: int = DEFAULT_PRIORITY
-    continuation: bool = False
-    versions: str = ""
-    hints: tuple[Hint, ...] = ()
-    unexplained_fatal: bool = False    # also takes fatal entries no pattern explains
-    symptom: bool = False              # a consequence: ranked after the findings that explain it
-    flapping: Flapping | None = None
-
-
-    @cached_property
-    def compiled(self) -> regex.Pattern:
-        return compile_regex(self.regex)
-
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(self.compiled.groupindex)
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """A warning or error line known to be harmless: never a finding, never unknown."""
-
-    id: str
-    regex: str
-    reason: str
-    samples_match: tuple[str, ...]
-    samples_no_match: tuple[str, ...]
-    source: str
-
-    @cached_property
-    def compiled(self) -> regex.Pattern:
-        return compile_regex(self.regex)
-
-
-@dataclass(frozen=True)
-class Trace:
-    """A multi-line shape (a stack trace, a schema diff) whose lines all belong to the entry
-    that begins it. ``start`` lines begin one by themselves; a ``frame`` line continues the
-    entry on the line before it, or makes that line the head of a new one (both scanned
-    like patterns); ``body`` lines continue it."""
-
-    id: str
-    body: str
-    source: str
-    start: str = ""
-    frame: str = ""
-    level: str = ""          # the level of a trace whose first line has none (fatal: it crashed)
-    samples_match: tuple[str, ...] = ()      # whole blocks that must merge into one entry
-    samples_no_match: tuple[str, ...] = ()   # blocks whose last line must stay apart
-
-    @cached_property
-    def compiled_body(self) -> regex.Pattern:
-        return compile_regex(self.body)
-
-
-@dataclass(frozen=True)
-class Correlation(Localized):
-    """The words of a diagnosis rule that combines several findings (logic in diagnose)."""
-
-    id: str
-    title: str
-    cause: str
-    fix: tuple[str, ...]
-    source: str
-    title_zh: str = ""
-    cause_zh: str = ""
-    fix_zh: tuple[str, ...] = ()
-    category: str = ""       # for rules whose cause has no lead finding (bundle rules)
-    severity: str = ""
-    supersedes: tuple[str, ...] = ()   # narrower causes this one makes redundant
-    samples_match: tuple[str, ...] = ()      # bundle rules: bundle texts on which it fires
-    samples_no_match: tuple[str, ...] = ()   # ... and near misses on which it stays quiet
-
-
-@dataclass(frozen=True)
-class Check(Localized):
-    """The words of a bundle check (a finding made from facts, not log lines)."""
-
-    id: str
-    category: str
-    severity: str
-    title: str
-    cause: str
-    fix: tuple[str, ...]
-    guide: str
-    source: str
-    title_zh: str = ""
-    cause_zh: str = ""
-    fix_zh: tuple[str, ...] = ()
-    samples_match: tuple[str, ...] = ()      # bundle texts on which the check fires
-    samples_no_match: tuple[str, ...] = ()   # near misses on which it stays quiet
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    """One item of the guide's security checklist (安全检查清单)."""
-
-    id: str
-    title: str
-    title_zh: str
-    source: str
-    samples_match: tuple[str, ...] = ()      # bundle texts on which the item fails
-    samples_no_match: tuple[str, ...] = ()   # bundle texts on which it does not fail
-
-
-@dataclass(frozen=True)
-class Catalog:
-    patterns: tuple[Pattern, ...]
-    ignores: tuple[Ignore, ...]
-    correlations: tuple[Correlation, ...] = ()
-    checks: tuple[Check, ...] = ()
-    checklist: tuple[ChecklistItem, ...] = ()
-    traces: tuple[Trace, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {p.id: p for p in self.patterns})
-
-    @cached_property
-    def unexplained_fatal(self) -> Pattern | None:
-        """The pattern of fatal entries that no other pattern explains (category crash)."""
-        return next((p for p in self.patterns if p.unexplained_fatal), None)
-
-    def get(self, pattern_id: str) -> Pattern:
-        return self._by_id[pattern_id]  # type: ignore[attr-defined]
-
-    def __contains__(self, pattern_id: str) -> bool:
-        return pattern_id in self._by_id  # type: ignore[attr-defined]
-
-    def correlation(self, rule_id: str) -> Correlation | None:
-        return next((c for c in self.correlations if c.id == rule_id), None)
-
-    def check(self, check_id: str) -> Check | None:
-        return next((c for c in self.checks if c.id == check_id), None)
+__all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
+           "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",
+           "builtin_dir", "load_catalog"]
+"""The loader, and the entry types it loads (defined in ``catalog_entries``)."""
 
 
 def builtin_dir() -> Path:
@@ -295,8 +70,6 @@ def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Cata
 def _check_user_regex(path: Path, entry_id: str, pattern: str, strict: bool) -> None:
     """User catalogs: a regex that does not compile, is not portable or can backtrack
     catastrophically is rejected at load, before it can fail or hang a run."""
-    from .lint import lint_regex
-
     _compile(path, entry_id, pattern)
     reasons = lint_regex(pattern) if strict else []
     if reasons:
@@ -313,8 +86,19 @@ def _load_file(path: Path) -> dict[str, list]:
     unknown = set(data) - set(_TABLES)
     if unknown:
         raise CatalogError(f"{path}: unknown top-level tables {sorted(unknown)}")
-    return {kind: [parse(path, raw) for raw in data.get(kind, [])]
+    return {kind: [parse(path, _known_keys(path, raw, kind)) for raw in data.get(kind, [])]
             for kind, parse in _TABLES.items()}
+
+
+def _known_keys(path: Path, raw: object, kind: str, entry_id: str = "") -> dict:
+    """``raw`` when it is a table of ``kind`` holding only keys the loader reads."""
+    entry_id = entry_id or (raw.get("id", "?") if isinstance(raw, dict) else "?")
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: {entry_id}: '{kind}' must be a table")
+    unknown = sorted(set(raw) - _KEYS[kind])
+    if unknown:
+        raise CatalogError(f"{path}: {entry_id}: unknown key(s) in {kind}: {', '.join(unknown)}")
+    return raw
 
 
 def _require(path: Path, raw: dict, key: str, kind: type = str):
@@ -327,26 +111,53 @@ def _require(path: Path, raw: dict, key: str, kind: type = str):
     return value
 
 
-def _str_list(path: Path, raw: dict, key: str) -> tuple[str, ...]:
+def _str_list(path: Path, raw: dict, key: str, entry_id: str = "") -> tuple[str, ...]:
     value = raw.get(key, [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogError(f"{path}: {raw.get('id', '?')}: '{key}' must be a list of strings")
+        raise CatalogError(f"{path}: {entry_id or raw.get('id', '?')}: '{key}' must be a list of strings")
     return tuple(value)
 
 
-def _samples(path: Path, raw: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    samples = raw.get("samples", {})
-    if not isinstance(samples, dict):
-        raise CatalogError(f"{path}: {raw.get('id', '?')}: 'samples' must be a table")
-    return _str_list(path, samples, "match"), _str_list(path, samples, "no_match")
+def _samples(path: Path, raw: dict, entry_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Lines (or bundle texts) that must match, and near misses that must not."""
+    samples = _known_keys(path, raw.get("samples", {}), "samples", entry_id)
+    return (_str_list(path, samples, "match", entry_id),
+            _str_list(path, samples, "no_match", entry_id))
 
 
-def _compile(path: Path, pid: str, pattern: str) -> regex.Pattern:
+def _pattern_samples(path: Path, raw: dict, pid: str) -> tuple[tuple[Sample, ...], tuple[str, ...]]:
+    """A pattern's samples: ``match`` holds lines, or tables that also state what the line
+    must yield: ``{ line = '...', fields = { name = "value" }, winner = "other.id" }``."""
+    samples = _known_keys(path, raw.get("samples", {}), "samples", pid)
+    match = samples.get("match", [])
+    if not isinstance(match, list):
+        match = [match]
+    return (tuple(_sample(path, pid, value) for value in match),
+            _str_list(path, samples, "no_match", pid))
+
+
+def _sample(path: Path, pid: str, value: object) -> Sample:
+    if isinstance(value, str):
+        return Sample(value)
+    table = _known_keys(path, value, "sample", pid)
+    line, fields, winner = table.get("line"), table.get("fields"), table.get("winner", "")
+    if not isinstance(line, str) or not isinstance(winner, str):
+        raise CatalogError(f"{path}: {pid}: a sample table needs 'line' (and 'winner' is an id)")
+    if fields is not None and not (isinstance(fields, dict)
+                                   and all(isinstance(v, str) and v for v in fields.values())):
+        raise CatalogError(f"{path}: {pid}: a sample's 'fields' maps names to non-empty text")
+    stated = None if fields is None else tuple(sorted(fields.items()))
+    return Sample(line, stated, winner)
+
+
+def _compile(path: Path, pid: str, pattern: str) -> None:
+    import regex
+
     try:
-        return compile_regex(pattern)
-    except _regex().error as exc:
+        compile_regex(pattern)
+    except regex.error as exc:
         raise CatalogError(f"{path}: {pid}: regex does not compile: {exc}") from None
 
 
@@ -364,7 +175,7 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
     pid = _require(path, raw, "id")
     category, severity = _category_and_severity(path, raw, pid)
     pattern = _require(path, raw, "regex")
-    match, no_match = _samples(path, raw)
+    match, no_match = _pattern_samples(path, raw, pid)
     priority = raw.get("priority", DEFAULT_PRIORITY)
     if not isinstance(priority, int):
         raise CatalogError(f"{path}: {pid}: 'priority' must be an integer")
@@ -380,7 +191,7 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
         fix=_str_list(path, raw, "fix"),
         fix_zh=_str_list(path, raw, "fix_zh"),
         guide=raw.get("guide", CATEGORIES[category]),
-        samples_match=match,
+        samples=match,
         samples_no_match=no_match,
         source=str(path),
         priority=priority,
@@ -396,15 +207,18 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
 def _parse_flapping(path: Path, pid: str, raw: object) -> Flapping | None:
     if raw is None:
         return None
-    if (not isinstance(raw, dict) or not isinstance(raw.get("field"), str)
+    raw = _known_keys(path, raw, "flapping", pid)
+    if (not isinstance(raw.get("field"), str)
             or not all(isinstance(raw.get(k), int) and raw[k] > 0 for k in ("count", "minutes"))):
         raise CatalogError(f"{path}: {pid}: 'flapping' needs field (text), count and minutes (> 0)")
     return Flapping(raw["field"], raw["count"], raw["minutes"])
 
 
-def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
-    if not isinstance(raw, dict) or "field" not in raw or "cause" not in raw:
+def _parse_hint(path: Path, pid: str, raw: object) -> Hint:
+    raw = _known_keys(path, raw, "hint", pid)
+    if "field" not in raw or "cause" not in raw:
         raise CatalogError(f"{path}: {pid}: every hint needs 'field' and 'cause'")
+    match, no_match = _samples(path, raw, pid)
     return Hint(
         field=raw["field"],
         values=_str_list(path, raw, "values"),
@@ -413,8 +227,8 @@ def _parse_hint(path: Path, pid: str, raw: dict) -> Hint:
         cause_zh=raw.get("cause_zh", ""),
         fix=_str_list(path, raw, "fix"),
         fix_zh=_str_list(path, raw, "fix_zh"),
-        samples_match=_samples(path, raw)[0],
-        samples_no_match=_samples(path, raw)[1],
+        samples_match=match,
+        samples_no_match=no_match,
     )
 
 
@@ -430,7 +244,7 @@ def _parse_correlation(path: Path, raw: dict) -> Correlation:
         title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
         fix_zh=_str_list(path, raw, "fix_zh"), category=raw.get("category", ""),
         severity=raw.get("severity", ""), supersedes=_str_list(path, raw, "supersedes"),
-        **_rule_samples(path, raw),
+        **_rule_samples(path, raw, rid),
     )
 
 
@@ -442,24 +256,25 @@ def _parse_check(path: Path, raw: dict) -> Check:
         cause=_require(path, raw, "cause"), fix=_str_list(path, raw, "fix"),
         guide=raw.get("guide", CATEGORIES[category]), source=str(path),
         title_zh=raw.get("title_zh", ""), cause_zh=raw.get("cause_zh", ""),
-        fix_zh=_str_list(path, raw, "fix_zh"), **_rule_samples(path, raw),
+        fix_zh=_str_list(path, raw, "fix_zh"), **_rule_samples(path, raw, cid),
     )
 
 
 def _parse_checklist(path: Path, raw: dict) -> ChecklistItem:
-    return ChecklistItem(_require(path, raw, "id"), _require(path, raw, "title"),
-                         raw.get("title_zh", ""), str(path), **_rule_samples(path, raw))
+    item_id = _require(path, raw, "id")
+    return ChecklistItem(item_id, _require(path, raw, "title"), raw.get("title_zh", ""),
+                         str(path), **_rule_samples(path, raw, item_id))
 
 
-def _rule_samples(path: Path, raw: dict) -> dict[str, tuple[str, ...]]:
-    match, no_match = _samples(path, raw)
+def _rule_samples(path: Path, raw: dict, entry_id: str) -> dict[str, tuple[str, ...]]:
+    match, no_match = _samples(path, raw, entry_id)
     return {"samples_match": match, "samples_no_match": no_match}
 
 
 def _parse_ignore(path: Path, raw: dict) -> Ignore:
     iid = _require(path, raw, "id")
     pattern = _require(path, raw, "regex")
-    match, no_match = _samples(path, raw)
+    match, no_match = _samples(path, raw, iid)
     return Ignore(iid, pattern, _require(path, raw, "reason"), match, no_match, str(path))
 
 
@@ -470,7 +285,7 @@ def _parse_trace(path: Path, raw: dict) -> Trace:
         raise CatalogError(f"{path}: {tid}: 'level' must be error, fatal or panic")
     if not raw.get("start") and not raw.get("frame"):
         raise CatalogError(f"{path}: {tid}: a trace needs 'start' or 'frame'")
-    match, no_match = _samples(path, raw)
+    match, no_match = _samples(path, raw, tid)
     for key in ("start", "frame", "body"):
         if raw.get(key):
             _compile(path, tid, raw[key])
@@ -481,3 +296,20 @@ def _parse_trace(path: Path, raw: dict) -> Trace:
 _TABLES = {"pattern": _parse_pattern, "ignore": _parse_ignore, "correlation": _parse_correlation,
            "check": _parse_check, "checklist": _parse_checklist, "trace": _parse_trace}
 """Top-level tables of a catalog file, in the order of the Catalog's fields."""
+
+_LOCALIZED = {"title", "title_zh", "cause", "cause_zh", "fix", "fix_zh"}
+_KEYS: dict[str, set[str]] = {
+    "pattern": {"id", "category", "severity", "priority", "regex", "guide", "samples", "hint",
+                "continuation", "unexplained_fatal", "symptom", "flapping", "versions",
+                *_LOCALIZED},
+    "hint": {"field", "values", "contains", "cause", "cause_zh", "fix", "fix_zh", "samples"},
+    "flapping": {"field", "count", "minutes"},
+    "ignore": {"id", "regex", "reason", "samples"},
+    "correlation": {"id", "category", "severity", "supersedes", "samples", *_LOCALIZED},
+    "check": {"id", "category", "severity", "guide", "samples", *_LOCALIZED},
+    "checklist": {"id", "title", "title_zh", "samples"},
+    "trace": {"id", "start", "frame", "body", "level", "samples"},
+    "samples": {"match", "no_match"},
+    "sample": {"line", "fields", "winner"},
+}
+"""The keys each kind of table may hold: any other is a mistake, reported at load."""

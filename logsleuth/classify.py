@@ -22,7 +22,7 @@ from .envelope import Clock, Envelope, EnvelopeParser, continuation_body, decode
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
-from .templates import template_of
+from .masks import template_of
 
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)

@@ -8,8 +8,8 @@ import re
 
 import yaml
 
-from .catalog import CATEGORIES, Catalog
-from .lint import scan_form
+from .catalog_entries import CATEGORIES, Catalog
+from .portable import scan_form, to_ere
 
 DEFAULT_SELECTOR = '{container=~".*headscale.*"}'
 _SEVERITY_FOR = {"critical": "critical", "error": "critical", "warning": "warning", "info": "info"}
@@ -74,67 +74,6 @@ def regexes(catalog: Catalog) -> str:
     """One catalog regex per line with named groups made plain, so that ``rg -f`` and RE2
     tools can join them into one alternation (duplicate group names are an error there)."""
     return "".join(scan_form(p.regex).decode("utf-8") + "\n" for p in catalog.patterns)
-
-
-def to_ere(regex: str) -> str:
-    """The portable-subset regex as POSIX ERE for ``grep -E``: groups made plain, ``(?i)``
-    spelled out as ``[aA]`` classes, ``\\d`` as ``[0-9]``, lazy quantifiers made greedy
-    (whether a line matches does not change)."""
-    out: list[str] = []
-    stack: list[bool] = []
-    fold = regex.startswith("(?i)")
-    i = 4 if fold else 0
-    while i < len(regex):
-        ch = regex[i]
-        if ch == "\\":
-            escaped = regex[i + 1]
-            out.append("[0-9]" if escaped == "d" else "\\" + escaped if escaped in ".[]()|*+?{}^$\\" else escaped)
-            i += 2
-        elif ch == "[":
-            end = regex.index("]", i + 2 if regex.startswith("[^]", i) or regex.startswith("[]", i) else i + 1)
-            body = regex[i + 1:end].replace("\\n", "").replace("\\\\", "\\").replace('\\"', '"').replace("\\]", "]")
-            if fold:
-                body += _swapped(body)
-            out.append("." if body == "^" else f"[{body}]")       # [^\n] is any char on a line
-            i = end + 1
-        elif ch == "(":
-            stack.append(fold)
-            if regex.startswith("(?i:", i):
-                fold, i = True, i + 4
-            elif regex.startswith("(?:", i):
-                i += 3
-            elif regex.startswith("(?P<", i):
-                i = regex.index(">", i) + 1
-            else:
-                i += 1
-            out.append("(")
-        elif ch == ")":
-            fold = stack.pop()
-            out.append(")")
-            i += 1
-        elif ch == "?" and out and out[-1] in ("*", "+", "?", "}"):
-            i += 1                                    # lazy quantifier: same lines match
-        elif fold and ch.isalpha():
-            out.append(f"[{ch.lower()}{ch.upper()}]")
-            i += 1
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _swapped(body: str) -> str:
-    """The other case of a bracket body's letters and letter ranges (``a-z`` -> ``A-Z``)."""
-    extra, i = [], 1 if body.startswith("^") else 0
-    while i < len(body):
-        if i + 2 < len(body) and body[i + 1] == "-" and body[i].isalpha() and body[i + 2].isalpha():
-            extra.append(f"{body[i].swapcase()}-{body[i + 2].swapcase()}")
-            i += 3
-        else:
-            if body[i].isalpha():
-                extra.append(body[i].swapcase())
-            i += 1
-    return "".join(x for x in extra if x not in body)
 
 
 def grep_patterns(catalog: Catalog) -> str:

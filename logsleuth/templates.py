@@ -1,41 +1,15 @@
-"""Group unmatched warning/error lines (and unexplained crashes) into templates: each
-line's variable parts masked (its key while aggregating), then the statistics of keys the
-template miner groups together merged; and how the nightly summary recognises a template
-it has seen before."""
+"""Group unmatched warning/error lines (and unexplained crashes) into templates: the
+statistics of keys (each line's message masked by ``masks``) that the template miner groups
+together merged; and how the nightly summary recognises a template it has seen before."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from .aggregate import SAMPLES, KeyStats
 from .catalog import SEVERITIES
 from .miner import WILDCARD, TemplateMiner
-
-if TYPE_CHECKING:
-    from .aggregate import KeyStats
-
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?"), "<time>"),
-    (re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "<time>"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<uuid>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\[[0-9a-fA-F:]+\](?::\d+)?|\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"), "<ip>"),
-    (re.compile(r"\b(?:hskey|tskey|nodekey|mkey|discokey|privkey)[-:][\w-]+"), "<key>"),
-    (re.compile(r"\[[A-Za-z0-9+/]{5}\]"), "<key>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,}\b"), "<hex>"),
-    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b|\b(?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?s\b"), "<dur>"),
-    (re.compile(r"\d+(?:\.\d+)*"), "<n>"),
-)
-MAX_TEMPLATE = 240
-
-
-def template_of(message: str) -> str:
-    """The message with times, addresses, keys, ids, durations and numbers masked."""
-    for pattern, mask in _MASKS:
-        message = pattern.sub(mask, message)
-    return message[:MAX_TEMPLATE]
 
 
 def merge_templated(stats: list[KeyStats]) -> list[KeyStats]:
@@ -64,8 +38,6 @@ def merge_templated(stats: list[KeyStats]) -> list[KeyStats]:
 
 
 def _merged(template: str, group: list[KeyStats]) -> KeyStats:
-    from .aggregate import SAMPLES          # aggregate imports classify, which imports us
-
     if len(group) == 1:
         return replace(group[0], template=template)
     group = sorted(group, key=lambda s: -s.count)

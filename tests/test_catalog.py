@@ -8,7 +8,8 @@ import pytest
 
 from logsleuth.catalog import CATEGORIES, CatalogError, load_catalog
 from logsleuth.envelope import strip_controls
-from logsleuth.lint import lint_catalog, lint_regex, scan_form
+from logsleuth.lint import lint_catalog
+from logsleuth.portable import lint_regex, scan_form
 
 from .conftest import analyze_text
 
@@ -30,20 +31,6 @@ def test_every_pattern_has_samples_cause_fix_and_chinese(catalog):
 
 def _entries(catalog):
     return [pytest.param(p, id=p.id) for p in catalog.patterns]
-
-
-@pytest.mark.parametrize("pattern", _entries(load_catalog()))
-def test_positive_samples_are_classified_into_the_pattern_category(pattern, pipeline):
-    """Each positive sample, analysed alone, yields a finding of the pattern's category
-    (another pattern of the same category may win by priority)."""
-    for sample in pattern.samples_match:
-        line = strip_controls(sample.encode()).decode() + "\n"
-        if pattern.flapping:               # a flapping rule needs repetition, and says so
-            assert not analyze_text(pipeline, line).findings, sample
-            line *= pattern.flapping.count
-        result = analyze_text(pipeline, line)
-        categories = [f.category for f in result.findings]
-        assert categories and categories[0] == pattern.category, (sample, categories)
 
 
 @pytest.mark.parametrize("pattern", _entries(load_catalog()))
@@ -113,6 +100,13 @@ def test_extra_catalog_directory_is_loaded(tmp_path):
     (GOOD.replace("custom slow thing'", "(custom) slow \\1'"), "back-references"),
     (GOOD.replace("custom slow thing'", "custom\\bslow'"), "Unicode-aware"),
     (GOOD.replace("custom slow thing'", "custom (x+ )+slow'"), "backtracks catastrophically"),
+    (GOOD.replace('title = "t"', 'title = "t"\nprioirty = 60'),
+     "site.custom: unknown key(s) in pattern: prioirty"),
+    (GOOD.replace("samples.no_match", "samples.nomatch"), "unknown key(s) in samples: nomatch"),
+    (GOOD + '[[pattern.hint]]\nfield = "x"\ncause = "c"\nvalue = ["y"]\n',
+     "site.custom: unknown key(s) in hint: value"),
+    (GOOD + '[[ignore]]\nid = "site.i"\nregex = "x"\nreason = "r"\nsamples.match = ["x"]\ncomment = 1\n',
+     "site.i: unknown key(s) in ignore: comment"),
 ])
 def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
     with pytest.raises(CatalogError) as caught:

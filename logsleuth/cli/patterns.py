@@ -76,7 +76,7 @@ def patterns_show(env: Environment, pattern_id: str, pattern_dirs: tuple[Path, .
              f"priority:  {p.priority}", f"title:     {p.title}", f"guide:     {p.guide}",
              f"regex:     {p.regex}", f"fields:    {', '.join(p.field_names) or '-'}",
              f"cause:     {p.cause}", "fix:", *(f"  {f}" for f in p.fix),
-             "samples that match:", *(f"  {s}" for s in p.samples_match),
+             "samples that match:", *(f"  {s}" for s in p.samples),
              "near misses that must not match:", *(f"  {s}" for s in p.samples_no_match),
              f"source:    {p.source}"]
     env.stdout.write("\n".join(lines) + "\n")

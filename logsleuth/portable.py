@@ -1,0 +1,306 @@
+"""The catalog's regex dialect: the portable subset, and its form for each engine.
+
+Catalog regexes must run unchanged in Hyperscan, RE2/Rust-regex engines (Loki, Vector,
+ClickHouse, ripgrep) and Python, must never match across a line break, and must never
+backtrack catastrophically. This module holds the rules of that subset
+(:func:`lint_regex`), one tokenizer (:func:`tokens`) and the forms built on it: the
+classifier's compiled regex, the scan form (Hyperscan and the stdlib fallback) and POSIX
+ERE (``grep -E``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import regex
+
+
+def _regex():
+    """The ``regex`` module, imported on first use (``--help`` and start-up do not need it)."""
+    import regex
+
+    return regex
+
+
+def compile_regex(pattern: str) -> regex.Pattern:
+    """A catalog regex as the classifier runs it: ASCII classes, Python-compatible syntax."""
+    module = _regex()
+    return module.compile(pattern, module.ASCII | module.VERSION0)
+
+
+class Token(NamedTuple):
+    """One piece of a regex: ``escape`` (``\\x``), ``class`` (a whole ``[...]``), ``open``
+    (``(``, ``(?:``, ``(?i:``, ``(?P<name>``), ``flags`` (``(?i)``), ``close``, ``alt``
+    (``|``) or ``char`` (anything else: literals, ``.``, quantifiers, anchors)."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The end of the bracket expression at ``start``: after the first unescaped ``]``
+    that is not the class's first character (``[]x]`` and ``[^]x]`` hold a literal ``]``)."""
+    i = start + 2 if pattern.startswith("[^", start) else start + 1
+    i += pattern.startswith("]", i)
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return min(i + 1, len(pattern))
+
+
+def _group_end(pattern: str, start: int) -> tuple[str, int]:
+    """The kind and end of the group opener at ``start`` (a ``(``)."""
+    if pattern.startswith("(?P<", start):
+        return "open", pattern.index(">", start) + 1
+    if pattern.startswith("(?", start):
+        i = start + 2
+        while i < len(pattern) and pattern[i].isalpha():
+            i += 1
+        if i < len(pattern) and pattern[i] == ":":
+            return "open", i + 1
+        if i < len(pattern) and pattern[i] == ")" and i > start + 2:
+            return "flags", i + 1
+    return "open", start + 1
+
+
+def tokens(pattern: str) -> Iterator[Token]:
+    """The regex as tokens, in order; their texts joined give the regex back.
+
+    >>> [t.text for t in tokens(r'(?i)a(?P<x>[^]\\]]+)|\\.')]
+    ['(?i)', 'a', '(?P<x>', '[^]\\\\]]', '+', ')', '|', '\\\\.']
+    """
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            kind, end = "escape", i + 2
+        elif char == "[":
+            kind, end = "class", _class_end(pattern, i)
+        elif char == "(":
+            kind, end = _group_end(pattern, i)
+        else:
+            kind, end = {")": "close", "|": "alt"}.get(char, "char"), i + 1
+        yield Token(kind, pattern[i:end], i)
+        i = end
+
+
+def scan_form(pattern: str) -> bytes:
+    """The regex as the chunk scanner runs it: named groups made plain, negated classes
+    kept inside one line (so a match can never run across a newline)."""
+    out: list[str] = []
+    for token in tokens(pattern):
+        if token.kind == "open" and token.text.startswith("(?P<"):
+            out.append("(?:")
+        elif token.kind == "class" and token.text.startswith("[^"):
+            out.append("[^\\n" + token.text[2:])
+        else:
+            out.append(token.text)
+    return "".join(out).encode("utf-8")
+
+
+_ERE_ESCAPED = frozenset(".[]()|*+?{}^$\\")
+_ERE_ESCAPES = {"\\d": "[0-9]", "\\t": "\t"}
+_CLASS_ESCAPES = (("\\n", ""), ("\\t", "\t"), ("\\\\", "\\"), ("\\[", "["), ('\\"', '"'), ("\\]", "]"))
+_QUANTIFIERS = frozenset("*+?}")
+
+
+def to_ere(pattern: str) -> str:
+    """The portable-subset regex as POSIX ERE for ``grep -E``: groups made plain, ``(?i)``
+    spelled out as ``[aA]`` classes, ``\\d`` as ``[0-9]``, lazy quantifiers made greedy
+    (whether a line matches does not change).
+
+    >>> to_ere(r'(?i)db (?P<x>[a-z]+?)\\d')
+    '[dD][bB] ([a-zA-Z]+)[0-9]'
+    """
+    out: list[str] = []
+    folds: list[bool] = []
+    fold, previous = False, Token("char", "", 0)
+    for token in tokens(pattern):
+        kind, text = token.kind, token.text
+        lazy = text == "?" and previous.kind == "char" and previous.text in _QUANTIFIERS
+        previous = token
+        if kind == "flags" and token.start == 0 and text == "(?i)":
+            fold = True
+        elif kind == "escape":
+            out.append(_ERE_ESCAPES.get(text, text if text[1] in _ERE_ESCAPED else text[1]))
+        elif kind == "class":
+            out.append(_ere_class(text, fold))
+        elif kind == "open":
+            folds.append(fold)
+            fold = fold or text == "(?i:"
+            out.append("(")
+        elif kind == "close":
+            fold = folds.pop()
+            out.append(")")
+        elif lazy:
+            continue                                  # lazy quantifier: same lines match
+        elif fold and text.isalpha():
+            out.append(f"[{text.lower()}{text.upper()}]")
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def _ere_class(text: str, fold: bool) -> str:
+    """A bracket expression in ERE: no ``\\n`` (grep works on lines), escapes spelled as
+    the character (a ``]`` first, where ERE reads it as a literal), both cases of its
+    letters when folding; ``[^\\n]`` is ``.``."""
+    negated = text.startswith("[^")
+    body = text[2 if negated else 1:-1]
+    for escaped, plain in _CLASS_ESCAPES:
+        body = body.replace(escaped, plain)
+    if "]" in body:
+        body = "]" + body.replace("]", "")
+    if fold:
+        body += _swapped(body)
+    if negated:
+        return f"[^{body}]" if body else "."
+    return f"[{body}]"
+
+
+def _swapped(body: str) -> str:
+    """The other case of a bracket body's letters and letter ranges (``a-z`` -> ``A-Z``)."""
+    extra, i = [], 1 if body.startswith("^") else 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-" and body[i].isalpha() and body[i + 2].isalpha():
+            extra.append(f"{body[i].swapcase()}-{body[i + 2].swapcase()}")
+            i += 3
+        else:
+            if body[i].isalpha():
+                extra.append(body[i].swapcase())
+            i += 1
+    return "".join(x for x in extra if x not in body)
+
+
+_FORBIDDEN: tuple[tuple[str, str], ...] = (
+    (r"\(\?<?[=!]", "look-around is not portable (RE2/Rust have none)"),
+    (r"\\[1-9]|\(\?P=|\\k<", "back-references are not portable"),
+    (r"\(\?>|[*+?}]\+", "atomic groups and possessive quantifiers are not portable"),
+    (r"\\[bB]", r"\b is Unicode-aware in Rust/RE2 engines (590x slower); use explicit delimiters"),
+    (r"\\[sWD]", r"\s, \W and \D also match a newline; write [ \t] or an explicit class"),
+    (r"\(\?[a-hj-zA-OQ-Z]", "only the (?i) flag is portable"),
+    (r".\(\?i\)", "(?i) only at the very start; use (?i:...) for a part"),
+    (r"^(?:\(\?i\))?\^?\.\*", "a leading .* is slow everywhere and explosive in backtracking engines"),
+    (r"\((?:[^()\\]|\\.)*[*+](?:[^()\\]|\\.)*\)[*+{]",
+     "a repeated group holding a repetition backtracks catastrophically, like (a+)+"),
+    (r"^(?:\(\?i\))?(?:\((?:\?P<\w+>|\?:)?)?\[[^\]]*\](?:\[[^\]]*\])?[*+]",
+     "a leading unbounded repetition is quadratic on long lines in backtracking engines; anchor it"),
+)
+"""The rules of the portable subset: (a regex over the pattern's text, the reason)."""
+_FORBIDDEN_RE = tuple((re.compile(rule), reason) for rule, reason in _FORBIDDEN)
+_LEADING_REPETITION = _FORBIDDEN[-1][1]
+AMBIGUOUS_REPEAT = ("alternatives under a repetition can start with the same character, "
+                    "like (a|a)* or (?:[a-z]|[a-c0-9])+: exponential backtracking")
+
+
+def lint_regex(pattern: str, anchored: bool = False) -> list[str]:
+    """Reasons why a regex is not acceptable in the catalog (empty when it is). An
+    ``anchored`` regex is only tried at the start of a line, so it may begin with a
+    repetition.
+
+    >>> lint_regex(r'(?i)listen (?P<port>[0-9]+): bind')
+    []
+    """
+    module = _regex()
+    reasons = [reason for rule, reason in _FORBIDDEN_RE if rule.search(pattern)
+               and not (anchored and reason == _LEADING_REPETITION)]
+    if ambiguous_repeat(pattern):
+        reasons.append(AMBIGUOUS_REPEAT)
+    try:
+        if module.compile(pattern).search(""):
+            reasons.append("the regex matches the empty string")
+    except module.error as exc:
+        reasons.append(f"does not compile: {exc}")
+    return reasons
+
+
+# Characters a first-character set is computed over; anything beyond counts as "any".
+_ALPHABET = range(256)
+_CATEGORIES = {sre.CATEGORY_DIGIT: str.isdigit, sre.CATEGORY_SPACE: str.isspace,
+               sre.CATEGORY_WORD: lambda c: c.isalnum() or c == "_"}
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
+
+
+def _class_chars(items: list) -> set[int]:
+    chars: set[int] = set()
+    negate = False
+    for op, arg in items:
+        if op is sre.NEGATE:
+            negate = True
+        elif op is sre.LITERAL:
+            chars.add(arg)
+        elif op is sre.RANGE:
+            chars.update(range(arg[0], min(arg[1], 255) + 1))
+        elif op is sre.CATEGORY and arg in _CATEGORIES:
+            chars.update(c for c in _ALPHABET if _CATEGORIES[arg](chr(c)))
+        else:                                        # a negated category: treat as any
+            return set(_ALPHABET)
+    return set(_ALPHABET) - chars if negate else chars
+
+
+def _first_chars(items: list) -> set[int]:
+    """Characters a sequence can start with (over-approximated: any when unsure)."""
+    for op, arg in items:
+        if op is sre.AT:
+            continue
+        if op is sre.LITERAL:
+            return {arg}
+        if op is sre.IN:
+            return _class_chars(arg)
+        if op is sre.SUBPATTERN:
+            return _first_chars(list(arg[-1]))
+        if op is sre.BRANCH:
+            return set().union(*(_first_chars(list(alt)) for alt in arg[1]))
+        if op in _REPEATS and arg[0] > 0:
+            return _first_chars(list(arg[2]))
+        return set(_ALPHABET)                       # ., optional parts, anything else
+    return set(_ALPHABET)                           # an empty alternative
+
+
+def _folded(chars: set[int]) -> set[int]:
+    return chars | {ord(chr(c).swapcase()) for c in chars if ord(chr(c).swapcase()) < 256}
+
+
+_REPEATED = re.compile(r"[*+]|\{[0-9]*,|\{(?![01]\})[0-9]+\}")   # more than once
+
+
+def _repeated_groups(pattern: str) -> list[list[str]]:
+    """The top-level alternatives of every group the pattern repeats more than once, as
+    written (the stdlib parser would merge them into one character set)."""
+    found: list[list[str]] = []
+    open_groups: list[list[int]] = []      # per open group: where each alternative starts
+    for token in tokens(pattern):
+        if token.kind == "open":
+            open_groups.append([token.end])
+        elif token.kind == "alt" and open_groups:
+            open_groups[-1].append(token.end)
+        elif token.kind == "close" and open_groups:
+            starts = open_groups.pop()
+            if len(starts) > 1 and _REPEATED.match(pattern, token.end):
+                ends = [start - 1 for start in starts[1:]] + [token.start]
+                found.append([pattern[a:b] for a, b in zip(starts, ends)])
+    return found
+
+
+def ambiguous_repeat(pattern: str) -> bool:
+    """Whether the regex repeats an alternation whose branches can start alike."""
+    ignore_case = pattern.startswith("(?i)")
+    for branches in _repeated_groups(pattern):
+        try:
+            firsts = [_first_chars(list(sre_parse.parse(branch))) for branch in branches]
+        except (re.error, RecursionError):          # not Python syntax: compiled elsewhere
+            continue
+        if ignore_case:
+            firsts = [_folded(first) for first in firsts]
+        if any(firsts[i] & firsts[j] for i in range(len(firsts)) for j in range(i + 1, len(firsts))):
+            return True
+    return False
