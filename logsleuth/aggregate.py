@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from .catalog import SEVERITIES
+from .severity import SEVERITIES, Severity
 from .classify import Entry
 
 SAMPLES = 3
@@ -27,7 +27,7 @@ BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
 UTC = ZoneInfo("UTC")              # the zone of every time in the results
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECOND = timedelta(seconds=1)
-_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+_RANK = {severity: Severity.rank(severity) for severity in SEVERITIES}
 
 
 @dataclass

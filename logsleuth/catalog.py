@@ -17,7 +17,6 @@ from pathlib import Path
 from .catalog_entries import (
     CATEGORIES,
     DEFAULT_PRIORITY,
-    SEVERITIES,
     Catalog,
     CatalogError,
     Check,
@@ -31,6 +30,7 @@ from .catalog_entries import (
     Trace,
 )
 from .portable import compile_regex, lint_regex
+from .severity import SEVERITIES
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
            "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",

@@ -37,7 +37,6 @@ CATEGORIES: dict[str, str] = {
 }
 """Category ids (a contract, see DESIGN.md) and the guide section each belongs to."""
 
-SEVERITIES: tuple[str, ...] = ("info", "warning", "error", "critical")
 DEFAULT_PRIORITY = 50
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .catalog import SEVERITIES
+from .severity import SEVERITIES
 
 
 class ConfigError(Exception):

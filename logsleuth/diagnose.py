@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Callable
 
 from .aggregate import KeyStats
-from .catalog import SEVERITIES, Catalog, Flapping, Pattern
+from .catalog import Catalog, Flapping, Pattern
 from .result import Cause, Finding, Unknown, iso
+from .severity import Severity
 
 TIMELINE_BINS = 24
 HEADSCALE_PORTS = {"80", "443", "8080", "50443"}
@@ -65,13 +66,13 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 
 def rank_causes(causes: list[Cause]) -> list[Cause]:
     """Most severe first; within a severity the given order (correlations lead) stays."""
-    return sorted(causes, key=lambda c: -SEVERITIES.index(c.severity))
+    return sorted(causes, key=lambda c: -Severity.rank(c.severity))
 
 
 def _rank(finding: Finding) -> tuple:
-    severity = SEVERITIES.index(finding.severity)
+    severity = Severity.rank(finding.severity)
     if finding.symptom:                        # an exit or restart ranks after what caused it
-        severity = min(severity, SEVERITIES.index("error"))
+        severity = min(severity, Severity.rank("error"))
     return (-severity, finding.symptom, not finding.crash_loop, -finding.count,
             finding.first_seen.timestamp() if finding.first_seen else 0.0)
 
@@ -196,7 +197,7 @@ def build_causes(catalog: Catalog, findings: list[Finding], stats: list[KeyStats
             lead = members[0]
             causes.append(Cause(
                 id=rule_id, title=fill(title, values), category=lead.category,
-                severity=max((m.severity for m in members), key=SEVERITIES.index),
+                severity=max((m.severity for m in members), key=Severity.rank),
                 explanation=fill(cause, values),
                 evidence=[line for m in members for line in m.samples[:2]],
                 fix=list(dict.fromkeys([*(fill(x, values) for x in fix), *lead.fix])),

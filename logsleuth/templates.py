@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .aggregate import SAMPLES, KeyStats
-from .catalog import SEVERITIES
+from .severity import Severity
 from .miner import WILDCARD, TemplateMiner
 
 
@@ -47,7 +47,7 @@ def _merged(template: str, group: list[KeyStats]) -> KeyStats:
     return replace(
         top, key=f"{top.pattern_id or 'unknown'}:{template}", template=template,
         count=sum(s.count for s in group),
-        severity=max((s.severity for s in group if s.severity), key=SEVERITIES.index,
+        severity=max((s.severity for s in group if s.severity), key=Severity.rank,
                      default=None),
         first_seen=min(firsts, default=None), last_seen=max(lasts, default=None),
         services=sorted({x for s in group for x in s.services}),

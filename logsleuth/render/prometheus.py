@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..catalog import CATEGORIES, SEVERITIES
+from ..catalog import CATEGORIES
+from ..severity import SEVERITIES
 from ..nightly.summary import Summary
 
 
