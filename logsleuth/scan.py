@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from .catalog_entries import Catalog, CatalogError, Ignore, Pattern
-from .portable import scan_form
+from .catalog import Catalog, CatalogError, Ignore, Pattern
+from .catalog.portable import scan_form
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (

@@ -8,8 +8,8 @@ import pytest
 
 from logsleuth.catalog import CATEGORIES, CatalogError, load_catalog
 from logsleuth.envelope import strip_controls
-from logsleuth.lint import lint_catalog
-from logsleuth.portable import lint_regex, scan_form
+from logsleuth.catalog.lint import lint_catalog
+from logsleuth.catalog.portable import lint_regex, scan_form
 
 from .conftest import analyze_text
 
@@ -141,7 +141,7 @@ def test_trace_samples_merge_into_one_entry(trace):
 
 
 def test_a_trace_without_samples_is_a_lint_problem(tmp_path):
-    from logsleuth.lint import lint_trace
+    from logsleuth.catalog.lint import lint_trace
 
     (tmp_path / "t.toml").write_text("[[trace]]\nid = 't.x'\nstart = 'boom:'\nbody = '^\\t'\n")
     trace = load_catalog((tmp_path,)).traces[-1]

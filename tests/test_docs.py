@@ -87,3 +87,17 @@ def test_the_readme_links_only_inside_the_repository():
     targets = re.findall(r"\]\(([^)]+)\)", readme)
     assert targets and all((ROOT / target).exists() for target in targets), targets
     assert "://" not in readme and "../" not in readme
+
+
+def test_how_it_works_names_every_module_of_the_tree():
+    """The README's "How it works" matches the tree: every module and package of logsleuth
+    is named there, and everything it names in backticks as a file exists."""
+    section = (ROOT / "README.md").read_text().split("## How it works", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([\w/]+(?:\.py|/))`", section))
+    package = ROOT / "logsleuth"
+    tree = {p.name for p in package.rglob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    tree |= {f"{p.parent.name}/" for p in package.glob("*/__init__.py")}
+    assert sorted(tree - {name.rsplit("/", 1)[-1] if name.endswith(".py") else name
+                          for name in named}) == []
+    on_disk = {p.name for p in package.rglob("*")} | {f"{p.name}/" for p in package.iterdir()}
+    assert sorted(n for n in named if n.rsplit("/", 1)[-1] not in on_disk and n not in on_disk) == []

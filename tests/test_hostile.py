@@ -23,7 +23,7 @@ from logsleuth.bundle import report as bundle_report
 from logsleuth.aggregate import Aggregator
 from logsleuth.envelope import split_fields
 from logsleuth.nightly.state import State
-from logsleuth.portable import lint_regex
+from logsleuth.catalog.portable import lint_regex
 from logsleuth.nightly.summary import summarize
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline

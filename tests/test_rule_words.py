@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from logsleuth.catalog import Hint
-from logsleuth.lint import lint_catalog, lint_words
+from logsleuth.catalog.lint import lint_catalog, lint_words
 
 
 def test_the_shipped_catalog_has_no_orphan_hint_or_placeholder(catalog):

@@ -12,7 +12,7 @@ import pytest
 from logsleuth.catalog import CatalogError, load_catalog
 from logsleuth.classify import Classifier, Entry
 from logsleuth.envelope import strip_controls
-from logsleuth.lint import lint_catalog
+from logsleuth.catalog.lint import lint_catalog
 from logsleuth.scan import candidates
 
 from .conftest import analyze_text, run_cli

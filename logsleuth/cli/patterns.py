@@ -38,7 +38,7 @@ def _pattern(catalog: Catalog, pattern_id: str) -> Pattern:
 def patterns_export(env: Environment, target: str, selector: str,
                     pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Export the catalog: Prometheus/Loki alerting rules (YAML) or grep/rg pattern lists."""
-    from ..export import grep_patterns, loki_rules, prometheus_rules, regexes
+    from ..catalog.export import grep_patterns, loki_rules, prometheus_rules, regexes
 
     catalog = load_catalog(pattern_dirs)
     writers = {"prometheus-rules": prometheus_rules, "grep": grep_patterns, "regexes": regexes,
@@ -113,7 +113,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
 @handles_problems
 def patterns_lint(env: Environment, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Check every pattern: portable regex subset, samples present and passing."""
-    from ..lint import lint_catalog
+    from ..catalog.lint import lint_catalog
 
     catalog = load_catalog(pattern_dirs, strict=False)
     problems = lint_catalog(catalog)

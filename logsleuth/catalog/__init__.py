@@ -4,8 +4,11 @@ A catalog file holds ``[[pattern]]`` tables (a known problem: regex, category, c
 samples) and ``[[ignore]]`` tables (known-harmless warnings that must not be reported as
 unknown errors), ``[[trace]]`` shapes and the words of the bundle rules. Every entry carries
 sample lines that prove it (run by ``logsleuth patterns lint``); keys nobody reads are
-rejected, so a misspelt one cannot silently change nothing. The entries themselves are
-defined in ``catalog_entries``.
+rejected, so a misspelt one cannot silently change nothing.
+
+The package: this loader; ``entries`` (the entry types); ``portable`` (the regex dialect:
+subset rules, tokenizer, scan form, ERE); ``lint`` (``logsleuth patterns lint``);
+``export`` (Prometheus/Loki rules, grep and rg pattern lists).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from .catalog_entries import (
+from .entries import (
     CATEGORIES,
     DEFAULT_PRIORITY,
     Catalog,
@@ -30,12 +33,12 @@ from .catalog_entries import (
     Trace,
 )
 from .portable import compile_regex, lint_regex
-from .severity import SEVERITIES
+from ..severity import SEVERITIES
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
            "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",
            "builtin_dir", "load_catalog"]
-"""The loader, and the entry types it loads (defined in ``catalog_entries``)."""
+"""The loader, and the entry types it loads (defined in ``entries``)."""
 
 
 def builtin_dir() -> Path:

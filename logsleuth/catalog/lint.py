@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .catalog_entries import Catalog, Ignore, Pattern, Trace
+from .entries import Catalog, Ignore, Pattern, Trace
 from .portable import lint_regex
 
 
@@ -25,7 +25,7 @@ class LintProblem:
 
 def _as_scanned(sample: str) -> str:
     """A sample as the pipeline sees it: colour codes and carriage returns removed."""
-    from .envelope import strip_controls
+    from ..envelope import strip_controls
 
     return strip_controls(sample.encode("utf-8")).decode("utf-8")
 
@@ -113,7 +113,7 @@ def lint_trace(trace: Trace) -> list[LintProblem]:
 def lint_bundle_rules(catalog: Catalog) -> list[LintProblem]:
     """Bundle checks, correlations and checklist items paired with their words and samples
     (their samples are proven by running them: the test suite)."""
-    from .bundle.registry import registry_problems
+    from ..bundle.registry import registry_problems
 
     return [LintProblem("patterns/bundle.toml", "bundle rules", problem)
             for problem in registry_problems(catalog)]
@@ -129,7 +129,7 @@ def lint_catalog(catalog: Catalog) -> list[LintProblem]:
         problems.extend(lint_trace(trace))
     problems.extend(lint_bundle_rules(catalog))
     if not problems:
-        from .scan import compile_check
+        from ..scan import compile_check
 
         problems.extend(LintProblem(e.source, e.id, reason)
                         for e, reason in compile_check([*catalog.patterns, *catalog.ignores]))

@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from .catalog_entries import CATEGORIES, Catalog
+from .entries import CATEGORIES, Catalog
 from .portable import scan_form, to_ere
 
 DEFAULT_SELECTOR = '{container=~".*headscale.*"}'
