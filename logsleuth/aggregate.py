@@ -72,7 +72,7 @@ class Tally:
         self.count += 1
         if self.level is None:
             self.level = entry.level
-        rank = _RANK.get(entry.severity, -1)
+        rank = _RANK.get(entry.severity, -1) if entry.severity else -1
         if rank > self.severity:
             self.severity = rank
         if moment is not None:
@@ -193,7 +193,8 @@ class Aggregator:
             self._coarsen("1h" if self.bucket_every == "1m" else "1d")
 
     def _coarsen(self, every: str) -> None:
-        step, coarser = BUCKET_SECONDS[every], {}
+        step = BUCKET_SECONDS[every]
+        coarser: dict[tuple[str, int], int] = {}
         for (key, start), count in self.buckets.items():
             bucket = (key, start // step * step)
             coarser[bucket] = coarser.get(bucket, 0) + count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Mapping
 
 from .aggregate import KeyStats
 from .catalog import Catalog, Flapping, Pattern
@@ -23,7 +23,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 UNKNOWN_TIME = {"en": "an unknown time", "zh": "未知时间"}     # an untimed log's first/last seen
 
 
-def fill(text: str, values: dict[str, object]) -> str:
+def fill(text: str, values: Mapping[str, object]) -> str:
     """Replace ``{name}`` placeholders that have a value; leave other braces alone."""
     return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), text)
 

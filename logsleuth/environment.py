@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Environment:
     @classmethod
     def current(cls) -> "Environment":
         """The process's streams as they are now (click's test runner swaps them)."""
-        stdin = getattr(sys.stdin, "buffer", sys.stdin)
+        stdin = cast(BinaryIO, getattr(sys.stdin, "buffer", sys.stdin))
         isatty = getattr(sys.stdout, "isatty", lambda: False)()
         return cls(stdin=stdin, stdout=sys.stdout, stderr=sys.stderr, stdout_isatty=isatty,
                    no_color="NO_COLOR" in os.environ, stdin_is_pipe=_is_pipe(stdin),

@@ -91,7 +91,7 @@ def _tail(path: Path, handle: BinaryIO, idle: float) -> Iterator[bytes | None]:
             now = None                   # between the rename and the new file
         if now is not None and now.st_ino != inode:
             try:
-                renewed = open(path, "rb")
+                renewed = open(path, "rb")  # noqa: SIM115 - replaces the followed handle
             except OSError:              # gone again: look later
                 yield b""
                 time.sleep(idle)

@@ -12,7 +12,8 @@ benchmark shows it lacks:
 3. When templates are asked for, each cluster's shapes are compared position by position:
    a position where they take exactly two tokens (``Link ok`` / ``Link error``), not both
    placeholders, splits the cluster, recursively; positions with more tokens, or only
-   placeholders, are variables (``<*>``). This is what finds word variables (users, hosts) without merging messages
+   placeholders, are variables (``<*>``). This is what finds word variables (users, hosts)
+   without merging messages
    that differ in one word.
 
 Identical masked messages are one shape, so a flood of one message costs a dict lookup.

@@ -104,7 +104,7 @@ class LineSpool:
     """Per input line its shape number, in a temporary file (4 bytes a line)."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the spool
         self._sources: list[tuple[str, int]] = []        # name, lines
 
     def write(self, source: str, shapes: list[int]) -> None:

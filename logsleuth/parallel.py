@@ -108,6 +108,7 @@ class Worker:
 
     def result(self) -> PartResult | None:
         """The part's result, or None if the worker died."""
+        assert self.process.stdout is not None        # started with stdout=PIPE
         try:
             data = self.process.stdout.read()
             return pickle.loads(data) if data else None

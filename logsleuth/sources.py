@@ -38,7 +38,7 @@ try:
 
     DECOMPRESSION_ERRORS += (zstandard.ZstdError,)
 except ImportError:  # pragma: no cover - zstandard is a dependency
-    zstandard = None
+    zstandard = None  # type: ignore[assignment]
 
 
 class InputError(Exception):
@@ -125,10 +125,10 @@ def open_source(source: Source, stdin: BinaryIO) -> BinaryIO:
         if source.path.is_dir():
             raise InputError(f"{source.name}: is a directory")
         try:
-            raw = open(source.path, "rb")
+            raw = open(source.path, "rb")  # noqa: SIM115 - the caller reads and closes it
         except OSError as exc:
             raise InputError(f"{source.name}: {exc.strerror or exc}") from None
-    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
     kind = compression(buffered.peek(8)[:8])
     if source.offset and kind is None and source.path is not None:
         buffered.seek(source.offset)

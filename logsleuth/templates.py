@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Collection
 
 from .aggregate import SAMPLES, KeyStats
 from .severity import Severity
@@ -81,7 +82,7 @@ def covers(general: str, specific: str) -> bool:
     return len(wide) == len(narrow) and all(w == WILDCARD or w == n for w, n in zip(wide, narrow))
 
 
-def is_known(template: str, known: set[str]) -> bool:
+def is_known(template: str, known: Collection[str]) -> bool:
     """Whether a mined template is one of the known ones, or generalises or is generalised
     by one (the same message seen with more or fewer variable values)."""
     return template in known or any(covers(k, template) or covers(template, k) for k in known)

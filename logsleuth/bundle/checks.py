@@ -98,7 +98,8 @@ def acme_port(ctx: Context) -> list[Hit]:
     listen = ctx.get("listen_addr")
     if not ctx.get("tls_letsencrypt_hostname") or challenge != "TLS-ALPN-01" or listen_port(listen) == 443:
         return []
-    published = {port for c in ctx.headscale_containers() for _, port in c.published(str(listen_port(listen)))}
+    published = {port for c in ctx.headscale_containers()
+                 for _, port in c.published(str(listen_port(listen)))}
     if "443" in published:
         return []
     return [Hit({"listen_addr": listen}, [ctx.config_line("tls_letsencrypt_hostname"),
@@ -115,7 +116,8 @@ def oidc_inconsistent(ctx: Context) -> list[Hit]:
     if url_parts(ctx.server_url)[2] == "http":
         problems.append(f"server_url is plain HTTP ({ctx.server_url}); providers reject http callbacks")
     if issuer_host in ("localhost", "127.0.0.1") or issuer_scheme == "http":
-        problems.append(f"oidc.issuer is {issuer}, which clients' browsers and headscale's container cannot both use")
+        problems.append(f"oidc.issuer is {issuer}, which clients' browsers and headscale's "
+                        "container cannot both use")
     redirect = ctx.get("oidc", "redirect_url") or ctx.get("oidc", "callback_url")
     if redirect and str(redirect).rstrip("/") != callback:
         problems.append(f"the configured callback {redirect} is not <server_url>/oidc/callback")

@@ -61,7 +61,8 @@ COMMANDS: dict[str, dict[str, str]] = {
                "status": "pgrep -a headscale", "restart": "# stop `headscale serve`, then start it again",
                "stop": "# stop `headscale serve`", "start": "headscale serve"},
 }
-_COMPOSE_VERB = re.compile(r"docker[- ]compose (?P<verb>exec headscale |logs\b[^#]*?headscale\b|ps\b|restart\b"
+_COMPOSE_VERB = re.compile(r"docker[- ]compose (?P<verb>exec headscale |logs\b[^#]*?headscale\b"
+                           r"|ps\b|restart\b"
                            r"(?: headscale\b)?|stop\b(?: headscale\b)?|start\b(?: headscale\b)?)")
 _GUIDE_SCRIPT = re.compile(r"\./scripts/manage\.sh (?P<verb>restart|stop|start)\b|\./scripts/|make backup")
 

@@ -13,7 +13,8 @@ _PUBLISHED = re.compile(r"(?:(?P<ip>\[[0-9a-fA-F:.]*\]|[0-9.]+|::):)?(?P<host>\d
 #: what a bundle could not give, in English and Chinese
 NOTES: dict[str, tuple[str, str]] = {
     "binary": ("the bundle contains binary data (NUL bytes or invalid UTF-8); those bytes were "
-               "dropped or replaced", "诊断报告包含二进制数据（NUL 字节或无效的 UTF-8），这些字节已删除或替换"),
+               "dropped or replaced",
+               "诊断报告包含二进制数据（NUL 字节或无效的 UTF-8），这些字节已删除或替换"),
     "missing": ("section '{section}' is missing", "缺少 '{section}' 部分"),
     "empty": ("section '{section}' is empty", "'{section}' 部分为空"),
     "no_ps_table": ("container status: no docker-compose ps table recognised",
@@ -25,15 +26,18 @@ NOTES: dict[str, tuple[str, str]] = {
                 "节点：设备 {node} 的行不完整（诊断报告被截断？）"),
     "secrets": ("the bundle itself contains secrets (keys, passwords or tokens): do not post it "
                 "publicly as it is; logsleuth's output has them replaced by [REDACTED]",
-                "诊断报告本身包含密钥、密码或令牌：不要原样公开发布；logsleuth 的输出已将其替换为 [REDACTED]"),
+                "诊断报告本身包含密钥、密码或令牌：不要原样公开发布；"
+                "logsleuth 的输出已将其替换为 [REDACTED]"),
     "not_a_bundle": ("{path} is not a diagnostic bundle (no '=== Recent Logs ===' or "
                      "'=== Container Status ===' section): analysed as a log",
-                     "{path} 不是诊断报告（没有 '=== Recent Logs ===' 或 '=== Container Status ===' 部分）：按日志分析"),
+                     "{path} 不是诊断报告（没有 '=== Recent Logs ===' 或 "
+                     "'=== Container Status ===' 部分）：按日志分析"),
     "repeated": ("section '{section}' appears {count} times; all of them were read together",
                  "'{section}' 部分出现了 {count} 次，已全部合并读取"),
     "compose_v1_eol": ("docker-compose {version} (v1) is end-of-life since June 2023: use the "
                        "docker compose v2 plugin",
-                       "docker-compose {version}（v1）自 2023 年 6 月起已停止维护：请改用 docker compose v2 插件"),
+                       "docker-compose {version}（v1）自 2023 年 6 月起已停止维护："
+                       "请改用 docker compose v2 插件"),
 }
 
 

@@ -9,7 +9,8 @@ from .model import Bundle, Node
 
 _NODE_COLUMNS = {
     "id": "id", "name": "name", "hostname": "hostname", "user": "user", "namespace": "user",
-    "ip addresses": "ips", "ip address": "ips", "last seen": "last_seen", "connected": "online", "online": "online",
+    "ip addresses": "ips", "ip address": "ips", "last seen": "last_seen", "connected": "online",
+    "online": "online",
     "expired": "expired",
 }
 

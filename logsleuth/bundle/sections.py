@@ -202,5 +202,5 @@ def peek_bundle(stream: BinaryIO) -> tuple[BinaryIO, bool]:
         return stream, False
     stream = wakeful(stream)
     if not hasattr(stream, "peek"):
-        stream = io.BufferedReader(stream, BUNDLE_HEAD)  # type: ignore[arg-type, type-var]
-    return stream, looks_like_bundle(stream.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])  # type: ignore[attr-defined]
+        stream = io.BufferedReader(stream, BUNDLE_HEAD)  # type: ignore[type-var]
+    return stream, looks_like_bundle(stream.peek(BUNDLE_HEAD)[:BUNDLE_HEAD])

@@ -64,7 +64,8 @@ def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Cata
                 if index >= builtin and kind in ("pattern", "ignore"):
                     _check_user_regex(path, entry.id, entry.regex, strict)
                 if entry.id in seen:
-                    raise CatalogError(f"{path}: {entry.id}: duplicate id (first defined in {seen[entry.id]})")
+                    raise CatalogError(f"{path}: {entry.id}: duplicate id "
+                                       f"(first defined in {seen[entry.id]})")
                 seen[entry.id] = str(path)
             loaded[kind].extend(entries)
     return Catalog(*(tuple(loaded[kind]) for kind in _TABLES))

@@ -92,18 +92,19 @@ class State:
         for name, entry in _mapping(top.get("sources", {}), "sources").items():
             where = f"sources[{name!r}]"
             entry = _mapping(entry, where, {"inode", "size", "offset", "last_time"})
-            sources[name] = SourceState(*(_count(entry.get(key), f"{where}.{key}", optional=True)
-                                          for key in ("inode", "size", "offset")),
-                                        _moment(entry.get("last_time"), f"{where}.last_time"))
+            inode, size, offset = (_maybe_count(entry.get(key), f"{where}.{key}")
+                                   for key in ("inode", "size", "offset"))
+            sources[name] = SourceState(inode, size, offset,
+                                        _maybe_moment(entry.get("last_time"), f"{where}.last_time"))
         runs = []
         for number, run in enumerate(_sequence(top.get("runs", []), "runs")):
             where = f"runs[{number}]"
             run = _mapping(run, where, {"finished", "counts"})
             counts = {key: _count(value, f"{where}.counts[{key!r}]")
                       for key, value in _mapping(run.get("counts"), f"{where}.counts").items()}
-            runs.append(Run(_moment(run.get("finished"), f"{where}.finished", optional=False),
+            runs.append(Run(_moment(run.get("finished"), f"{where}.finished"),
                             counts))
-        last_success = _moment(top.get("last_success"), "last_success")
+        last_success = _maybe_moment(top.get("last_success"), "last_success")
         return cls(sources=sources, runs=runs, last_success=last_success,
                    known_templates=_templates(top.get("known_templates", {}), last_success))
 
@@ -115,7 +116,7 @@ def _templates(value: object, last_success: datetime | None) -> dict[str, dateti
         if not all(isinstance(template, str) for template in value):
             raise ValueError("known_templates: not all strings")
         return dict.fromkeys(value, last_success or now_utc())
-    return {template: _moment(seen, f"known_templates[{template!r}]", optional=False)
+    return {template: _moment(seen, f"known_templates[{template!r}]")
             for template, seen in _mapping(value, "known_templates").items()}
 
 
@@ -145,18 +146,23 @@ def _sequence(value: object, where: str) -> list:
     return value
 
 
-def _count(value: object, where: str, optional: bool = False) -> int | None:
+def _maybe_count(value: object, where: str) -> int | None:
+    return None if value is None else _count(value, where)
+
+
+def _count(value: object, where: str) -> int:
     """A whole number from 0 to 2**63 - 1 (offsets, inodes, counts); never a bool or float."""
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise ValueError(f"{where}: expected a whole number >= 0, found {str(value)[:40]!r}")
     return value
 
 
-def _moment(value: object, where: str, optional: bool = True) -> datetime | None:
-    if value is None and optional:
-        return None
+def _maybe_moment(value: object, where: str) -> datetime | None:
+    return None if value is None else _moment(value, where)
+
+
+def _moment(value: object, where: str) -> datetime:
+    """An ISO 8601 time as an aware datetime."""
     moment = parse_time(value) if isinstance(value, str) else None
     if moment is None:
         raise ValueError(f"{where}: expected an ISO 8601 time, found {str(value)[:40]!r}")
@@ -257,7 +263,7 @@ def locked(path: Path, timeout: float = 10.0) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run, closed below
     except OSError as exc:
         raise StateIOError(f"cannot create the lock {lock_path}: {exc.strerror or exc}") from None
     with handle:

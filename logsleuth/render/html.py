@@ -19,7 +19,8 @@ def timeline_svg(summary: Summary, width: int = 720, height: int = 160) -> str:
     findings = summary.analysis.findings
     slices = max((len(f.timeline) for f in findings), default=0)
     if not slices:
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="720" height="30"><text x="0" y="20">no timed findings</text></svg>'
+        return ('<svg xmlns="http://www.w3.org/2000/svg" width="720" height="30">'
+                '<text x="0" y="20">no timed findings</text></svg>')
     totals = [sum(f.timeline[i] for f in findings if f.timeline) for i in range(slices)]
     top = max(totals) or 1
     bar = (width - 40) / slices
@@ -28,7 +29,7 @@ def timeline_svg(summary: Summary, width: int = 720, height: int = 160) -> str:
              f'<line x1="30" y1="{height}" x2="{width}" y2="{height}" stroke="#888"/>',
              f'<text x="0" y="12" font-size="11">{top}</text>']
     for i in range(slices):
-        y = height
+        y = float(height)
         for severity in ("info", "warning", "error", "critical"):
             count = sum(f.timeline[i] for f in findings if f.timeline and f.severity == severity)
             if not count:
@@ -36,7 +37,8 @@ def timeline_svg(summary: Summary, width: int = 720, height: int = 160) -> str:
             h = count / top * (height - 10)
             y -= h
             parts.append(f'<rect x="{30 + i * bar:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" '
-                         f'height="{h:.1f}" fill="{COLOURS[severity]}"><title>{count} {severity}</title></rect>')
+                         f'height="{h:.1f}" fill="{COLOURS[severity]}">'
+                         f'<title>{count} {severity}</title></rect>')
     a = summary.analysis
     parts.append(f'<text x="30" y="{height + 16}" font-size="11">{escape(when(a.window_first))}</text>')
     parts.append(f'<text x="{width}" y="{height + 16}" font-size="11" text-anchor="end">'
