@@ -127,7 +127,7 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    if max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:     # the usual case, at C speed
+    if not _may_hold_long_line(chunk) or max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:
         return chunk, [], []
     long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
     parts, cuts, removed_total = [], [], []
@@ -142,6 +142,13 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
         pos = end
     parts.append(chunk[pos:])
     return b"".join(parts), cuts, removed_total
+
+
+def _may_hold_long_line(chunk: bytes) -> bool:
+    """Whether some aligned half-window of the chunk holds no newline, which every line of
+    MATCH_WINDOW bytes or more does: a few ``find`` calls rule long lines out."""
+    half = MATCH_WINDOW // 2
+    return any(chunk.find(b"\n", start, start + half) < 0 for start in range(0, len(chunk), half))
 
 
 def _original_offsets(hits: list[tuple[int, int]], cuts: list[int],
