@@ -21,7 +21,10 @@ _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 _OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
 _CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
-_CONSOLE_START = re.compile(rf"{_ISO} (?:TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
+_CONSOLE_START = re.compile(   # a console line up to its message: _COMPOSE, stamp, level, _CALLER
+    r"(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?)?"
+    rf"(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
@@ -131,6 +134,11 @@ def service_name(container: str) -> str:
 @lru_cache(maxsize=4096)        # log lines of the same second share their stamp
 def parse_time(text: str) -> datetime | None:
     """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
+    if _UTC_STAMP.fullmatch(text):              # the usual stamp: read as it is
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
     main, _, rest = text.partition(".")
     if rest:
         digits = len(rest) - len(rest.lstrip("0123456789"))
@@ -258,19 +266,17 @@ class EnvelopeParser:
         self._locked: dict[str | None, str] = {}
 
     def parse(self, line: str) -> Envelope:
+        console = _CONSOLE_START.match(line)
+        if console:
+            # Headscale's own console line (stamp, level): no journald or docker stamp can
+            # precede it, and the console parser is the one that takes it.
+            return self._console(line, console)
         service, docker_ts, journald_ts, fmt, rest = None, None, None, "plain", line
         compose = _COMPOSE.match(rest)
         if compose:
             service = service_name(compose["name"])
             fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
             rest = rest[compose.end():]
-        if _CONSOLE_START.match(rest):
-            # Headscale's own console line (stamp, level): no journald or docker stamp can
-            # precede it, and the console parser is the one that takes it.
-            env = _zerolog_console(rest)
-            self._locked[service] = "zerolog-console"
-            self._learn_zone(rest)
-            return self._dated(self._finish(env, service, fmt, compose is not None, None, None))
         journald = _JOURNALD.match(rest) or self._journald_iso(rest)
         if journald:
             service = service or journald["ident"]
@@ -288,6 +294,21 @@ class EnvelopeParser:
             self._learn_zone(rest)
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
         return env if env.timestamp is journald_ts else self._dated(env)
+
+    def _console(self, line: str, match: re.Match) -> Envelope:
+        """A Headscale console line, compose-wrapped or not, matched in one go: what the
+        steps of :meth:`parse` give for it."""
+        name, service, fmt = match["name"], None, "plain"
+        if name is not None:
+            service = service_name(name)
+            fmt = "compose-v1" if "_" in name and name[-1].isdigit() else "compose"
+        env = Envelope(body=line[match.end():], timestamp=parse_time(match["ts"]),
+                       level=_CONSOLE_LEVELS[match["lvl"]], caller=match["caller"],
+                       format="zerolog-console")
+        self._locked[service] = "zerolog-console"
+        if self.clock.zone is None:
+            self._learn_zone(line[match.start("ts"):])
+        return self._dated(self._finish(env, service, fmt, name is not None, None, None))
 
     def _learn_zone(self, text: str) -> None:
         """The source's zone is its first zoned line's: fixed once known, so that any part

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .lint import scan_form
@@ -46,8 +46,7 @@ class Rule:
     expression: bytes
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A line the scan picked: its index within the chunk, byte span, and rule ids."""
 
     index: int
