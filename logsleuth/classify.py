@@ -205,11 +205,11 @@ class Classifier:
         return entry
 
     def _template(self, entry: Entry) -> str:
-        """The entry's template, by the memo of message shapes: a wrapped text not split
-        yet is its own shape (its fields are split from it; a ``\\u`` escape in a quoted
-        value turns digits into other characters, so such a text is not)."""
+        """The entry's template, by the memo of message shapes: a console or plain text
+        not split yet is its own shape (its fields are split from it; a ``\\u`` escape in
+        a quoted value turns digits into other characters, so such a text is not)."""
         env = entry.envelope
-        if env.parsed is None and "\\u" not in env.body:
+        if env.parsed is None and env.members is None and "\\u" not in env.body:
             kind = "console" if env.format.endswith("zerolog-console") else "plain"
             return self._templates.template(kind, env.body, lambda: entry.message)
         return self._templates.template("message", entry.message, lambda: entry.message)

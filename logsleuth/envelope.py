@@ -59,7 +59,8 @@ _MONTHS = {m: i for i, m in enumerate(
 @dataclass
 class Envelope:
     """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
-    off the message only when someone asks for them (most entries never need them)."""
+    off the message, and a JSON line's other members made texts, only when someone asks
+    for them (most entries never need them)."""
 
     body: str
     service: str | None = None
@@ -68,11 +69,17 @@ class Envelope:
     caller: str | None = None
     format: str = "plain"
     parsed: tuple[str, dict[str, str]] | None = None
+    members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
 
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
-            message, fields = (split_fields(self.body) if self.format.endswith("zerolog-console")
-                               else (self.body, {}))
+            if self.members is not None:
+                message, fields = self.body, {k: v if isinstance(v, str) else json.dumps(v)
+                                              for k, v in self.members.items()}
+            elif self.format.endswith("zerolog-console"):
+                message, fields = split_fields(self.body)
+            else:
+                message, fields = self.body, {}
             self.parsed = (message.strip(), fields)
         return self.parsed
 
@@ -393,10 +400,9 @@ def _zerolog_json(text: str) -> Envelope | None:
         message = message or str(data.pop("text")).rstrip("\n")
         timestamp = timestamp or _unix_time(logtail.get("client_time"))
     caller = data.pop("caller", None)
-    fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
     return Envelope(body=str(message), timestamp=timestamp,
                     level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
-                    caller=caller, format="zerolog-json", parsed=(str(message).strip(), fields))
+                    caller=caller, format="zerolog-json", members=data)
 
 
 def _go_stdlog(text: str) -> Envelope | None:
