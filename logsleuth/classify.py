@@ -22,7 +22,7 @@ from .envelope import Clock, Envelope, EnvelopeParser, continuation_body, decode
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
-from .masks import template_of
+from .masks import TemplateMemo
 
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
@@ -114,7 +114,7 @@ class Classifier:
         self._catalog = catalog
         self._rules = rules
         self._source = source
-        self._redact_templates = redact_output
+        self._templates = TemplateMemo(redact if redact_output else str)
         self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
@@ -205,8 +205,14 @@ class Classifier:
         return entry
 
     def _template(self, entry: Entry) -> str:
-        message = redact(entry.message) if self._redact_templates else entry.message
-        return template_of(message)
+        """The entry's template, by the memo of message shapes: a console or plain text
+        not split yet is its own shape (its fields are split from it; a ``\\u`` escape in
+        a quoted value turns digits into other characters, so such a text is not)."""
+        env = entry.envelope
+        if env.parsed is None and env.members is None and "\\u" not in env.body:
+            kind = "console" if env.format.endswith("zerolog-console") else "plain"
+            return self._templates.template(kind, env.body, lambda: entry.message)
+        return self._templates.template("message", entry.message, lambda: entry.message)
 
     def _complete(self, entry: Entry) -> Entry:
         """A finished entry: fatal with no pattern that explains it is an unexplained crash."""

@@ -15,13 +15,16 @@ from functools import lru_cache
 
 from .fields import split_fields
 
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\n]*\x07")
+_ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[A-Za-z]|\][^\x07\n]*\x07)")
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 _OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
 _CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
-_CONSOLE_START = re.compile(rf"{_ISO} (?:TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
+_CONSOLE_START = re.compile(   # a console line up to its message: _COMPOSE, stamp, level, _CALLER
+    r"(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?)?"
+    rf"(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
@@ -56,7 +59,8 @@ _MONTHS = {m: i for i, m in enumerate(
 @dataclass
 class Envelope:
     """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
-    off the message only when someone asks for them (most entries never need them)."""
+    off the message, and a JSON line's other members made texts, only when someone asks
+    for them (most entries never need them)."""
 
     body: str
     service: str | None = None
@@ -65,11 +69,17 @@ class Envelope:
     caller: str | None = None
     format: str = "plain"
     parsed: tuple[str, dict[str, str]] | None = None
+    members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
 
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
-            message, fields = (split_fields(self.body) if self.format.endswith("zerolog-console")
-                               else (self.body, {}))
+            if self.members is not None:
+                message, fields = self.body, {k: v if isinstance(v, str) else json.dumps(v)
+                                              for k, v in self.members.items()}
+            elif self.format.endswith("zerolog-console"):
+                message, fields = split_fields(self.body)
+            else:
+                message, fields = self.body, {}
             self.parsed = (message.strip(), fields)
         return self.parsed
 
@@ -83,10 +93,24 @@ class Envelope:
 
 
 def strip_controls(chunk: bytes) -> bytes:
-    """Remove ANSI colour/cursor codes and carriage returns from a whole chunk at once."""
-    if b"\x1b" not in chunk and b"\r" not in chunk:
-        return chunk
-    return _ANSI.sub(b"", chunk).replace(b"\r", b"")
+    """Remove ANSI colour/cursor codes and carriage returns from a whole chunk at once.
+    Every code starts with ESC: the regex is tried only where ``find`` (memchr) lands,
+    which is what ``_ANSI.sub`` does, three times faster on a chunk with a few codes."""
+    find, match = chunk.find, _ANSI.match
+    pos = find(b"\x1b")
+    if pos >= 0:
+        pieces, done = [], 0
+        while pos >= 0:
+            code = match(chunk, pos)
+            if code is None:
+                pos = find(b"\x1b", pos + 1)
+                continue
+            pieces.append(chunk[done:pos])
+            done = code.end()
+            pos = find(b"\x1b", done)
+        pieces.append(chunk[done:])
+        chunk = b"".join(pieces)
+    return chunk.replace(b"\r", b"") if b"\r" in chunk else chunk
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -117,6 +141,11 @@ def service_name(container: str) -> str:
 @lru_cache(maxsize=4096)        # log lines of the same second share their stamp
 def parse_time(text: str) -> datetime | None:
     """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
+    if _UTC_STAMP.fullmatch(text):              # the usual stamp: read as it is
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
     main, _, rest = text.partition(".")
     if rest:
         digits = len(rest) - len(rest.lstrip("0123456789"))
@@ -244,19 +273,17 @@ class EnvelopeParser:
         self._locked: dict[str | None, str] = {}
 
     def parse(self, line: str) -> Envelope:
+        console = _CONSOLE_START.match(line)
+        if console:
+            # Headscale's own console line (stamp, level): no journald or docker stamp can
+            # precede it, and the console parser is the one that takes it.
+            return self._console(line, console)
         service, docker_ts, journald_ts, fmt, rest = None, None, None, "plain", line
         compose = _COMPOSE.match(rest)
         if compose:
             service = service_name(compose["name"])
             fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
             rest = rest[compose.end():]
-        if _CONSOLE_START.match(rest):
-            # Headscale's own console line (stamp, level): no journald or docker stamp can
-            # precede it, and the console parser is the one that takes it.
-            env = _zerolog_console(rest)
-            self._locked[service] = "zerolog-console"
-            self._learn_zone(rest)
-            return self._dated(self._finish(env, service, fmt, compose is not None, None, None))
         journald = _JOURNALD.match(rest) or self._journald_iso(rest)
         if journald:
             service = service or journald["ident"]
@@ -274,6 +301,21 @@ class EnvelopeParser:
             self._learn_zone(rest)
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
         return env if env.timestamp is journald_ts else self._dated(env)
+
+    def _console(self, line: str, match: re.Match) -> Envelope:
+        """A Headscale console line, compose-wrapped or not, matched in one go: what the
+        steps of :meth:`parse` give for it."""
+        name, service, fmt = match["name"], None, "plain"
+        if name is not None:
+            service = service_name(name)
+            fmt = "compose-v1" if "_" in name and name[-1].isdigit() else "compose"
+        env = Envelope(body=line[match.end():], timestamp=parse_time(match["ts"]),
+                       level=_CONSOLE_LEVELS[match["lvl"]], caller=match["caller"],
+                       format="zerolog-console")
+        self._locked[service] = "zerolog-console"
+        if self.clock.zone is None:
+            self._learn_zone(line[match.start("ts"):])
+        return self._dated(self._finish(env, service, fmt, name is not None, None, None))
 
     def _learn_zone(self, text: str) -> None:
         """The source's zone is its first zoned line's: fixed once known, so that any part
@@ -358,10 +400,9 @@ def _zerolog_json(text: str) -> Envelope | None:
         message = message or str(data.pop("text")).rstrip("\n")
         timestamp = timestamp or _unix_time(logtail.get("client_time"))
     caller = data.pop("caller", None)
-    fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
     return Envelope(body=str(message), timestamp=timestamp,
                     level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
-                    caller=caller, format="zerolog-json", parsed=(str(message).strip(), fields))
+                    caller=caller, format="zerolog-json", members=data)
 
 
 def _go_stdlog(text: str) -> Envelope | None:

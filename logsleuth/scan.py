@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
@@ -46,8 +46,7 @@ class Rule:
     expression: bytes
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A line the scan picked: its index within the chunk, byte span, and rule ids."""
 
     index: int
@@ -127,7 +126,7 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    if max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:     # the usual case, at C speed
+    if not _may_hold_long_line(chunk) or max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:
         return chunk, [], []
     long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
     parts, cuts, removed_total = [], [], []
@@ -142,6 +141,13 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
         pos = end
     parts.append(chunk[pos:])
     return b"".join(parts), cuts, removed_total
+
+
+def _may_hold_long_line(chunk: bytes) -> bool:
+    """Whether some aligned half-window of the chunk holds no newline, which every line of
+    MATCH_WINDOW bytes or more does: a few ``find`` calls rule long lines out."""
+    half = MATCH_WINDOW // 2
+    return any(chunk.find(b"\n", start, start + half) < 0 for start in range(0, len(chunk), half))
 
 
 def _original_offsets(hits: list[tuple[int, int]], cuts: list[int],
