@@ -29,6 +29,7 @@ class Chunk:
 
 
 READ_SIZE = 256 << 10
+_READ_FAILURES: tuple[type[BaseException], ...] = (KeyboardInterrupt, *DECOMPRESSION_ERRORS)
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b") + b"\x7f"
 
 
@@ -93,7 +94,7 @@ class _Blocks:
         wanted = self._read_size if self._remaining < 0 else min(self._read_size, self._remaining)
         try:
             block = self._read(wanted)
-        except (KeyboardInterrupt, *DECOMPRESSION_ERRORS) as exc:
+        except _READ_FAILURES as exc:
             self.failure = exc
             return b""
         if self._remaining > 0:

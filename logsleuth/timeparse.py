@@ -158,9 +158,10 @@ class Clock:
         is dated yet)."""
         reference = self.latest or datetime.now(timezone.utc)
         years = [self.year] if self.year else [reference.year, reference.year - 1]
+        hour, minute, second = (int(part) for part in clock.split(":"))
         for year in years:
             try:
-                moment = self.localize(datetime(year, month, day, *map(int, clock.split(":")),
+                moment = self.localize(datetime(year, month, day, hour, minute, second,
                                                 tzinfo=timezone.utc))
             except ValueError:          # 29 Feb in a year without it, a bad day
                 continue
