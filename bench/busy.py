@@ -50,7 +50,7 @@ NODE_WARNINGS = [
 UNMATCHED_WARNINGS = [
     "WRN github.com/juanfont/headscale/hscontrol/poll.go:{line} > client is flapping: {n} reconnects in the last {s}s node.id={id} node.name={name}",
     "ERR github.com/juanfont/headscale/hscontrol/mapper/batcher.go:{line} > map response for node {id} dropped: queue full after {ms}ms node.name={name} queue.len={n}",
-    "WRN github.com/juanfont/headscale/hscontrol/state/state.go:{line} > node {id} uses capability version {s}, deprecated since v0.{n}; update its tailscale client node.name={name}",
+    "WRN github.com/juanfont/headscale/hscontrol/state/state.go:{line} > node {id} uses deprecated capability version {s}; update its tailscale client node.name={name}",
     "WRN client uses the deprecated /machine/map endpoint (tailscale 1.{s}.{p}); it will be removed in a future release node.id={id} remote={ip}",
     "ERR github.com/juanfont/headscale/hscontrol/auth.go:{line} > registration request {hex} expired after {s}s without being approved node.name={name}",
     "WRN policy: autogroup:{user} has no members, rule {n} grants nothing",
