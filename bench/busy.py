@@ -20,7 +20,7 @@ import json
 import random
 import re
 from bisect import bisect
-from datetime import datetime
+from datetime import datetime, timezone
 from itertools import accumulate
 from typing import Callable
 
@@ -109,6 +109,10 @@ class _Values(dict):
         self._mix = mix
 
     def __missing__(self, key: str) -> str:
+        if key in ("id", "name"):                 # one node: its id and name agree
+            index = self._mix.rng.randrange(len(self._mix.names))
+            self["id"], self["name"] = str(index + 1), self._mix.names[index]
+            return self[key]
         value = self[key] = self._mix.draw(key)
         return value
 
@@ -127,20 +131,17 @@ class BusyMix:
         weights = {"node_connected": 700, "node_disconnected": 120, "node_json_connected": 100,
                    "node_json_disconnected": 30, "node_warning": 40, "unmatched_warning": 110,
                    "unmatched_json_warning": 20, "proxy_error": 30, "unpicked_warning": 100,
-                   "problem": 80, "deprecated_key": 20, "caddy_access": 800, "caddy_error": 70, "caddy_warning": 30,
-                   "postgres_log": 440, "postgres_error": 60, "map_dump": 0.5}
+                   "problem": 80, "deprecated_key": 20, "caddy_access": 800, "caddy_error": 70,
+                   "caddy_warning": 30,                   "postgres_log": 440, "postgres_error": 60, "map_dump": 0.5}
         weights["benign"] = 10_000 - sum(weights.values())
         self.kinds = list(weights)
         self._bounds = list(accumulate(weights.values()))
         self._colour_left = 0
-        self._second, self._stamp, self._moment = -1, "", datetime.now()
+        self._second, self._stamp, self._moment = -1, "", datetime.fromtimestamp(0, timezone.utc)
 
     def draw(self, key: str) -> str:
         """One random value for a template placeholder."""
         rng = self.rng
-        if key in ("id", "name"):
-            index = rng.randrange(len(self.names))
-            return str(index + 1) if key == "id" else self.names[index]
         makers: dict[str, Callable[[], object]] = {
             "n": lambda: rng.randint(1, 99_999), "s": lambda: rng.randint(2, 90),
             "p": lambda: rng.randint(60, 65_535), "ms": lambda: f"{rng.random() * 80:.6f}",
@@ -158,7 +159,7 @@ class BusyMix:
         if moment.second != self._second:
             self._second, self._stamp = moment.second, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         self._moment = moment
-        return getattr(self, "_" + kind)(moment), kind
+        return getattr(self, "_" + kind)(), kind
 
     def _console(self, templates: list[str]) -> str:
         body = f"{self._stamp} {self.fill(self.rng.choice(templates))}"
@@ -176,40 +177,40 @@ class BusyMix:
                   "time": int(self._moment.timestamp()), "message": message}
         return prefix("headscale-1") + json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
-    def _benign(self, _moment: datetime) -> str:
+    def _benign(self) -> str:
         return self._console(BENIGN)
 
-    def _node_connected(self, _moment: datetime) -> str:
+    def _node_connected(self) -> str:
         return self._console(NODE_CONNECTED)
 
-    def _node_disconnected(self, _moment: datetime) -> str:
+    def _node_disconnected(self) -> str:
         return self._console(NODE_DISCONNECTED)
 
-    def _node_warning(self, _moment: datetime) -> str:
+    def _node_warning(self) -> str:
         return self._console(NODE_WARNINGS)
 
-    def _unmatched_warning(self, _moment: datetime) -> str:
+    def _unmatched_warning(self) -> str:
         return self._console(UNMATCHED_WARNINGS)
 
-    def _node_json_connected(self, _moment: datetime) -> str:
+    def _node_json_connected(self) -> str:
         return self._json("info", "node has connected")
 
-    def _node_json_disconnected(self, _moment: datetime) -> str:
+    def _node_json_disconnected(self) -> str:
         return self._json("info", "node has disconnected")
 
-    def _unmatched_json_warning(self, _moment: datetime) -> str:
+    def _unmatched_json_warning(self) -> str:
         return self._json("warn", self.fill("map response for node {id} dropped: queue full after {ms}ms"))
 
-    def _unpicked_warning(self, _moment: datetime) -> str:
+    def _unpicked_warning(self) -> str:
         return prefix("headscale-1") + self.fill(self.rng.choice(UNPICKED_WARNINGS))
 
-    def _deprecated_key(self, _moment: datetime) -> str:
+    def _deprecated_key(self) -> str:
         return prefix("headscale-1") + self.fill(DEPRECATED_KEY)
 
-    def _problem(self, _moment: datetime) -> str:
+    def _problem(self) -> str:
         return prefix("headscale-1") + self.rng.choice(self.problems).replace("{ts}", self._stamp)
 
-    def _proxy_error(self, moment: datetime) -> str:
+    def _proxy_error(self) -> str:
         error = self.fill('"error":"dial tcp 172.20.0.{s}:8080: i/o deadline reached after {ms}s",'
                           '"entryPointName":"websecure","routerName":"headscale@docker"')
         return f'{prefix("traefik-1")}{{"level":"error",{error},"time":"{self._stamp}","message":"502 Bad Gateway"}}'
@@ -223,16 +224,16 @@ class BusyMix:
                  "request": request, "duration": round(self.rng.random(), 6), "status": status}
         return prefix("caddy-1") + json.dumps(entry, separators=(",", ":"))
 
-    def _caddy_access(self, _moment: datetime) -> str:
+    def _caddy_access(self) -> str:
         uri, status = self.rng.choice([("/ts2021", 101), ("/machine/map", 200), ("/key?v=88", 200),
                                        ("/favicon.ico", 404)])
         return self._caddy("info", "http.log.access.log0", "handled request", uri, status)
 
-    def _caddy_error(self, _moment: datetime) -> str:
+    def _caddy_error(self) -> str:
         message = self.fill("dial tcp 172.20.0.{s}:8080: connect: no route to host (attempt {n})")
         return self._caddy("error", "http.log.error", message, "/ts2021", 502)
 
-    def _caddy_warning(self, _moment: datetime) -> str:
+    def _caddy_warning(self) -> str:
         return self._caddy("warn", "http.handlers.reverse_proxy", "aborting with incomplete response",
                            "/machine/map", 0)
 
@@ -241,13 +242,13 @@ class BusyMix:
         ms, pid = self.rng.randint(0, 999), self.rng.randint(30, 4000)
         return f"{prefix('postgres-1')}{stamp}.{ms:03d} UTC [{pid}] {self.fill(self.rng.choice(templates))}"
 
-    def _postgres_log(self, _moment: datetime) -> str:
+    def _postgres_log(self) -> str:
         return self._postgres(POSTGRES_LOG)
 
-    def _postgres_error(self, _moment: datetime) -> str:
+    def _postgres_error(self) -> str:
         return self._postgres(POSTGRES_ERRORS)
 
-    def _map_dump(self, _moment: datetime) -> str:
+    def _map_dump(self) -> str:
         """A DBG line with a full map's peers as JSON: 10-200 KB."""
         template = "DBG github.com/juanfont/headscale/hscontrol/mapper/mapper.go:{line} > map response node.id={id} response="
         return self._console([template]) + self._peers(self.rng.randint(10_000, 200_000))

@@ -121,8 +121,10 @@ def ensure_log(profile: str, size: str) -> Path:
     log = out / f"{'compose' if profile == 'bench' else profile}-{size}.log"
     if not log.exists():
         print(f"generating {log} ...", file=sys.stderr)
-        with open(log, "w", encoding="utf-8") as handle:
+        partial = log.with_suffix(".partial")
+        with open(partial, "w", encoding="utf-8") as handle:
             generate(parse_size(size), handle, profile=profile)
+        partial.rename(log)                  # an interrupted run leaves no short log behind
     return log
 
 
