@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true",
                         help="also count the candidate lines with logsleuth's own scan (needs --out)")
     args = parser.parse_args()
-    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
+    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115 - closed by the with below
     with out:
         kinds = generate(parse_size(args.size), out, args.seed, args.profile)
     picked, lines = candidate_share(kinds, args.profile)
