@@ -1,0 +1,83 @@
+"""Bundle report behaviours that a hand-made break once left the suite green (issue 15):
+each test reads a fixture bundle through ``logsleuth report`` and asserts what the report
+says, so that it fails when the behaviour breaks (named in each docstring)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import FIXTURES, run_json
+
+BUNDLES = FIXTURES / "bundles"
+SEVERITY_ORDER = ("info", "warning", "error", "critical")
+
+
+def report(name: str) -> dict:
+    code, data = run_json(["report", str(BUNDLES / f"{name}.txt")])
+    assert code in (0, 1), data.get("errors")
+    return data
+
+
+@pytest.fixture(scope="module")
+def catalog_words(catalog):
+    """Correlation id -> the causes its words say it makes redundant."""
+    return {c.id: set(c.supersedes) for c in catalog.correlations}
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in BUNDLES.glob("*.txt")))
+def test_a_cause_never_stands_beside_one_that_supersedes_it(name, catalog_words):
+    """Breaks when ``supersedes`` of patterns/bundle.toml is ignored: the bundle cause and the
+    narrower log-only correlation it replaces (crash_loop, sqlite_shared_by_two_instances)
+    would both be listed."""
+    ids = [c["id"] for c in report(name)["causes"]]
+    for cause in ids:
+        assert not catalog_words.get(cause, set()) & set(ids), (cause, ids)
+
+
+@pytest.mark.parametrize("name, causes", [
+    ("two-instances-v1", ["bundle.two_instances_share_sqlite", "config.management_ports_open"]),
+    ("crashloop-crlf", ["bundle.headscale_not_running", "config.server_url_http",
+                        "config.debug_logging"]),
+    ("port-collision-config", ["bundle.headscale_not_running"]),
+])
+def test_a_bundle_cause_replaces_the_log_correlation_it_explains(name, causes):
+    """Two headscale containers on one SQLite file are one cause, not also the log-only
+    'two instances' correlation; a crash-looping container is one cause, not also 'crash loop'."""
+    assert [c["id"] for c in report(name)["causes"]] == causes
+
+
+@pytest.mark.parametrize("name, root", [("sqlite-corrupt-v1", "db.sqlite_corrupt"),
+                                        ("tls-cert-not-mounted", "tls.certificate_setup_failed"),
+                                        ("port-collision-config", "deploy.port_in_use"),
+                                        ("crashloop-crlf", "deploy.port_in_use")])
+def test_the_error_that_stopped_headscale_is_listed_before_the_stopped_container(name, root):
+    """Breaks when a stopped container or offline nodes stop counting as symptoms (ranked
+    after the problem that caused them)."""
+    findings = report(name)["findings"]
+    ids = [f["pattern_id"] for f in findings]
+    assert ids.index(root) < ids.index("containers.headscale_down")
+    down = next(f for f in findings if f["pattern_id"] == "containers.headscale_down")
+    assert down["symptom"] is True
+
+
+@pytest.mark.parametrize("name", ["unreachable-v022", "healthy-v022", "healthy-pty-v025",
+                                  "tls-namespace-secrets"])
+def test_offline_nodes_come_after_every_other_finding_of_their_severity(name):
+    findings = report(name)["findings"]
+    offline = next(i for i, f in enumerate(findings) if f["pattern_id"] == "nodes.offline")
+    assert findings[offline]["symptom"] is True
+    same = [i for i, f in enumerate(findings) if f["severity"] == findings[offline]["severity"]]
+    assert offline == max(same), [f["pattern_id"] for f in findings]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in BUNDLES.glob("*.txt")))
+def test_no_symptom_outranks_a_cause_of_error_severity_or_more(name):
+    """A symptom counts as at most an error: it never precedes a non-symptom finding that
+    is an error or worse."""
+    findings = report(name)["findings"]
+    rank = SEVERITY_ORDER.index
+    for i, earlier in enumerate(findings):
+        for later in findings[i + 1:]:
+            if earlier["symptom"] and not later["symptom"]:
+                cap = min(rank(earlier["severity"]), rank("error"))
+                assert rank(later["severity"]) < cap, [(f["pattern_id"], f["severity"]) for f in findings]
