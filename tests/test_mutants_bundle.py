@@ -81,3 +81,28 @@ def test_no_symptom_outranks_a_cause_of_error_severity_or_more(name):
             if earlier["symptom"] and not later["symptom"]:
                 cap = min(rank(earlier["severity"]), rank("error"))
                 assert rank(later["severity"]) < cap, [(f["pattern_id"], f["severity"]) for f in findings]
+
+
+# (server_url, database, log level, oidc, tls) as each bundle's configuration section says
+CONFIG_FACTS = {
+    "healthy": ("https://hs.example.com", "sqlite", "info", True, False),
+    "tls-namespace-secrets": ("http://gw.example.com:443", "postgres", None, True, True),
+    "unreachable-v022": ("http://localhost:8080", "sqlite3", "info", False, False),
+    "crashloop-crlf": ("http://203.0.113.10:8080", "postgres", "debug", False, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_FACTS))
+def test_the_configuration_card_says_what_the_configuration_section_holds(name):
+    """Breaks when a config fact (OIDC, TLS, log level, database) is read wrongly."""
+    config = report(name)["facts"]["config"]
+    got = (config["server_url"], config["database"], config["log_level"], config["oidc"], config["tls"])
+    assert got == CONFIG_FACTS[name]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in BUNDLES.glob("*.txt")))
+def test_the_oidc_fact_and_the_oidc_checklist_item_agree(name):
+    data = report(name)
+    status = {c["id"]: c["status"] for c in data["checks"]}["enable_oidc"]
+    if data["facts"]["config"]["valid"]:
+        assert status == ("pass" if data["facts"]["config"]["oidc"] else "fail")
