@@ -55,6 +55,16 @@ CASES = {
                              "remote error: tls: bad certificate\n", 2, (
         None, "2024-05-01T10:00:05Z", None,
         "http: TLS handshake error from 203.0.113.7:51234: remote error: tls: bad certificate")),
+    # a restart across New Year: the year-less systemd line belongs to the year before the
+    # dated start-up line that follows it
+    "journald-new-year": ("Dec 31 23:59:58 vps systemd[1]: headscale.service: Main process exited, "
+                          "code=exited, status=1/FAILURE\n"
+                          "Jan  1 00:00:03 vps systemd[1]: Started headscale.service - headscale "
+                          "coordination server.\n"
+                          "Jan  1 00:00:03 vps headscale[900]: 2025-01-01T00:00:03Z INF starting "
+                          "headscale version=v0.23.0\n", 1, (
+        "systemd", "2024-12-31T23:59:58Z", None,
+        "headscale.service: Main process exited, code=exited, status=1/FAILURE")),
 }
 
 
