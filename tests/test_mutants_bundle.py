@@ -4,7 +4,11 @@ says, so that it fails when the behaviour breaks (named in each docstring)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from logsleuth import Options, Pipeline
 
 from .conftest import FIXTURES, run_json
 
@@ -106,3 +110,21 @@ def test_the_oidc_fact_and_the_oidc_checklist_item_agree(name):
     status = {c["id"]: c["status"] for c in data["checks"]}["enable_oidc"]
     if data["facts"]["config"]["valid"]:
         assert status == ("pass" if data["facts"]["config"]["oidc"] else "fail")
+
+
+BUNDLE_SECRETS = {"tls-namespace-secrets": ["Sup3rS3cretDbPass", "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"],
+                  "crashloop-crlf": ["hunter2-db-pass"], "renamed-keys-v023": ["Pa55w0rdInConfig"]}
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLE_SECRETS))
+def test_the_library_report_holds_no_secret_of_the_bundle(name):
+    """The result that leaves the library (not only what the CLI prints) is masked."""
+    result = json.dumps(Pipeline(Options()).report(str(BUNDLES / f"{name}.txt")).to_dict(),
+                        ensure_ascii=False)
+    assert "[REDACTED]" in result
+    assert [s for s in BUNDLE_SECRETS[name] if s in result] == []
+
+
+def test_the_library_report_shows_a_config_password_when_asked_not_to_redact():
+    result = Pipeline(Options(redact=False)).report(str(BUNDLES / "renamed-keys-v023.txt"))
+    assert "Pa55w0rdInConfig" in json.dumps(result.to_dict(), ensure_ascii=False)
