@@ -4,6 +4,7 @@ says, so that it fails when the behaviour breaks (named in each docstring)."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -16,6 +17,7 @@ BUNDLES = FIXTURES / "bundles"
 SEVERITY_ORDER = ("info", "warning", "error", "critical")
 
 
+@functools.cache          # read-only: every test reads the same report
 def report(name: str) -> dict:
     code, data = run_json(["report", str(BUNDLES / f"{name}.txt")])
     assert code in (0, 1), data.get("errors")

@@ -3,6 +3,7 @@ them, the more frequent first, correlations lead, info is never a cause."""
 
 from __future__ import annotations
 
+import functools
 import glob
 
 import pytest
@@ -13,6 +14,7 @@ SEVERITY_ORDER = ("info", "warning", "error", "critical")
 LOGS = sorted(glob.glob(str(FIXTURES / "*.log")))
 
 
+@functools.cache          # read-only: every test reads the same report
 def analysis(path: str) -> dict:
     _, data = run_json(["analyze", path])
     return data
