@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from logsleuth import Options, Pipeline
+from logsleuth import Options, analyze_bundle
 
 from .conftest import FIXTURES, run_json
 
@@ -121,12 +121,12 @@ BUNDLE_SECRETS = {"tls-namespace-secrets": ["Sup3rS3cretDbPass", "0f1e2d3c4b5a69
 @pytest.mark.parametrize("name", sorted(BUNDLE_SECRETS))
 def test_the_library_report_holds_no_secret_of_the_bundle(name):
     """The result that leaves the library (not only what the CLI prints) is masked."""
-    result = json.dumps(Pipeline(Options()).report(str(BUNDLES / f"{name}.txt")).to_dict(),
+    result = json.dumps(analyze_bundle(str(BUNDLES / f"{name}.txt"), Options()).to_dict(),
                         ensure_ascii=False)
     assert "[REDACTED]" in result
     assert [s for s in BUNDLE_SECRETS[name] if s in result] == []
 
 
 def test_the_library_report_shows_a_config_password_when_asked_not_to_redact():
-    result = Pipeline(Options(redact=False)).report(str(BUNDLES / "renamed-keys-v023.txt"))
+    result = analyze_bundle(str(BUNDLES / "renamed-keys-v023.txt"), Options(redact=False))
     assert "Pa55w0rdInConfig" in json.dumps(result.to_dict(), ensure_ascii=False)
