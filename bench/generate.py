@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import os
 import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
-from busy import BusyMix
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # busy.py beside it, however run
+from busy import BusyMix  # noqa: E402
 from logsleuth.catalog import load_catalog
 
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")

@@ -6,20 +6,30 @@ from logsleuth.catalog import load_catalog
 from logsleuth.scan import build_rules
 
 
+SITE = ('[[pattern]]\nid = "site.{id}"\ncategory = "tls"\nseverity = "error"\n'
+        'title = "t"\nregex = "{regex}"\ncause = "c"\nfix = ["f"]\nguide = "g"\n'
+        'samples.match = ["{sample}"]\nsamples.no_match = ["nothing here"]\n')
+
+
 def _snapshot(catalog) -> list:
     return [(p.id, p.regex, p.samples_match, p.fix) for p in catalog.patterns]
 
 
 def test_a_damaged_cache_is_read_past(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    fresh = load_catalog()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = tmp_path / "first", tmp_path / "second"     # the same file, two places:
+    for directory in (first, second):                            # each is read for real
+        directory.mkdir()
+        (directory / "site.toml").write_text(SITE.format(id="one", regex="alpha bad",
+                                                         sample="alpha bad"))
+    fresh = load_catalog((first,))
     rules = build_rules(fresh)
-    written = sorted((tmp_path / "logsleuth").glob("*.json"))
+    written = sorted((tmp_path / "cache" / "logsleuth").glob("*.json"))
     assert any(p.name.startswith("toml-") for p in written)
     assert any(p.name.startswith("scan-forms-") for p in written)
     for path in written:
         path.write_bytes(b"{not json")
-    again = load_catalog()
+    again = load_catalog((second,))
     assert _snapshot(again) == _snapshot(fresh)
     assert build_rules(again) == rules
 
@@ -28,11 +38,8 @@ def test_a_changed_pattern_file_is_parsed_again(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     extra = tmp_path / "extra"
     extra.mkdir()
-    table = ('[[pattern]]\nid = "site.{id}"\ncategory = "tls"\nseverity = "error"\n'
-             'title = "t"\nregex = "{regex}"\ncause = "c"\nfix = ["f"]\nguide = "g"\n'
-             'samples.match = ["{sample}"]\nsamples.no_match = ["nothing here"]\n')
-    (extra / "site.toml").write_text(table.format(id="one", regex="alpha bad", sample="alpha bad"))
+    (extra / "site.toml").write_text(SITE.format(id="one", regex="alpha bad", sample="alpha bad"))
     assert load_catalog((extra,)).get("site.one").regex == "alpha bad"
-    (extra / "site.toml").write_text(table.format(id="two", regex="beta bad", sample="beta bad"))
+    (extra / "site.toml").write_text(SITE.format(id="two", regex="beta bad", sample="beta bad"))
     catalog = load_catalog((extra,))
     assert "site.one" not in catalog and catalog.get("site.two").regex == "beta bad"
