@@ -1,26 +1,35 @@
 """Incremental aggregation of classified entries, in plain Python, batch by batch.
 
 Memory stays flat however long the input: per key (pattern id, or unknown template) we
-keep counts, first/last seen, services, a few samples, capped tables of extracted field
-values, and per-time-bucket counts (buckets coarsen when the table grows too large).
-The caps apply after each batch, as the Polars aggregator this replaced applied them
-(``tests/aggregate_polars.py``, which a test holds this one to, result for result): plain
-Python costs half the CPU per entry and spares a small log the Polars import.
+keep counts, first/last seen, services, a few samples, tables of extracted field values,
+and per-time-bucket counts (buckets coarsen when the table grows too large).
+
+The results depend only on the entries and their order, never on how they were batched or
+split into parts merged in order: field values are counted exactly and cut to the
+FIELD_VALUES shown only in ``results()``. Two bounds keep memory flat on hostile input;
+past them the members kept are those whose stable hash lies below a limit that halves
+until they fit (:class:`HashSample`), a choice that depends only on the set of members
+seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
+(key, field, value) triples. The one exception: a bucket size chosen while unknown
+templates later sampled out were still counted may differ (buckets of 1 h instead of 1 min).
+``tests/aggregate_polars.py`` is the reference this is held to, result for result.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from hashlib import blake2b
+from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from .severity import SEVERITIES, Severity
 from .classify import Entry
 
 SAMPLES = 3
-FIELD_VALUES = 20
-MAX_KEYS = 2000
+FIELD_VALUES = 20                  # shown per field of a key, the most frequent
+FIELD_VALUES_KEPT = 50_000         # (key, field, value) triples counted, over all keys
+MAX_KEYS = 20_000                  # unknown templates counted (patterns always are)
 MAX_CONTAINERS = 50
 MAX_BUCKET_ROWS = 50_000
 BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
@@ -126,6 +135,44 @@ def top_values(values: dict[str, int], limit: int = FIELD_VALUES) -> dict[str, i
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
 
 
+def stable_hash(*parts: str) -> int:
+    """A 64-bit hash of the parts, the same in every process (unlike ``hash``)."""
+    return int.from_bytes(blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                                  digest_size=8).digest(), "big")
+
+
+@dataclass
+class HashSample:
+    """Which members to keep once more than ``capacity`` were seen: those whose stable hash
+    is below ``2**64 >> shift``, the shift growing by one until they fit. The kept members
+    are then exactly the members seen below the smallest such limit: the same whatever the
+    order or batching they came in."""
+
+    capacity: int
+    shift: int = 0
+
+    def admits(self, *parts: str) -> bool:
+        return self.shift == 0 or stable_hash(*parts) >> (64 - self.shift) == 0
+
+    def thinned(self, members: Iterable[tuple[str, ...]], count: int,
+                recheck: bool = False) -> set[tuple[str, ...]]:
+        """The members to drop: those the limit does not admit (looked at only when
+        ``recheck``, or past ``capacity``), then more as the shift grows until at most
+        ``capacity`` of the ``count`` members are left."""
+        if count <= self.capacity and not (recheck and self.shift):
+            return set()
+        hashes = {member: stable_hash(*member) for member in members}
+        dropped = {m for m, h in hashes.items() if self.shift and h >> (64 - self.shift)}
+        while count - len(dropped) > self.capacity and self.shift < 64:
+            self.shift += 1
+            dropped.update(m for m, h in hashes.items() if h >> (64 - self.shift))
+        return dropped
+
+    def widest(self, other: HashSample) -> None:
+        """Take the other sample's limit when it is the lower one."""
+        self.shift = max(self.shift, other.shift)
+
+
 class Aggregator:
     """Accumulates entries in batches; ``results()`` gives one KeyStats per key."""
 
@@ -134,24 +181,37 @@ class Aggregator:
         self.fields: dict[str, dict[str, dict[str, int]]] = {}    # key → field → value → n
         self.buckets: dict[tuple[str, int], int] = {}    # (key, bucket start in epoch s) → n
         self.bucket_every = "1m"
-        self.dropped_keys = 0
+        self.unknown_keys = 0                       # unknown templates among the tallies
+        self.field_values = 0                       # (key, field, value) triples counted
+        self.key_sample = HashSample(MAX_KEYS)
+        self.value_sample = HashSample(FIELD_VALUES_KEPT)
+
+    @property
+    def dropped_keys(self) -> int:
+        """About how many unknown templates were sampled out (estimated from those kept
+        and the sampling rate, so it too depends only on the entries)."""
+        return self.unknown_keys * ((1 << self.key_sample.shift) - 1)
 
     def add(self, entries: list[Entry]) -> None:
-        """Count a batch of entries; the caps apply once the batch is in."""
+        """Count a batch of entries; the bounds apply once the batch is in."""
         if not entries:
             return
-        tallies, fields, buckets = self.tallies, self.fields, self.buckets
+        tallies, buckets = self.tallies, self.buckets
         step = BUCKET_SECONDS[self.bucket_every]
-        step_delta, grown, timed = step * _SECOND, set(), False
+        step_delta, timed = step * _SECOND, False
         begins = ends = EPOCH             # the bucket of the last time seen, [begins, ends)
         start = 0
         for entry in entries:
             key, moment = entry.key, entry.timestamp
-            if moment is not None and moment.tzinfo is not timezone.utc:
-                moment = in_utc(moment)
             tally = tallies.get(key)
             if tally is None:
+                if entry.pattern_id is None:
+                    if not self.key_sample.admits(key):
+                        continue
+                    self.unknown_keys += 1
                 tally = tallies[key] = new_tally(entry)
+            if moment is not None and moment.tzinfo is not timezone.utc:
+                moment = in_utc(moment)
             tally.add(entry, moment)
             if moment is not None:
                 timed = True
@@ -161,35 +221,42 @@ class Aggregator:
                     ends = begins + step_delta
                 buckets[key, start] = buckets.get((key, start), 0) + 1
             if entry.fields:
-                named = fields.get(key) or fields.setdefault(key, {})
-                for name, value in entry.fields:
-                    values = named.get(name) or named.setdefault(name, {})
-                    values[value] = values.get(value, 0) + 1
-                    if len(values) > FIELD_VALUES:
-                        grown.add((key, name))
-        self._cap_keys()
-        self._cap_field_values(grown)
+                self._count_fields(key, entry.fields)
+        self._bound()
         if timed:
             self._cap_buckets()
 
-    def _cap_keys(self) -> None:
-        """Over MAX_KEYS keys: keep every pattern, drop the rarest unknown templates."""
-        if len(self.tallies) <= MAX_KEYS:
-            return
-        patterns = {k: t for k, t in self.tallies.items() if t.pattern_id is not None}
-        unknown = sorted(((k, t) for k, t in self.tallies.items() if t.pattern_id is None),
-                         key=lambda kv: -kv[1].count)
-        keep = max(MAX_KEYS - len(patterns), 0)
-        self.dropped_keys += max(len(unknown) - keep, 0)
-        self.tallies = patterns | dict(unknown[:keep])
+    def _count_fields(self, key: str, pairs: list[tuple[str, str]]) -> None:
+        named = self.fields.get(key) or self.fields.setdefault(key, {})
+        for name, value in pairs:
+            values = named.get(name) or named.setdefault(name, {})
+            count = values.get(value)
+            if count is not None:
+                values[value] = count + 1
+            elif self.value_sample.admits(key, name, value):
+                values[value] = 1
+                self.field_values += 1
 
-    def _cap_field_values(self, grown: set[tuple[str, str]]) -> None:
-        for key, name in grown:
-            self.fields[key][name] = top_values(self.fields[key][name])
+    def _bound(self, recheck: bool = False) -> None:
+        """Sample out unknown templates and field values past their bounds (``recheck``:
+        also those the current limits no longer admit, after a merge lowered them)."""
+        unknown = ((k,) for k, t in self.tallies.items() if t.pattern_id is None)
+        dropped = self.key_sample.thinned(unknown, self.unknown_keys, recheck)
+        for (key,) in dropped:
+            del self.tallies[key]
+            self.field_values -= sum(map(len, self.fields.pop(key, {}).values()))
+            self.unknown_keys -= 1
+        if dropped:
+            self.buckets = {b: n for b, n in self.buckets.items() if b[0] in self.tallies}
+        triples = ((k, n, v) for k, named in self.fields.items()
+                   for n, values in named.items() for v in values)
+        for key, name, value in self.value_sample.thinned(triples, self.field_values, recheck):
+            del self.fields[key][name][value]
+            self.field_values -= 1
 
     def _cap_buckets(self) -> None:
-        """Over MAX_BUCKET_ROWS (key, bucket) counts: one step coarser buckets."""
-        if len(self.buckets) > MAX_BUCKET_ROWS and self.bucket_every != "1d":
+        """Over MAX_BUCKET_ROWS (key, bucket) counts: coarser buckets, until they fit."""
+        while len(self.buckets) > MAX_BUCKET_ROWS and self.bucket_every != "1d":
             self._coarsen("1h" if self.bucket_every == "1m" else "1d")
 
     def _coarsen(self, every: str) -> None:
@@ -206,28 +273,38 @@ class Aggregator:
         for aggregator in (self, later):
             if aggregator.bucket_every != coarsest:
                 aggregator._coarsen(coarsest)
+        self.key_sample.widest(later.key_sample)
+        self.value_sample.widest(later.value_sample)
+        self._bound(recheck=True)
         for key, tally in later.tallies.items():
             if key in self.tallies:
                 self.tallies[key].merge(tally)
-            else:
+            elif tally.pattern_id is not None or self.key_sample.admits(key):
                 self.tallies[key] = tally
-        self._cap_keys()
+                self.unknown_keys += tally.pattern_id is None
         for key, named in later.fields.items():
-            ours = self.fields.setdefault(key, {})
-            for name, values in named.items():
-                mine = ours.setdefault(name, {})
-                for value, count in values.items():
-                    mine[value] = mine.get(value, 0) + count
-                if len(mine) > FIELD_VALUES:
-                    ours[name] = top_values(mine)
+            if key in self.tallies:
+                for name, values in named.items():
+                    self._merge_values(key, name, values)
         for bucket, count in later.buckets.items():
-            self.buckets[bucket] = self.buckets.get(bucket, 0) + count
+            if bucket[0] in self.tallies:
+                self.buckets[bucket] = self.buckets.get(bucket, 0) + count
+        self._bound()
         self._cap_buckets()
-        self.dropped_keys += later.dropped_keys
+
+    def _merge_values(self, key: str, name: str, values: dict[str, int]) -> None:
+        mine = self.fields.setdefault(key, {}).setdefault(name, {})
+        for value, count in values.items():
+            if value in mine:
+                mine[value] += count
+            elif self.value_sample.admits(key, name, value):
+                mine[value] = count
+                self.field_values += 1
 
     def results(self) -> list[KeyStats]:
-        """One KeyStats per key, texts as read (redaction happens where a result leaves the
-        library: :func:`logsleuth.outbound.release`)."""
+        """One KeyStats per key, its fields cut to the FIELD_VALUES most frequent values;
+        texts as read (redaction happens where a result leaves the library:
+        :func:`logsleuth.outbound.release`)."""
         buckets: dict[str, dict[datetime, int]] = {}
         for (key, start), count in sorted(self.buckets.items(), key=lambda kv: kv[0][1]):
             buckets.setdefault(key, {})[datetime.fromtimestamp(start, UTC)] = count
@@ -252,7 +329,7 @@ def _zoned(moment: datetime | None) -> datetime | None:
 def ordered_fields(named: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """Each field's values, most frequent first (then by value); fields in the order of
     their top value (most frequent, then by value, name)."""
-    ordered = sorted(((name, sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+    ordered = sorted(((name, list(top_values(values).items()))
                       for name, values in named.items() if values),
                      key=lambda item: (-item[1][0][1], item[1][0][0], item[0]))
     return {name: dict(values) for name, values in ordered}

@@ -1,9 +1,11 @@
 """Incremental Polars aggregation of classified entries, merged batch by batch: the
 reference the plain-Python ``aggregate.Aggregator`` is held to.
 
-Memory stays flat however long the input: per key (pattern id, or unknown template) we
-keep counts, first/last seen, services, a few samples, capped tables of extracted field
-values, and per-time-bucket counts (buckets coarsen when the table grows too large).
+Per key (pattern id, or unknown template) it keeps counts, first/last seen, services, a few
+samples, exact tables of extracted field values (cut to the shown FIELD_VALUES in
+``results()``), and per-time-bucket counts (buckets coarsen while the table is too large).
+Past MAX_KEYS unknown templates or FIELD_VALUES_KEPT field values, the members kept are
+those whose stable hash is below a limit halved until they fit.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Callable
 
 import polars as pl
 
-from logsleuth.aggregate import (FIELD_VALUES, MAX_BUCKET_ROWS, MAX_CONTAINERS, MAX_KEYS, SAMPLES,
-                        KeyStats)
+from logsleuth import aggregate
+from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats,
+                                 stable_hash)
 from logsleuth.catalog import SEVERITIES
 from logsleuth.classify import Entry
 
@@ -40,7 +43,13 @@ class PolarsAggregator:
                                              "bucket": pl.Datetime("us", "UTC"),
                                              "count": pl.UInt32})
         self.bucket_every = "1m"
-        self.dropped_keys = 0
+        self.key_shift = 0          # unknown keys kept: hash < 2**64 >> key_shift
+        self.value_shift = 0        # (key, field, value) triples kept: likewise
+
+    @property
+    def dropped_keys(self) -> int:
+        unknown = self._stats.filter(pl.col("pattern_id").is_null()).height
+        return unknown * ((1 << self.key_shift) - 1)
 
     def add(self, entries: list[Entry]) -> None:
         if not entries:
@@ -90,14 +99,14 @@ class PolarsAggregator:
             .head(MAX_CONTAINERS),
             pl.col("samples").explode().head(SAMPLES), pl.col("latest").last(),
         )
-        if self._stats.height > MAX_KEYS:
-            # Keep every pattern; drop the rarest unknown templates.
-            patterns = self._stats.filter(pl.col("pattern_id").is_not_null())
-            unknown = self._stats.filter(pl.col("pattern_id").is_null()).sort(
-                "count", descending=True, maintain_order=True)
-            keep = max(MAX_KEYS - patterns.height, 0)
-            self.dropped_keys += max(unknown.height - keep, 0)
-            self._stats = pl.concat([patterns, unknown.head(keep)])
+        unknown = self._stats.filter(pl.col("pattern_id").is_null())
+        hashes = pl.Series([stable_hash(key) for key in unknown["key"]], dtype=pl.UInt64)
+        kept = _admitted(hashes, self.key_shift)
+        while int(kept.sum()) > aggregate.MAX_KEYS:
+            self.key_shift += 1
+            kept = _admitted(hashes, self.key_shift)
+        self._stats = self._stats.filter(
+            pl.col("pattern_id").is_not_null() | pl.col("key").is_in(unknown["key"].filter(kept).implode()))
 
     def _merge_fields(self, entries: list[Entry]) -> None:
         rows = [(e.key, name, value) for e in entries for name, value in e.fields]
@@ -110,12 +119,16 @@ class PolarsAggregator:
         self._combine_fields(counted)
 
     def _combine_fields(self, counted: pl.DataFrame) -> None:
-        self._fields = (
-            pl.concat([self._fields, counted])
-            .group_by(["key", "field", "value"]).agg(pl.col("count").sum())
-            .sort(["count", "value", "key", "field"], descending=[True, False, False, False])
-            .group_by(["key", "field"], maintain_order=True).head(FIELD_VALUES)
-        )
+        fields = (pl.concat([self._fields, counted])
+                  .group_by(["key", "field", "value"]).agg(pl.col("count").sum())
+                  .filter(pl.col("key").is_in(self._stats["key"].implode())))
+        hashes = pl.Series([stable_hash(*row) for row in
+                            fields.select("key", "field", "value").iter_rows()], dtype=pl.UInt64)
+        kept = _admitted(hashes, self.value_shift)
+        while int(kept.sum()) > aggregate.FIELD_VALUES_KEPT:
+            self.value_shift += 1
+            kept = _admitted(hashes, self.value_shift)
+        self._fields = fields.filter(kept)
 
     def _merge_buckets(self, batch: pl.DataFrame) -> None:
         timed = batch.filter(pl.col("ts").is_not_null())
@@ -128,7 +141,8 @@ class PolarsAggregator:
 
     def _combine_buckets(self, counted: pl.DataFrame) -> None:
         self._buckets = self._sum_buckets(pl.concat([self._buckets, counted]))
-        if self._buckets.height > MAX_BUCKET_ROWS and self.bucket_every != "1d":
+        self._buckets = self._buckets.filter(pl.col("key").is_in(self._stats["key"].implode()))
+        while self._buckets.height > aggregate.MAX_BUCKET_ROWS and self.bucket_every != "1d":
             self.bucket_every = "1h" if self.bucket_every == "1m" else "1d"
             self._buckets = self._sum_buckets(self._buckets.with_columns(
                 pl.col("bucket").dt.truncate(self.bucket_every)))
@@ -141,10 +155,11 @@ class PolarsAggregator:
                 aggregator._buckets = aggregator._sum_buckets(aggregator._buckets.with_columns(
                     pl.col("bucket").dt.truncate(coarsest)))
                 aggregator.bucket_every = coarsest
+        self.key_shift = max(self.key_shift, later.key_shift)
+        self.value_shift = max(self.value_shift, later.value_shift)
         self._combine_stats(later._stats)
         self._combine_fields(later._fields)
         self._combine_buckets(later._buckets)
-        self.dropped_keys += later.dropped_keys
 
     @staticmethod
     def _sum_buckets(frame: pl.DataFrame) -> pl.DataFrame:
@@ -153,7 +168,10 @@ class PolarsAggregator:
     def results(self, clean: Callable[[str], str] = str) -> list[KeyStats]:
         """One KeyStats per key; ``clean`` (e.g. redaction) is applied to every text kept."""
         fields: dict[str, dict[str, dict[str, int]]] = {}
-        for key, name, value, count in self._fields.iter_rows():
+        shown = (self._fields
+                 .sort(["count", "value", "key", "field"], descending=[True, False, False, False])
+                 .group_by(["key", "field"], maintain_order=True).head(FIELD_VALUES))
+        for key, name, value, count in shown.iter_rows():
             values = fields.setdefault(key, {}).setdefault(name, {})
             values[clean(value)] = values.get(clean(value), 0) + count
         buckets: dict[str, dict[datetime, int]] = {}
@@ -174,3 +192,10 @@ class PolarsAggregator:
             for row in self._stats.iter_rows(named=True)
         ]
 
+
+
+def _admitted(hashes: pl.Series, shift: int) -> pl.Series:
+    """Which hashes are below ``2**64 >> shift``."""
+    if shift == 0:
+        return pl.Series([True] * len(hashes), dtype=pl.Boolean)
+    return hashes < (1 << (64 - shift))

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, MAX_KEYS, Aggregator
+from logsleuth import aggregate
+from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, Aggregator
 from logsleuth.catalog import SEVERITIES
 from logsleuth.classify import Entry
 from logsleuth.envelope import Envelope
@@ -97,12 +98,22 @@ def test_plain_and_polars_agree_on_every_fixture(pipeline, path):
                 == _snapshot(_fed(PolarsAggregator(), entries, batch)))
 
 
-def test_plain_and_polars_agree_on_a_stream_that_hits_every_cap(generated):
+@pytest.fixture
+def small_bounds(monkeypatch):
+    """Bounds the generated stream goes past: 3,000 unknown templates, ~20,000 values,
+    ~50,000 time buckets."""
+    monkeypatch.setattr(aggregate, "MAX_KEYS", 1000)
+    monkeypatch.setattr(aggregate, "MAX_BUCKET_ROWS", 20_000)
+    monkeypatch.setattr(aggregate, "FIELD_VALUES_KEPT", 5000)
+
+
+def test_plain_and_polars_agree_on_a_stream_that_hits_every_cap(generated, small_bounds):
     plain = _fed(Aggregator(), generated, 5000)
     reference = _fed(PolarsAggregator(), generated, 5000)
-    assert plain.dropped_keys > 0 and len(plain.results()) == MAX_KEYS
-    assert plain.bucket_every == "1h"
     stats = plain.results()
+    assert plain.dropped_keys > 0 and plain.value_sample.shift > 0
+    assert 500 < sum(s.pattern_id is None for s in stats) <= 1000
+    assert plain.bucket_every == "1h"
     assert max(len(s.containers) for s in stats) == MAX_CONTAINERS
     assert max(len(values) for s in stats for values in s.fields.values()) == FIELD_VALUES
     assert _snapshot(plain) == _snapshot(reference)
@@ -120,7 +131,7 @@ def _merged_parts(entries: list[Entry], make, cuts: list[int]):
     return parts[0], sizes
 
 
-def test_merged_parts_agree_whatever_their_bucket_sizes(generated):
+def test_merged_parts_agree_whatever_their_bucket_sizes(generated, small_bounds):
     entries = generated[:8000] + generated
     plain, sizes = _merged_parts(entries, Aggregator, [5000, 8000])
     reference, reference_sizes = _merged_parts(entries, PolarsAggregator, [5000, 8000])
@@ -136,3 +147,30 @@ def test_a_small_log_is_analysed_without_importing_polars():
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
     assert '"findings"' in run.stdout and run.stderr == "[]"
+
+
+def _parts_merged(entries: list[Entry], cuts: list[int], batch: int) -> Aggregator:
+    bounds = [0, *cuts, len(entries)]
+    parts = [pickle.loads(pickle.dumps(_fed(Aggregator(), entries[a:b], batch)))
+             for a, b in zip(bounds, bounds[1:])]
+    for later in parts[1:]:
+        parts[0].merge(later)
+    return parts[0]
+
+
+@pytest.mark.parametrize("bounds", ["default", "small"])
+def test_results_do_not_depend_on_batching_or_parts(generated, bounds, request):
+    """3,000 unknown templates and hundreds of values per field, more than are shown: the
+    same entries batched differently, or split into parts merged in order, give the same
+    results; with the default bounds (every template kept, the 40,000-odd field values
+    sampled) and past small ones (both sampled)."""
+    if bounds == "small":
+        request.getfixturevalue("small_bounds")
+    one_pass = _snapshot(_fed(Aggregator(), generated, len(generated)))
+    assert len({entry.key for entry in generated}) > 3000
+    assert len(one_pass[0]) > 3000 if bounds == "default" else one_pass[1] > 0
+    assert any(len(values) == FIELD_VALUES for s in one_pass[0] for _, values in s[12])
+    for batch in (1_000, 5_000, 7_919):
+        assert _snapshot(_fed(Aggregator(), generated, batch)) == one_pass, batch
+    for cuts in ([35_000], [9_001, 50_000]):
+        assert _snapshot(_parts_merged(generated, cuts, 5_000)) == one_pass, cuts
