@@ -21,6 +21,7 @@ from typing import Iterable, NamedTuple, Protocol
 
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
+from .speedups import map_hits
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (
@@ -214,27 +215,8 @@ def make_engine(rules: list[Rule], engine: str = "auto") -> Engine:
 def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
     """Map match offsets back to lines: one Candidate per line with all its rule ids; also
     the chunk's number of lines (counted on the way, so the chunk is counted once)."""
-    by_line: list[Candidate] = []
     window, cuts, removed = _within_window(chunk)
-    hits = sorted((max(end - 1, 0), rule_id)
-                  for end, rule_id in _original_offsets(engine.hits(window), cuts, removed))
-    line_start = line_end = -1
-    line_index, counted_to = 0, 0
-    rules: set[int] = set()
-    for pos, rule_id in hits:
-        if pos >= line_end:
-            if rules:
-                by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
-            line_start = chunk.rfind(b"\n", 0, pos) + 1
-            nl = chunk.find(b"\n", pos)
-            line_end = nl if nl >= 0 else len(chunk)
-            line_index += chunk.count(b"\n", counted_to, line_start)
-            counted_to = line_start
-            rules = set()
-        rules.add(rule_id)
-    if rules:
-        by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
-    return by_line, line_index + chunk.count(b"\n", counted_to)
+    return map_hits(chunk, _original_offsets(engine.hits(window), cuts, removed), Candidate)
 
 
 def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:

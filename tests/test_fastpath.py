@@ -90,7 +90,7 @@ class _NoMemo(masks.TemplateMemo):
 
 
 def _general_paths(monkeypatch) -> None:
-    monkeypatch.setattr(envelope, "_CONSOLE_START", re.compile(r"(?!)"))
+    monkeypatch.setattr(envelope, "console_prefix", lambda line: None)
     monkeypatch.setattr(envelope, "_UTC_STAMP", re.compile(r"(?!)"))
     envelope.parse_time.cache_clear()
     monkeypatch.setattr("logsleuth.reader.strip_controls", lambda chunk: _ANSI_REFERENCE.sub(
