@@ -2,6 +2,7 @@
  * function in logsleuth/speedups.py (tests/test_speedups.py compares them on hostile input).
  *
  *   strip_controls(chunk)            ANSI colour/cursor codes and CRs out of a chunk
+ *   longest_line(chunk)              the length of its longest line
  *   map_hits(chunk, hits, make)      (end, rule id) hits -> one `make` tuple per line, line count
  *   console_prefix(line)             the groups of envelope._CONSOLE_START's match, or None
  *
@@ -113,6 +114,38 @@ strip_controls(PyObject *Py_UNUSED(module), PyObject *chunk)
     if (_PyBytes_Resize(&result, size) < 0)
         return NULL;
     return result;
+}
+
+/* ---------------------------------------------------------------- longest_line */
+
+static Py_ssize_t
+longest_in(const unsigned char *s, Py_ssize_t n)
+{
+    Py_ssize_t longest = 0, start = 0;
+    for (;;) {
+        const unsigned char *nl = memchr(s + start, '\n', (size_t)(n - start));
+        Py_ssize_t end = nl ? nl - s : n;
+        if (end - start > longest)
+            longest = end - start;
+        if (nl == NULL)
+            return longest;
+        start = end + 1;
+    }
+}
+
+static PyObject *
+longest_line(PyObject *Py_UNUSED(module), PyObject *chunk)
+{
+    if (!PyBytes_Check(chunk)) {
+        PyErr_SetString(PyExc_TypeError, "longest_line() wants bytes");
+        return NULL;
+    }
+    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(chunk);
+    Py_ssize_t n = PyBytes_GET_SIZE(chunk), longest;
+    Py_BEGIN_ALLOW_THREADS
+    longest = longest_in(s, n);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromSsize_t(longest);
 }
 
 /* ---------------------------------------------------------------- map_hits */
@@ -489,6 +522,7 @@ console_prefix(PyObject *Py_UNUSED(module), PyObject *line)
 static PyMethodDef methods[] = {
     {"strip_controls", strip_controls, METH_O,
      "The chunk without ANSI colour/cursor codes and carriage returns."},
+    {"longest_line", longest_line, METH_O, "The length of the chunk's longest line, without its newline."},
     {"map_hits", (PyCFunction)(void (*)(void))map_hits, METH_FASTCALL,
      "map_hits(chunk, hits, make) -> ([make(index, start, end, rules), ...], newlines)"},
     {"console_prefix", console_prefix, METH_O,

@@ -21,7 +21,7 @@ from typing import Iterable, NamedTuple, Protocol
 
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
-from .speedups import map_hits
+from .speedups import longest_line, map_hits
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (
@@ -127,7 +127,7 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    if not _may_hold_long_line(chunk) or max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:
+    if not _may_hold_long_line(chunk) or longest_line(chunk) < MATCH_WINDOW:
         return chunk, [], []
     long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
     parts, cuts, removed_total = [], [], []

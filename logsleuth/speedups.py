@@ -3,6 +3,7 @@ and in Python otherwise: one name each for every caller, identical results eithe
 (tests/test_speedups.py). ``LOGSLEUTH_NO_SPEEDUPS=1`` forces the Python twins.
 
 - :func:`strip_controls`: ANSI colour/cursor codes and carriage returns out of a chunk;
+- :func:`longest_line`: the length of a chunk's longest line;
 - :func:`map_hits`: the scan's (end offset, rule id) hits turned into one record per line
   (index, start, end, rule ids) and the chunk's newline count, in one pass;
 - :func:`console_prefix`: the pieces of a Headscale console line's start (compose name,
@@ -46,6 +47,11 @@ def strip_controls_py(chunk: bytes) -> bytes:
     return chunk.replace(b"\r", b"") if b"\r" in chunk else chunk
 
 
+def longest_line_py(chunk: bytes) -> int:
+    """The length of the chunk's longest line, without its newline."""
+    return max(map(len, chunk.split(b"\n")))
+
+
 def map_hits_py(chunk: bytes, hits: Sequence[tuple[int, int]],
                 make: Callable[..., Record]) -> tuple[list[Record], int]:
     """One ``make(index, start, end, rule ids)`` per line the hits (match end offset, rule
@@ -81,6 +87,7 @@ def console_prefix_py(line: str) -> ConsolePrefix | None:
 
 
 strip_controls = strip_controls_py
+longest_line = longest_line_py
 map_hits = map_hits_py
 console_prefix = console_prefix_py
 ACTIVE = False
@@ -93,6 +100,7 @@ if os.environ.get("LOGSLEUTH_NO_SPEEDUPS", "") in ("", "0"):
         pass
     else:
         strip_controls = _speedups.strip_controls
+        longest_line = _speedups.longest_line
         map_hits = _speedups.map_hits
         console_prefix = _speedups.console_prefix
         ACTIVE = True
