@@ -11,6 +11,7 @@ wheel, otherwise the stdlib ``re`` engine run pattern by pattern over the whole 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import platform
 import re
@@ -50,7 +51,7 @@ class Rule:
 class Candidate(NamedTuple):
     """A line the scan picked: its index within the chunk, byte span, and rule ids."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing calls
     start: int
     end: int
     rules: frozenset[int]
@@ -221,9 +222,7 @@ def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
 
 def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:
     """Entries the fast scanner cannot compile, or that report a match per character."""
-    try:
-        import hyperscan
-    except ImportError:
+    if importlib.util.find_spec("hyperscan") is None:
         return []
     problems: list[tuple[Pattern | Ignore, str]] = []
     for entry in entries:
