@@ -2,7 +2,7 @@
  * function in logsleuth/speedups.py (tests/test_speedups.py compares them on hostile input).
  *
  *   strip_controls(chunk)            ANSI colour/cursor codes and CRs out of a chunk
- *   longest_line(chunk)              the length of its longest line
+ *   cut_long_lines(chunk, width)     every line cut at width bytes, and how to map back
  *   map_hits(chunk, hits, make)      (end, rule id) hits -> one `make` tuple per line, line count
  *   console_prefix(line)             the groups of envelope._CONSOLE_START's match, or None
  *
@@ -116,36 +116,75 @@ strip_controls(PyObject *Py_UNUSED(module), PyObject *chunk)
     return result;
 }
 
-/* ---------------------------------------------------------------- longest_line */
+/* ---------------------------------------------------------------- cut_long_lines */
 
+/* Copy the chunk to out with every line cut at `width` bytes, appending each cut's position
+ * in the output and the bytes removed up to it to the two lists; returns the output size,
+ * or -1 with an exception. */
 static Py_ssize_t
-longest_in(const unsigned char *s, Py_ssize_t n)
+cut_into(const unsigned char *s, Py_ssize_t n, Py_ssize_t width, unsigned char *out,
+         PyObject *cuts, PyObject *removed_total)
 {
-    Py_ssize_t longest = 0, start = 0;
-    for (;;) {
-        const unsigned char *nl = memchr(s + start, '\n', (size_t)(n - start));
+    Py_ssize_t line = 0, done = 0, removed = 0, written = 0;
+    while (line <= n) {
+        const unsigned char *nl = line < n ? memchr(s + line, '\n', (size_t)(n - line)) : NULL;
         Py_ssize_t end = nl ? nl - s : n;
-        if (end - start > longest)
-            longest = end - start;
+        if (end - line >= width) {
+            Py_ssize_t cut = line + width;
+            memcpy(out + written, s + done, (size_t)(cut - done));
+            written += cut - done;
+            PyObject *at = PyLong_FromSsize_t(cut - removed);
+            removed += end - cut;
+            PyObject *total = PyLong_FromSsize_t(removed);
+            int failed = at == NULL || total == NULL || PyList_Append(cuts, at) < 0
+                         || PyList_Append(removed_total, total) < 0;
+            Py_XDECREF(at);
+            Py_XDECREF(total);
+            if (failed)
+                return -1;
+            done = end;
+        }
         if (nl == NULL)
-            return longest;
-        start = end + 1;
+            break;
+        line = end + 1;
     }
+    memcpy(out + written, s + done, (size_t)(n - done));
+    return written + n - done;
 }
 
 static PyObject *
-longest_line(PyObject *Py_UNUSED(module), PyObject *chunk)
+cut_long_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!PyBytes_Check(chunk)) {
-        PyErr_SetString(PyExc_TypeError, "longest_line() wants bytes");
+    Py_ssize_t width;
+    if (nargs != 2 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "cut_long_lines(chunk, width) wants bytes and an int");
         return NULL;
     }
-    const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(chunk);
-    Py_ssize_t n = PyBytes_GET_SIZE(chunk), longest;
-    Py_BEGIN_ALLOW_THREADS
-    longest = longest_in(s, n);
-    Py_END_ALLOW_THREADS
-    return PyLong_FromSsize_t(longest);
+    if ((width = PyLong_AsSsize_t(args[1])) == -1 && PyErr_Occurred())
+        return NULL;
+    if (width < 1) {
+        PyErr_SetString(PyExc_ValueError, "cut_long_lines() wants a width of at least 1");
+        return NULL;
+    }
+    PyObject *chunk = args[0];
+    Py_ssize_t n = PyBytes_GET_SIZE(chunk);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *cuts = PyList_New(0), *removed = PyList_New(0);
+    Py_ssize_t size = -1;
+    if (out != NULL && cuts != NULL && removed != NULL)
+        size = cut_into((const unsigned char *)PyBytes_AS_STRING(chunk), n, width,
+                        (unsigned char *)PyBytes_AS_STRING(out), cuts, removed);
+    if (size >= 0 && PyList_GET_SIZE(cuts) == 0)
+        Py_SETREF(out, Py_NewRef(chunk));
+    else if (size >= 0 && _PyBytes_Resize(&out, size) < 0)
+        size = -1;                                /* _PyBytes_Resize freed out */
+    if (size < 0) {
+        Py_XDECREF(out);
+        Py_XDECREF(cuts);
+        Py_XDECREF(removed);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", out, cuts, removed);
 }
 
 /* ---------------------------------------------------------------- map_hits */
@@ -522,7 +561,8 @@ console_prefix(PyObject *Py_UNUSED(module), PyObject *line)
 static PyMethodDef methods[] = {
     {"strip_controls", strip_controls, METH_O,
      "The chunk without ANSI colour/cursor codes and carriage returns."},
-    {"longest_line", longest_line, METH_O, "The length of the chunk's longest line, without its newline."},
+    {"cut_long_lines", (PyCFunction)(void (*)(void))cut_long_lines, METH_FASTCALL,
+     "cut_long_lines(chunk, width) -> (chunk with lines cut at width, cuts, removed totals)"},
     {"map_hits", (PyCFunction)(void (*)(void))map_hits, METH_FASTCALL,
      "map_hits(chunk, hits, make) -> ([make(index, start, end, rules), ...], newlines)"},
     {"console_prefix", console_prefix, METH_O,

@@ -22,7 +22,7 @@ from typing import Iterable, NamedTuple, Protocol
 
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
-from .speedups import longest_line, map_hits
+from .speedups import cut_long_lines, map_hits
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (
@@ -120,7 +120,6 @@ MATCH_WINDOW = 64 * 1024
 (classify.MAX_MATCH_CHARS), so both engines find the same lines; and in the backtracking
 fallback a catalog regex like the kernel OOM kill's restarts at every repetition of its
 start on a hostile line (41 s for 1 MiB, quadratic)."""
-_LONG_LINE = re.compile(rb"^[^\n]{%d}" % MATCH_WINDOW, re.MULTILINE)
 
 
 def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
@@ -128,21 +127,9 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    if not _may_hold_long_line(chunk) or longest_line(chunk) < MATCH_WINDOW:
+    if not _may_hold_long_line(chunk):
         return chunk, [], []
-    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
-    parts, cuts, removed_total = [], [], []
-    pos = removed = 0
-    for start in long_lines:
-        end = chunk.find(b"\n", start)
-        end = len(chunk) if end < 0 else end
-        parts.append(chunk[pos:start])
-        cuts.append(start - removed)
-        removed += end - start
-        removed_total.append(removed)
-        pos = end
-    parts.append(chunk[pos:])
-    return b"".join(parts), cuts, removed_total
+    return cut_long_lines(chunk, MATCH_WINDOW)
 
 
 def _may_hold_long_line(chunk: bytes) -> bool:

@@ -3,7 +3,7 @@ and in Python otherwise: one name each for every caller, identical results eithe
 (tests/test_speedups.py). ``LOGSLEUTH_NO_SPEEDUPS=1`` forces the Python twins.
 
 - :func:`strip_controls`: ANSI colour/cursor codes and carriage returns out of a chunk;
-- :func:`longest_line`: the length of a chunk's longest line;
+- :func:`cut_long_lines`: a chunk's lines cut at a width, and how to map offsets back;
 - :func:`map_hits`: the scan's (end offset, rule id) hits turned into one record per line
   (index, start, end, rule ids) and the chunk's newline count, in one pass;
 - :func:`console_prefix`: the pieces of a Headscale console line's start (compose name,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 _ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[A-Za-z]|\][^\x07\n]*\x07)")
@@ -47,9 +48,29 @@ def strip_controls_py(chunk: bytes) -> bytes:
     return chunk.replace(b"\r", b"") if b"\r" in chunk else chunk
 
 
-def longest_line_py(chunk: bytes) -> int:
-    """The length of the chunk's longest line, without its newline."""
-    return max(map(len, chunk.split(b"\n")))
+@lru_cache(maxsize=4)
+def _long_line(width: int) -> re.Pattern[bytes]:
+    return re.compile(rb"^[^\n]{%d}" % width, re.MULTILINE)
+
+
+def cut_long_lines_py(chunk: bytes, width: int) -> tuple[bytes, list[int], list[int]]:
+    """The chunk with every line cut at ``width`` bytes, and how to map an offset in it back:
+    the positions of the cuts (in the cut chunk) and the bytes removed up to each."""
+    if max(map(len, chunk.split(b"\n"))) < width:
+        return chunk, [], []
+    parts, cuts, removed_total = [], [], []
+    pos = removed = 0
+    for match in _long_line(width).finditer(chunk):
+        start = match.end()
+        end = chunk.find(b"\n", start)
+        end = len(chunk) if end < 0 else end
+        parts.append(chunk[pos:start])
+        cuts.append(start - removed)
+        removed += end - start
+        removed_total.append(removed)
+        pos = end
+    parts.append(chunk[pos:])
+    return b"".join(parts), cuts, removed_total
 
 
 def map_hits_py(chunk: bytes, hits: Sequence[tuple[int, int]],
@@ -87,7 +108,7 @@ def console_prefix_py(line: str) -> ConsolePrefix | None:
 
 
 strip_controls = strip_controls_py
-longest_line = longest_line_py
+cut_long_lines = cut_long_lines_py
 map_hits = map_hits_py
 console_prefix = console_prefix_py
 ACTIVE = False
@@ -100,7 +121,7 @@ if os.environ.get("LOGSLEUTH_NO_SPEEDUPS", "") in ("", "0"):
         pass
     else:
         strip_controls = _speedups.strip_controls
-        longest_line = _speedups.longest_line
+        cut_long_lines = _speedups.cut_long_lines
         map_hits = _speedups.map_hits
         console_prefix = _speedups.console_prefix
         ACTIVE = True
