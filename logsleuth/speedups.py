@@ -111,6 +111,8 @@ strip_controls = strip_controls_py
 cut_long_lines = cut_long_lines_py
 map_hits = map_hits_py
 console_prefix = console_prefix_py
+NAMES = ("strip_controls", "cut_long_lines", "map_hits", "console_prefix")
+"""The byte loops, each with a ``_py`` twin here and a C twin in the extension."""
 ACTIVE = False
 """Whether the C versions are the ones in use."""
 
