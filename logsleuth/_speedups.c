@@ -208,12 +208,20 @@ hit_order(const void *a, const void *b)
     return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
+/* Newlines in s[from:to], in blocks of 255 bytes with a byte-wide count each (which the
+ * compiler turns into vector compares; a count as wide as Py_ssize_t is 4x slower). */
 static Py_ssize_t
 count_newlines(const unsigned char *s, Py_ssize_t from, Py_ssize_t to)
 {
     Py_ssize_t count = 0;
-    for (Py_ssize_t i = from; i < to; i++)
-        count += s[i] == '\n';
+    while (from < to) {
+        Py_ssize_t stop = to - from > 255 ? from + 255 : to;
+        unsigned char block = 0;
+        for (Py_ssize_t i = from; i < stop; i++)
+            block += s[i] == '\n';
+        count += block;
+        from = stop;
+    }
     return count;
 }
 
