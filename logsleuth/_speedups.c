@@ -266,8 +266,10 @@ read_hits(PyObject *seq, Py_ssize_t n, Hit *hits)
     PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *pair = items[k];
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, "map_hits() wants (end, rule id) tuples");
+        /* ints only: an __index__ method could run code that changes the list under us */
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
+                || !PyLong_Check(PyTuple_GET_ITEM(pair, 0)) || !PyLong_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "map_hits() wants (end, rule id) tuples of ints");
             return -1;
         }
         Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 0));
@@ -366,8 +368,8 @@ map_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(chunk);
     Py_ssize_t n = PyBytes_GET_SIZE(chunk), count = PySequence_Fast_GET_SIZE(seq);
-    Hit *hits = PyMem_Malloc(sizeof(Hit) * (size_t)(count ? count : 1));
-    Line *lines = PyMem_Malloc(sizeof(Line) * (size_t)(count ? count : 1));
+    Hit *hits = PyMem_New(Hit, count ? count : 1);
+    Line *lines = PyMem_New(Line, count ? count : 1);
     PyObject *result = NULL;
     if (hits == NULL || lines == NULL) {
         PyErr_NoMemory();

@@ -80,11 +80,26 @@ def test_map_hits_agree_on_any_chunk_and_hits(chunk_and_hits):
     assert c.map_hits(chunk, hits, Candidate) == speedups.map_hits_py(chunk, hits, Candidate)
 
 
+class _ShrinksTheList:
+    """An offset whose __index__ would empty the hits list while it is being read."""
+
+    def __index__(self):
+        HOSTILE_HITS.clear()
+        return 1
+
+
+HOSTILE_HITS: list = []
+
+
 @pytest.mark.parametrize("hits, error", [
     ([(5, 1)], ValueError), ([(-1, 1)], ValueError), ([(1,)], TypeError),
     ([("1", 1)], TypeError), ([(1, 2**70)], OverflowError), (None, TypeError),
+    ([(_ShrinksTheList(), 1)], TypeError),
 ])
 def test_map_hits_refuses_hits_outside_the_chunk(hits, error):
+    if hits and isinstance(hits[0][0], _ShrinksTheList):
+        HOSTILE_HITS[:] = hits + [(1, 1)] * 1000
+        hits = HOSTILE_HITS
     with pytest.raises(error):
         c.map_hits(b"abc\n", hits, Candidate)
     with pytest.raises(TypeError):
