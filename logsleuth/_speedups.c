@@ -285,10 +285,44 @@ read_hits(PyObject *seq, Py_ssize_t n, Hit *hits)
     return 0;
 }
 
-/* One `make` tuple (index, start, end, frozenset of rule ids): `make` is a tuple subclass
- * without extra storage (scan.Candidate), filled like a tuple. */
+/* The frozensets of rule ids made in one call, by their sorted ids: the same few sets come
+ * back line after line, and one object each spares allocations (and the collector). */
+#define SET_MEMO_RULES 4
+#define SET_MEMO_SIZE 32
+
+typedef struct {
+    int size;
+    long long rules[SET_MEMO_RULES];
+    PyObject *set;
+} SetMemo;
+
+typedef struct {
+    SetMemo entries[SET_MEMO_SIZE];
+    int used;
+} SetMemos;
+
+/* The line's distinct rule ids, sorted, into ids; their number, or -1 when more than fit. */
+static int
+distinct_rules(const Line *line, const Hit *hits, long long *ids)
+{
+    int size = 0;
+    for (Py_ssize_t k = line->first_hit; k < line->stop_hit; k++) {
+        int at = 0;
+        while (at < size && ids[at] < hits[k].rule)
+            at++;
+        if (at < size && ids[at] == hits[k].rule)
+            continue;
+        if (size == SET_MEMO_RULES)
+            return -1;
+        memmove(&ids[at + 1], &ids[at], sizeof(long long) * (size_t)(size - at));
+        ids[at] = hits[k].rule;
+        size++;
+    }
+    return size;
+}
+
 static PyObject *
-line_record(PyTypeObject *make, const Line *line, const Hit *hits)
+new_rule_set(const Line *line, const Hit *hits)
 {
     PyObject *rules = PyFrozenSet_New(NULL);
     if (rules == NULL)
@@ -302,6 +336,38 @@ line_record(PyTypeObject *make, const Line *line, const Hit *hits)
         }
         Py_DECREF(rule);
     }
+    return rules;
+}
+
+/* A new reference to the frozenset of the line's rule ids, from the memo when it is there. */
+static PyObject *
+rule_set(const Line *line, const Hit *hits, SetMemos *memos)
+{
+    long long ids[SET_MEMO_RULES];
+    int size = distinct_rules(line, hits, ids);
+    for (int m = 0; size > 0 && m < memos->used; m++) {
+        SetMemo *memo = &memos->entries[m];
+        if (memo->size == size && memcmp(memo->rules, ids, sizeof(long long) * (size_t)size) == 0)
+            return Py_NewRef(memo->set);
+    }
+    PyObject *rules = new_rule_set(line, hits);
+    if (rules != NULL && size > 0 && memos->used < SET_MEMO_SIZE) {
+        SetMemo *memo = &memos->entries[memos->used++];
+        memo->size = size;
+        memcpy(memo->rules, ids, sizeof(long long) * (size_t)size);
+        memo->set = Py_NewRef(rules);
+    }
+    return rules;
+}
+
+/* One `make` tuple (index, start, end, frozenset of rule ids): `make` is a tuple subclass
+ * without extra storage (scan.Candidate), filled like a tuple. */
+static PyObject *
+line_record(PyTypeObject *make, const Line *line, const Hit *hits, SetMemos *memos)
+{
+    PyObject *rules = rule_set(line, hits, memos);
+    if (rules == NULL)
+        return NULL;
     PyObject *record = make->tp_alloc(make, 4);
     if (record == NULL) {
         Py_DECREF(rules);
@@ -325,19 +391,18 @@ static PyObject *
 records_of(PyTypeObject *make, const Line *lines, Py_ssize_t made, const Hit *hits,
            Py_ssize_t newlines)
 {
+    SetMemos memos = {.used = 0};
     PyObject *list = PyList_New(made);
-    if (list == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < made; i++) {
-        PyObject *record = line_record(make, &lines[i], hits);
-        if (record == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, record);
+    for (Py_ssize_t i = 0; list != NULL && i < made; i++) {
+        PyObject *record = line_record(make, &lines[i], hits, &memos);
+        if (record == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, record);
     }
-    PyObject *result = Py_BuildValue("(Nn)", list, newlines);
-    return result;
+    for (int m = 0; m < memos.used; m++)
+        Py_DECREF(memos.entries[m].set);
+    return list == NULL ? NULL : Py_BuildValue("(Nn)", list, newlines);
 }
 
 static int
