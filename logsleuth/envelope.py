@@ -14,19 +14,18 @@ from datetime import datetime
 from functools import lru_cache
 
 from .fields import split_fields
-from .speedups import ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
+from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
 from .timeparse import LINE_ZONE, Clock, parse_time, unix_time, zone_of
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
-_OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
-_CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
+_OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
+_CONSOLE_TS = re.compile(rf"(?P<ts>{RFC3339}) ")
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     r"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
 )
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{_ISO}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
 _CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
 _STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")

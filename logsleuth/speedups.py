@@ -18,10 +18,11 @@ from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 _ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[A-Za-z]|\][^\x07\n]*\x07)")
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
+RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 CONSOLE_START = re.compile(   # a console line up to its message: compose name, stamp, level, caller
     r"(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?)?"
-    rf"(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
+    rf"(?P<ts>{RFC3339}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)"
+    r"(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
 
 Record = TypeVar("Record", bound=tuple)
 ConsolePrefix = tuple[str | None, str, str, str | None, int]
