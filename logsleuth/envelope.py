@@ -14,24 +14,18 @@ from datetime import datetime
 from functools import lru_cache
 
 from .fields import split_fields
+from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
 from .timeparse import LINE_ZONE, Clock, parse_time, unix_time, zone_of
 
-_ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[A-Za-z]|\][^\x07\n]*\x07)")
-
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
-_OUTER_TS = re.compile(rf"(?P<ts>{_ISO}) ?")
-_CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
-_CONSOLE_START = re.compile(   # a console line up to its message: _COMPOSE, stamp, level, _CALLER
-    r"(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?)?"
-    rf"(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
-
+_OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
+_CONSOLE_TS = re.compile(rf"(?P<ts>{RFC3339}) ")
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     r"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
 )
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{_ISO}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
 _CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
 _STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")
@@ -93,27 +87,6 @@ class Envelope:
         return self._split()[1]
 
 
-def strip_controls(chunk: bytes) -> bytes:
-    """Remove ANSI colour/cursor codes and carriage returns from a whole chunk at once.
-    Every code starts with ESC: the regex is tried only where ``find`` (memchr) lands,
-    which is what ``_ANSI.sub`` does, three times faster on a chunk with a few codes."""
-    find, match = chunk.find, _ANSI.match
-    pos = find(b"\x1b")
-    if pos >= 0:
-        pieces, done = [], 0
-        while pos >= 0:
-            code = match(chunk, pos)
-            if code is None:
-                pos = find(b"\x1b", pos + 1)
-                continue
-            pieces.append(chunk[done:pos])
-            done = code.end()
-            pos = find(b"\x1b", done)
-        pieces.append(chunk[done:])
-        chunk = b"".join(pieces)
-    return chunk.replace(b"\r", b"") if b"\r" in chunk else chunk
-
-
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -171,8 +144,8 @@ class EnvelopeParser:
         self._locked: dict[str | None, str] = {}
 
     def parse(self, line: str) -> Envelope:
-        console = _CONSOLE_START.match(line)
-        if console:
+        console = console_prefix(line)
+        if console is not None:
             # Headscale's own console line (stamp, level): no journald or docker stamp can
             # precede it, and the console parser is the one that takes it.
             return self._console(line, console)
@@ -200,19 +173,19 @@ class EnvelopeParser:
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
         return env if env.timestamp is journald_ts else self._dated(env)
 
-    def _console(self, line: str, match: re.Match) -> Envelope:
+    def _console(self, line: str, prefix: ConsolePrefix) -> Envelope:
         """A Headscale console line, compose-wrapped or not, matched in one go: what the
         steps of :meth:`parse` give for it."""
-        name, service, fmt = match["name"], None, "plain"
+        name, stamp, level, caller, end = prefix
+        service, fmt = None, "plain"
         if name is not None:
             service = service_name(name)
             fmt = "compose-v1" if "_" in name and name[-1].isdigit() else "compose"
-        env = Envelope(body=line[match.end():], timestamp=parse_time(match["ts"]),
-                       level=_CONSOLE_LEVELS[match["lvl"]], caller=match["caller"],
-                       format="zerolog-console")
+        env = Envelope(body=line[end:], timestamp=parse_time(stamp), level=_CONSOLE_LEVELS[level],
+                       caller=caller, format="zerolog-console")
         self._locked[service] = "zerolog-console"
         if self.clock.zone is None:
-            self._learn_zone(line[match.start("ts"):])
+            self._learn_zone(stamp)         # the stamp's own zone is the first from it on
         return self._dated(self._finish(env, service, fmt, name is not None, None, None))
 
     def _learn_zone(self, text: str) -> None:

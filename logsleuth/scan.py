@@ -22,6 +22,7 @@ from typing import Iterable, NamedTuple, Protocol
 from .cache import cache_path, load, store
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
+from .speedups import cut_long_lines, map_hits
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (
@@ -140,7 +141,6 @@ MATCH_WINDOW = 64 * 1024
 (classify.MAX_MATCH_CHARS), so both engines find the same lines; and in the backtracking
 fallback a catalog regex like the kernel OOM kill's restarts at every repetition of its
 start on a hostile line (41 s for 1 MiB, quadratic)."""
-_LONG_LINE = re.compile(rb"^[^\n]{%d}" % MATCH_WINDOW, re.MULTILINE)
 
 
 def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
@@ -148,21 +148,9 @@ def _within_window(chunk: bytes) -> tuple[bytes, list[int], list[int]]:
     the positions of the cuts (in the cut chunk) and the bytes removed up to each. Cutting
     (rather than blanking the rest) keeps a hostile megabyte line from becoming a million
     empty lines that every ``^``-anchored rule of the fallback engine visits."""
-    if not _may_hold_long_line(chunk) or max(map(len, chunk.split(b"\n"))) < MATCH_WINDOW:
+    if not _may_hold_long_line(chunk):
         return chunk, [], []
-    long_lines = [match.end() for match in _LONG_LINE.finditer(chunk)]
-    parts, cuts, removed_total = [], [], []
-    pos = removed = 0
-    for start in long_lines:
-        end = chunk.find(b"\n", start)
-        end = len(chunk) if end < 0 else end
-        parts.append(chunk[pos:start])
-        cuts.append(start - removed)
-        removed += end - start
-        removed_total.append(removed)
-        pos = end
-    parts.append(chunk[pos:])
-    return b"".join(parts), cuts, removed_total
+    return cut_long_lines(chunk, MATCH_WINDOW)
 
 
 def _may_hold_long_line(chunk: bytes) -> bool:
@@ -224,27 +212,8 @@ def make_engine(rules: list[Rule], engine: str = "auto") -> Engine:
 def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
     """Map match offsets back to lines: one Candidate per line with all its rule ids; also
     the chunk's number of lines (counted on the way, so the chunk is counted once)."""
-    by_line: list[Candidate] = []
     window, cuts, removed = _within_window(chunk)
-    hits = sorted((max(end - 1, 0), rule_id)
-                  for end, rule_id in _original_offsets(engine.hits(window), cuts, removed))
-    line_start = line_end = -1
-    line_index, counted_to = 0, 0
-    rules: set[int] = set()
-    for pos, rule_id in hits:
-        if pos >= line_end:
-            if rules:
-                by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
-            line_start = chunk.rfind(b"\n", 0, pos) + 1
-            nl = chunk.find(b"\n", pos)
-            line_end = nl if nl >= 0 else len(chunk)
-            line_index += chunk.count(b"\n", counted_to, line_start)
-            counted_to = line_start
-            rules = set()
-        rules.add(rule_id)
-    if rules:
-        by_line.append(Candidate(line_index, line_start, line_end, frozenset(rules)))
-    return by_line, line_index + chunk.count(b"\n", counted_to)
+    return map_hits(chunk, _original_offsets(engine.hits(window), cuts, removed), Candidate)
 
 
 def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:

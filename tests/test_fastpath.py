@@ -13,12 +13,14 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from logsleuth import envelope, masks, timeparse
+from logsleuth import envelope, masks, speedups, timeparse
 from logsleuth.bundle.report import report
+from logsleuth.classify import MAX_MATCH_CHARS
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline
 from logsleuth.sources import Source
@@ -44,22 +46,37 @@ _BUSY_EXTRA = [
 ]
 
 
+# What the byte loops must survive: a line past the scan's match window, lone and trailing
+# ESCs, an unterminated OSC, invalid UTF-8, NUL, CR.
+_HOSTILE_TAIL = (
+    b"headscale-1  | 2026-07-01T10:00:01Z ERR " + b"long line failed " * 7000 + b"\n"
+    b"headscale-1  | 2026-07-01T10:00:02Z WRN lone \x1b escape\x1b\n"
+    b"headscale-1  | 2026-07-01T10:00:03Z ERR \x1b]8;;unterminated osc failed\r\n"
+    b"headscale-1  | 2026-07-01T10:00:04Z ERR not utf-8 \xff\xfe nul \x00 failed\n"
+    b"headscale-1  | 2026-07-01T10:00:05Z WRN last line without newline\x1b[0m"
+)
+
+
 def _generated_log(path: Path) -> Path:
     """About 1 MB of each of bench/generate.py's profiles (the bench log, then the busy
-    node-heavy one), then a block of the shapes above."""
+    node-heavy one), then a block of the shapes above and the hostile tail."""
     spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    spec.loader.exec_module(generate)             # it finds its sibling busy.py itself
     with path.open("w", encoding="utf-8") as out:
         generate.generate(1 << 20, out, seed=5, profile="bench")
         generate.generate(1 << 20, out, seed=6, profile="busy")
         for n in range(3000):
             line = _BUSY_EXTRA[n % len(_BUSY_EXTRA)]
             out.write(line.format(s=n % 60, ms=n % 1000, n=n * 7919 % 100_000, d=n % 10) + "\n")
+    with path.open("ab") as out:
+        out.write(_HOSTILE_TAIL)
     return path
 
 
-def _inputs(tmp_path_factory) -> list[Path]:
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> list[Path]:
+    """Every fixture and the generated busy log."""
     fixtures = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".log", ".txt"))
     return [*fixtures, _generated_log(tmp_path_factory.mktemp("fastpath") / "busy.log")]
 
@@ -91,7 +108,7 @@ class _NoMemo(masks.TemplateMemo):
 
 
 def _general_paths(monkeypatch) -> None:
-    monkeypatch.setattr(envelope, "_CONSOLE_START", re.compile(r"(?!)"))
+    monkeypatch.setattr(envelope, "console_prefix", lambda line: None)
     monkeypatch.setattr(timeparse, "_UTC_STAMP", re.compile(r"(?!)"))
     timeparse.parse_time.cache_clear()
     monkeypatch.setattr("logsleuth.reader.strip_controls", lambda chunk: _ANSI_REFERENCE.sub(
@@ -108,9 +125,8 @@ def _general_paths(monkeypatch) -> None:
     monkeypatch.setitem(envelope._INNER_PARSERS, "zerolog-json", json_fields_at_once)
 
 
-def test_fast_and_general_paths_agree_on_every_fixture_and_a_busy_log(tmp_path_factory,
-                                                                        monkeypatch, catalog):
-    inputs = _inputs(tmp_path_factory)
+def test_fast_and_general_paths_agree_on_every_fixture_and_a_busy_log(inputs, monkeypatch,
+                                                                        catalog):
     assert len(inputs) > 150 and any(p.parent.name == "bundles" for p in inputs)
     fast = {path: _run(path, catalog) for path in inputs}
     with monkeypatch.context() as patched:
@@ -124,6 +140,32 @@ def test_fast_and_general_paths_agree_on_every_fixture_and_a_busy_log(tmp_path_f
     assert len(busy[1]) > 3000 and len(busy[0]["unknown"]) >= 3
     templates_seen = {row[10] for row in busy[1]}
     assert {"boom error=bad A thing", "boom error=bad F thing"} <= templates_seen
+
+
+def _use(monkeypatch, twins: dict[int, object]) -> None:
+    """Every logsleuth module's name for a byte loop bound to the given twin."""
+    for module in [m for name, m in sys.modules.items() if name.startswith("logsleuth")]:
+        for name in speedups.NAMES:
+            current = getattr(module, name, None)
+            if id(current) in twins:
+                monkeypatch.setattr(module, name, twins[id(current)])
+
+
+def test_c_and_python_byte_loops_agree_on_every_fixture_and_a_busy_log(inputs, monkeypatch,
+                                                                        catalog):
+    c = pytest.importorskip("logsleuth._speedups", reason="the C extension is not built here")
+    pairs = [(getattr(c, name), getattr(speedups, f"{name}_py")) for name in speedups.NAMES]
+    runs = []
+    for chosen in (0, 1):                        # C, then Python, whatever the environment says
+        with monkeypatch.context() as patched:
+            _use(patched, {id(fn): pair[chosen] for pair in pairs for fn in pair})
+            assert envelope.console_prefix is pairs[-1][chosen]
+            runs.append({path: _run(path, catalog) for path in inputs})
+    for path in inputs:
+        assert runs[0][path] == runs[1][path], path
+    busy = runs[0][inputs[-1]]
+    assert any(row[8].startswith("headscale-1  | 2026-07-01T10:00:01Z ERR long line") and
+               len(row[8]) == MAX_MATCH_CHARS for row in busy[1])
 
 
 @pytest.mark.parametrize("chunk", [
