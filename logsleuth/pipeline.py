@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterator
 from . import parallel
 from .aggregate import Aggregator, KeyStats
 from .classify import Entry
+from .environment import tune_collector
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
 from .options import Options
 from .outbound import release
@@ -188,6 +189,7 @@ def run_part() -> None:
     """A worker process: read its job from stdin, write the pickled PartResult to stdout."""
     signal.signal(signal.SIGINT, parallel.interrupt_once)
     signal.signal(signal.SIGTERM, parallel.interrupt_once)
+    tune_collector()
     try:
         options, source, begin, end = pickle.loads(sys.stdin.buffer.read())
         result = Pipeline(options).aggregate_part(source, begin, end)
