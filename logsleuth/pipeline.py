@@ -18,8 +18,8 @@ from typing import BinaryIO, Iterator
 from . import parallel
 from .aggregate import Aggregator, KeyStats
 from .classify import Entry
-from .environment import tune_collector
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
+from .environment import tune_collector
 from .options import Options
 from .outbound import release
 from .parallel import PartResult
