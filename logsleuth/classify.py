@@ -13,6 +13,7 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -32,6 +33,7 @@ EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown
 CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
+_UNSEEN = object()
 
 
 @dataclass(slots=True)
@@ -52,17 +54,22 @@ class Entry:
     fields: list[tuple[str, str]] = field(default_factory=list)
     template: str | None = None
 
-    def copy_at(self, line_no: int) -> Entry:
-        """This entry again, for an identical single line at ``line_no``."""
-        return Entry(self.source, line_no, line_no, self.service, self.container, self.timestamp,
-                     self.level, self.pattern, self.severity, self.envelope, self.line,
-                     list(self.fields), self.template)
+    def snapshot(self) -> tuple:
+        """What an identical single line elsewhere shares with this entry (see ``remade``)."""
+        return (self.service, self.container, self.timestamp, self.level, self.pattern,
+                self.severity, self.envelope, self.line, tuple(self.fields), self.template)
+
+    @classmethod
+    def remade(cls, source: str, line_no: int, snapshot: tuple) -> Entry:
+        """The entry of an identical single line at ``line_no``, from its ``snapshot``."""
+        *shared, fields, template = snapshot
+        return cls(source, line_no, line_no, *shared, list(fields), template)
 
     @property
     def message(self) -> str:
         """The message without its wrapping, with the error field when there is one."""
-        error = self.envelope.fields.get("error")
-        return f"{self.envelope.message} error={error}" if error else self.envelope.message
+        message, error = _message_and_error(self.envelope)
+        return f"{message} error={error}" if error else message
 
     @property
     def key(self) -> str:
@@ -83,6 +90,17 @@ class Entry:
     @property
     def pattern_id(self) -> str | None:
         return self.pattern.id if self.pattern else None
+
+
+def _message_and_error(env: Envelope) -> tuple[str, str | None]:
+    """The envelope's message and ``error`` field. Of a JSON line's members, which the
+    envelope makes texts all at once, only ``error`` is made one here, the same way."""
+    if env.parsed is None and env.members is not None:
+        if "error" not in env.members:
+            return env.body.strip(), None
+        error = env.members["error"]
+        return env.body.strip(), error if isinstance(error, str) else json.dumps(error)
+    return env.message, env.fields.get("error")
 
 
 class RuleSet(NamedTuple):
@@ -118,7 +136,7 @@ class Classifier:
         self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
-        self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
+        self._recent: dict[tuple[bytes, frozenset[int]], tuple | None] = {}
         self._sorted: dict[frozenset[int], RuleSet] = {}
         self.truncated = 0
 
@@ -164,15 +182,15 @@ class Classifier:
         raw = chunk[candidate.start:candidate.end]
         line_no = first_line + candidate.index
         key = (raw, candidate.rules)
-        if key in self._recent:                    # only short lines are memoised
-            known = self._recent[key]
-            return None if known is None else known.copy_at(line_no)
+        known = self._recent.get(key, _UNSEEN)
+        if known is not _UNSEEN:                   # only short lines are memoised
+            return None if known is None else Entry.remade(self._source, line_no, known)
         made = self._classify_line(raw, line_no, candidate.rules)
         if len(raw) <= RECENT_LINE_BYTES:          # long lines would make the memo heavy
             if len(self._recent) >= RECENT_LINES:
                 self._recent.clear()
-            self._recent[key] = made
-        return None if made is None else made.copy_at(line_no)
+            self._recent[key] = None if made is None else made.snapshot()
+        return made
 
     def _classify_line(self, raw: bytes, line_no: int, rules: frozenset[int]) -> Entry | None:
         if len(raw) > MAX_MATCH_CHARS:

@@ -7,7 +7,9 @@ single spaces and run to the end of the text. The split is at the leftmost space
 start) after which the rest is such a run of fields. A backtracking regex over this
 grammar doubles its work with every ambiguous field (a value that reads both as quoted
 and as bare), so a hostile 300-byte line could hang a run; here each candidate start is
-decided once, right to left, from the decisions after it.
+decided once, right to left, from the decisions after it. A text with no quote, bracket
+or brace (most lines) has only bare values: its fields are the longest run of
+space-separated ``key=value`` words at its end, found by a plain split.
 """
 
 from __future__ import annotations
@@ -76,6 +78,13 @@ def split_fields(text: str) -> tuple[str, dict[str, str]]:
             return text, {}
         message, fields = split_fields(text[cut + 1:])
         return (text[:cut] + (" " + message if message else "")).rstrip(), fields
+    if '"' not in text and "[" not in text and "{" not in text:
+        return _split_bare(text)
+    return _split_any(text)
+
+
+def _split_any(text: str) -> tuple[str, dict[str, str]]:
+    """``split_fields`` for a text of at most FIELDS_MAX characters, values of any kind."""
     ends = _Ends(text)
     starts = [0, *(space + 1 for space in ends.spaces)]
     # next_field[s]: where the field starting at s ends, for each s that begins a valid tail
@@ -93,6 +102,22 @@ def split_fields(text: str) -> tuple[str, dict[str, str]]:
         if start in next_field:
             return text[:max(start - 1, 0)].rstrip(), _collect(text, start, next_field)
     return text, {}
+
+
+def _split_bare(text: str) -> tuple[str, dict[str, str]]:
+    """``split_fields`` for a text in which every value is bare (it holds no ``"``, ``[``
+    or ``{``): a value runs to the next space, so a field is one space-separated word."""
+    words = text.split(" ")
+    first = len(words)
+    while first and _KEY.match(words[first - 1]):
+        first -= 1
+    if first == len(words):
+        return text, {}
+    fields = {}
+    for word in words[first:]:
+        key, _, value = word.partition("=")
+        fields[key] = value
+    return " ".join(words[:first]).rstrip(), fields
 
 
 def _collect(text: str, start: int, next_field: dict[int, tuple[int, int]]) -> dict[str, str]:
