@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO
 
-from .bundle.report import report, report_bytes
 from .bundle.sections import is_bundle_file, peek_bundle
 from .options import Options
 from .pipeline import Pipeline
@@ -25,14 +24,20 @@ def analyze(inputs: list[str], options: Options | None = None,
     pipeline = Pipeline(options or Options())
     stdin = stdin or sys.stdin.buffer
     if len(inputs) == 1 and is_bundle_file(inputs[0]):
+        from .bundle.report import report
+
         return report(pipeline, inputs[0])
     if inputs in ([], ["-"]):
         stdin, bundle = peek_bundle(stdin)
         if bundle:
+            from .bundle.report import report_bytes
+
             return report_bytes(pipeline, stdin.read(), STDIN_NAME)
     return pipeline.analyze(inputs, stdin)
 
 
 def analyze_bundle(path: str, options: Options | None = None) -> Analysis:
     """Analyse a diagnostic-report.txt (a file that is not one is analysed as a log)."""
+    from .bundle.report import report
+
     return report(Pipeline(options or Options()), path)

@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .catalog import SEVERITIES, Catalog, Pattern, Trace
-from .envelope import Clock, Envelope, EnvelopeParser, continuation_body, decode_line
+from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
+from .timeparse import Clock
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule

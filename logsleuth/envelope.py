@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from functools import lru_cache
 
 from .fields import split_fields
+from .timeparse import LINE_ZONE, Clock, parse_time, unix_time, zone_of
 
 _ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[A-Za-z]|\][^\x07\n]*\x07)")
 
@@ -24,7 +25,7 @@ _CONSOLE_TS = re.compile(rf"(?P<ts>{_ISO}) ")
 _CONSOLE_START = re.compile(   # a console line up to its message: _COMPOSE, stamp, level, _CALLER
     r"(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?)?"
     rf"(?P<ts>{_ISO}) (?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)(?:(?P<caller>[^ ]+\.go:\d+) > ?)?")
-_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
@@ -138,50 +139,6 @@ def service_name(container: str) -> str:
     return _SERVICE_INDEX.sub("", container)
 
 
-@lru_cache(maxsize=4096)        # log lines of the same second share their stamp
-def parse_time(text: str) -> datetime | None:
-    """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
-    if _UTC_STAMP.fullmatch(text):              # the usual stamp: read as it is
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    main, _, rest = text.partition(".")
-    if rest:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = f"{main}.{rest[:min(digits, 6)]}{rest[digits:]}"
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    elif len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:           # its UTC value falls outside years 1-9999: untimed
-        return None
-
-
-def _unix_time(value: object) -> datetime | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-        if seconds > 1e12:          # milliseconds
-            seconds /= 1000
-        try:
-            return datetime.fromtimestamp(seconds, timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        return parse_time(value)
-    return None
-
-
 def continuation_body(line: str, container: str | None) -> str | None:
     r"""A line's text without the compose prefix and docker stamp, for deciding whether it
     continues an entry of ``container``; None when it belongs to another container.
@@ -202,66 +159,7 @@ def continuation_body(line: str, container: str | None) -> str | None:
     return line
 
 
-_ZONE = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
-_ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
 _ZONELESS_FORMATS = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone
-
-
-@lru_cache(maxsize=64)
-def _zone(text: str) -> tzinfo:
-    """``Z``, ``-07:00`` or ``+0530`` as a fixed-offset zone."""
-    if text == "Z":
-        return timezone.utc
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-
-
-def first_zone(data: bytes) -> tzinfo | None:
-    """The zone of the first RFC 3339 stamp with a zone in ``data`` (a source's first chunk):
-    zone-less lines before the first zoned one take it too."""
-    match = _ZONE_BYTES.search(data)
-    return _zone(match[1].decode()) if match else None
-
-
-@dataclass
-class Clock:
-    """What a source's lines say about time, lent to the lines that say less: the zone of the
-    zoned lines around them, and the latest dated line (a year-less syslog line takes the
-    year that keeps it at or before that line, not the current year)."""
-
-    zone: tzinfo | None = None
-    latest: datetime | None = None
-    assumed_utc: bool = False           # a zone-less line was read as UTC: no zone known
-    year: int | None = None             # a fixed year for year-less lines (tests)
-
-    def localize(self, moment: datetime) -> datetime:
-        """A zone-less time (read as UTC) in the zone of its neighbours, as UTC."""
-        if self.zone is None:
-            self.assumed_utc = True
-            return moment
-        return moment.replace(tzinfo=self.zone).astimezone(timezone.utc)
-
-    def without_year(self, month: int, day: int, clock: str) -> datetime | None:
-        """A syslog ``Mon DD HH:MM:SS``: in the latest dated line's year, or the year
-        before when that would put it more than a day after that line (now when nothing
-        is dated yet)."""
-        reference = self.latest or datetime.now(timezone.utc)
-        years = [self.year] if self.year else [reference.year, reference.year - 1]
-        for year in years:
-            try:
-                moment = self.localize(datetime(year, month, day, *map(int, clock.split(":")),
-                                                tzinfo=timezone.utc))
-            except ValueError:          # 29 Feb in a year without it, a bad day
-                continue
-            if self.year or moment <= reference + timedelta(days=1):
-                return moment
-        return None
-
-    def saw(self, moment: datetime | None) -> None:
-        """A line with its year: the reference for later year-less lines."""
-        if moment is not None and (self.latest is None or moment > self.latest):
-            self.latest = moment
 
 
 class EnvelopeParser:
@@ -322,9 +220,9 @@ class EnvelopeParser:
         of a file reads its zone-less lines the same (parallel parts equal one pass)."""
         if self.clock.zone is not None:
             return
-        zoned = _ZONE.search(text)
+        zoned = LINE_ZONE.search(text)
         if zoned:
-            self.clock.zone = _zone(zoned["zone"])
+            self.clock.zone = zone_of(zoned["zone"])
 
     def _dated(self, env: Envelope) -> Envelope:
         self.clock.saw(env.timestamp)
@@ -394,11 +292,11 @@ def _zerolog_json(text: str) -> Envelope | None:
         return None
     level = str(data.pop("level", "")).lower()
     message = data.pop("message", data.pop("msg", ""))
-    timestamp = _unix_time(data.pop("time", None))
+    timestamp = unix_time(data.pop("time", None))
     logtail = data.get("logtail")
     if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
         message = message or str(data.pop("text")).rstrip("\n")
-        timestamp = timestamp or _unix_time(logtail.get("client_time"))
+        timestamp = timestamp or unix_time(logtail.get("client_time"))
     caller = data.pop("caller", None)
     return Envelope(body=str(message), timestamp=timestamp,
                     level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,

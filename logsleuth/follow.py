@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from .aggregate import Aggregator
 from .classify import Entry
-from .frame import MAX_LINE, Chunk, cut_long_lines
+from .frame import LineCutter
 from .pipeline import AGGREGATE_BATCH, Pipeline
 from .progress import Progress
 from .reader import SourceReader
@@ -172,18 +172,16 @@ class Follower:
         self.aggregator = Aggregator()
         self._scan = SourceReader(pipeline.scanner, pipeline.options, name, self.progress)
         self._seen: set[str] = set()
-        self._carry = b""
-        self._skipping = False
+        self._cutter = LineCutter()
         self._unaggregated: list[Entry] = []
 
     def feed(self, block: bytes | None) -> list[Entry]:
         """Take a block (``None``: the current file ended); return the first entry of each
         problem not seen before."""
-        data = self._lines(block)
-        if not data:
+        chunk = self._cutter.end() if block is None else self._cutter.feed(block)
+        if chunk is None:
             return []
-        data, cut = cut_long_lines(data, MAX_LINE)
-        entries = self._scan.chunk(Chunk(data, cut)) + self._scan.release()
+        entries = self._scan.chunk(chunk) + self._scan.release()
         self._unaggregated.extend(entries)
         if len(self._unaggregated) >= AGGREGATE_BATCH:
             self._aggregate()
@@ -196,25 +194,6 @@ class Follower:
                 self._seen.add(key)
                 new.append(entry)
         return new
-
-    def _lines(self, block: bytes | None) -> bytes:
-        """The whole lines completed by ``block``; a line longer than MAX_LINE is cut."""
-        if block is None:
-            data, self._carry, self._skipping = self._carry, b"", False
-            return data + b"\n" if data else b""
-        if self._skipping:
-            newline = block.find(b"\n")
-            if newline < 0:
-                return b""
-            block, self._skipping = block[newline + 1:], False
-        data = self._carry + block
-        cut = data.rfind(b"\n") + 1
-        data, self._carry = data[:cut], data[cut:]
-        if len(self._carry) > MAX_LINE:
-            data += self._carry[:MAX_LINE] + b"\n"
-            self._carry, self._skipping = b"", True
-            self.progress.lines.truncated += 1
-        return data
 
     def analysis(self, interrupted: bool = False) -> Analysis:
         """The findings so far, as a batch run would report them."""

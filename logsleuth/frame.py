@@ -29,6 +29,7 @@ class Chunk:
 
 
 READ_SIZE = 256 << 10
+_READ_FAILURES: tuple[type[BaseException], ...] = (KeyboardInterrupt, *DECOMPRESSION_ERRORS)
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b") + b"\x7f"
 
 
@@ -44,59 +45,105 @@ def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_L
            limit: int | None = None) -> Iterator[Chunk]:
     """Yield chunks of whole lines from a binary stream (at most ``limit`` bytes of it).
 
-    Reads in small blocks so that when a damaged compressed stream fails, or the user
-    presses Ctrl-C while a pipe is quiet, every line read before is still yielded; then the
-    error is raised again.
+    When a damaged compressed stream fails, or the user presses Ctrl-C while a pipe is
+    quiet, every line read before is still yielded; then the error is raised again.
     """
-    carry = b""
-    skipping = False
-    pending: list[bytes] = []
-    pending_size = 0
-    failure: BaseException | None = None
-    # Plain files: whole chunks in one read. Decompressors and pipes: small read1 calls,
-    # so a damaged stream or Ctrl-C loses nothing that was already decoded.
-    plain_file = isinstance(getattr(stream, "raw", None), io.FileIO) and stream.seekable()
-    read = stream.read if plain_file else getattr(stream, "read1", stream.read)
-    read_size = chunk_size if plain_file else min(READ_SIZE, chunk_size)
-    remaining = -1 if limit is None else limit
-    while True:
-        try:
-            block = read(read_size if remaining < 0 else min(read_size, remaining))
-            if remaining > 0:
-                remaining -= len(block)
-        except (KeyboardInterrupt, *DECOMPRESSION_ERRORS) as exc:
-            # Damaged input or Ctrl-C: yield what was read, then raise again.
-            block, failure = b"", exc
-        if block:
+    cutter = LineCutter(max_line)
+    blocks = _Blocks(stream, chunk_size, limit)
+    for block in blocks:
+        if (chunk := cutter.feed(block)) is not None:
+            yield chunk
+    if (last := cutter.end()) is not None:
+        yield last
+    if blocks.failure is not None:
+        raise blocks.failure
+
+
+class _Blocks:
+    """A stream read in blocks of about ``chunk_size`` bytes. Plain files: whole chunks in
+    one read. Decompressors and pipes: small ``read1`` calls joined, so a damaged stream or
+    Ctrl-C loses nothing already decoded; the error is kept in ``failure``, not raised."""
+
+    def __init__(self, stream: BinaryIO, chunk_size: int, limit: int | None) -> None:
+        plain_file = isinstance(getattr(stream, "raw", None), io.FileIO) and stream.seekable()
+        self._read = stream.read if plain_file else getattr(stream, "read1", stream.read)
+        self._read_size = chunk_size if plain_file else min(READ_SIZE, chunk_size)
+        self._chunk_size = chunk_size
+        self._remaining = -1 if limit is None else limit
+        self.failure: BaseException | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending: list[bytes] = []
+        size = 0
+        while self.failure is None:
+            block = self._next()
             pending.append(block)
-            pending_size += len(block)
-            if pending_size < chunk_size:
+            size += len(block)
+            if block and size < self._chunk_size:
                 continue
-        if not pending:
-            break
-        block = b"".join(pending)
-        pending, pending_size = [], 0
-        if skipping:
+            if size:
+                yield b"".join(pending)
+            if not block:
+                return
+            pending, size = [], 0
+
+    def _next(self) -> bytes:
+        """The next block read; b"" at the end, the limit, or a failure."""
+        if self._remaining == 0:
+            return b""
+        wanted = self._read_size if self._remaining < 0 else min(self._read_size, self._remaining)
+        try:
+            block = self._read(wanted)
+        except _READ_FAILURES as exc:
+            self.failure = exc
+            return b""
+        if self._remaining > 0:
+            self._remaining -= len(block)
+        return block
+
+
+class LineCutter:
+    r"""Blocks of bytes in, chunks of whole lines out (frames and follow mode share it): the
+    partial last line is carried into the next block; a line longer than ``max_line`` is
+    cut for matching, the rest skipped, and counted in the chunk's ``truncated``.
+
+    >>> cutter = LineCutter(max_line=8)
+    >>> cutter.feed(b"ok\nlonger than eight bytes")
+    Chunk(data=b'ok\nlonger t\n', truncated=1)
+    >>> cutter.feed(b" still\nnext") is None          # the long line's rest is skipped
+    True
+    >>> cutter.end()
+    Chunk(data=b'next\n', truncated=0)
+    """
+
+    def __init__(self, max_line: int = MAX_LINE) -> None:
+        self.max_line = max_line
+        self._carry = b""
+        self._skipping = False
+
+    def feed(self, block: bytes) -> Chunk | None:
+        """The whole lines ``block`` completes, or None when it completes none."""
+        if self._skipping:
             newline = block.find(b"\n")
             if newline < 0:
-                continue
-            block, skipping = block[newline + 1:], False
-        data = carry + block if carry else block
+                return None
+            block, self._skipping = block[newline + 1:], False
+        data = self._carry + block if self._carry else block
         cut = data.rfind(b"\n")
-        body, carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+        body, self._carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
         truncated = 0
-        if len(carry) > max_line:
-            body += carry[:max_line] + b"\n"
-            carry, skipping, truncated = b"", True, 1
-        if body:
-            body, cut = cut_long_lines(body, max_line)
-            yield Chunk(body, truncated + cut)
-        if failure is not None:
-            break
-    if carry:
-        yield Chunk(carry + b"\n", 0)
-    if failure is not None:
-        raise failure
+        if len(self._carry) > self.max_line:
+            body += self._carry[:self.max_line] + b"\n"
+            self._carry, self._skipping, truncated = b"", True, 1
+        if not body:
+            return None
+        body, cut_lines = cut_long_lines(body, self.max_line)
+        return Chunk(body, truncated + cut_lines)
+
+    def end(self) -> Chunk | None:
+        """The carried partial line as a last line (the input, or one file of it, ended)."""
+        carry, self._carry, self._skipping = self._carry, b"", False
+        return Chunk(carry + b"\n", 0) if carry else None
 
 
 def cut_long_lines(body: bytes, max_line: int) -> tuple[bytes, int]:

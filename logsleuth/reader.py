@@ -9,7 +9,8 @@ from typing import BinaryIO, Iterator
 
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier, Entry
-from .envelope import Clock, EnvelopeParser, first_zone, strip_controls
+from .envelope import EnvelopeParser, strip_controls
+from .timeparse import Clock, first_zone
 from .filter import EntryFilter
 from .frame import Chunk, frames, looks_binary
 from .options import Options

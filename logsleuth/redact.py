@@ -12,6 +12,7 @@ meet another is bounded, and no rule scans ahead from every position of a long r
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 MASK = "[REDACTED]"
 _NOT_MASKED = r"(?!\[REDACTED\])"
@@ -46,7 +47,7 @@ def _legacy_api_key(match: re.Match[str]) -> str:
     return _standalone(match)
 
 
-_RULES: tuple[tuple[re.Pattern[str], object], ...] = (
+_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----.*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)",
                 re.S), MASK),
     (re.compile(rf"([Aa](?i:uthorization)[\"']?[ \t]{{0,8}}[=:][ \t]{{0,8}}+[\"'\[]?+"

@@ -10,8 +10,8 @@ wheel, otherwise the stdlib ``re`` engine run pattern by pattern over the whole 
 
 from __future__ import annotations
 
-import hashlib
-import os
+import contextlib
+import importlib.util
 import platform
 import re
 from bisect import bisect_left
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple, Protocol
 
+from .cache import cache_path, load, store
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
 
@@ -49,7 +50,7 @@ class Rule:
 class Candidate(NamedTuple):
     """A line the scan picked: its index within the chunk, byte span, and rule ids."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing calls
     start: int
     end: int
     rules: frozenset[int]
@@ -63,13 +64,34 @@ class Engine(Protocol):
 
 
 def build_rules(catalog: Catalog) -> list[Rule]:
-    rules = [Rule("pattern", i, scan_form(p.regex)) for i, p in enumerate(catalog.patterns)]
-    rules += [Rule("ignore", i, scan_form(g.regex)) for i, g in enumerate(catalog.ignores)]
-    rules += [Rule("trace", i, scan_form(t.start)) for i, t in enumerate(catalog.traces) if t.start]
-    rules += [Rule("frame", i, b"(?:^|\\| )(?:" + scan_form(t.frame) + b")")
-              for i, t in enumerate(catalog.traces) if t.frame]
-    rules += [Rule("level", i, expr) for i, expr in enumerate(LEVEL_MARKERS)]
-    return rules
+    """Every regex the scan runs: the catalog's patterns, ignores, trace starts and frames
+    in their scan form, and the level markers."""
+    sources = [("pattern", i, p.regex) for i, p in enumerate(catalog.patterns)]
+    sources += [("ignore", i, g.regex) for i, g in enumerate(catalog.ignores)]
+    sources += [("trace", i, t.start) for i, t in enumerate(catalog.traces) if t.start]
+    sources += [("frame", i, t.frame) for i, t in enumerate(catalog.traces) if t.frame]
+    forms = _scan_forms([regex for _, _, regex in sources])
+    rules = [Rule(kind, i, b"(?:^|\\| )(?:" + form + b")" if kind == "frame" else form)
+             for (kind, i, _), form in zip(sources, forms)]
+    return rules + [Rule("level", i, expr) for i, expr in enumerate(LEVEL_MARKERS)]
+
+
+def _scan_forms(regexes: list[str]) -> list[bytes]:
+    """``scan_form`` of each regex, cached by the regexes and the code that forms them
+    (tokenizing the whole catalog is a fifth of a small run's start-up)."""
+    import json
+
+    from .catalog import portable
+
+    code = Path(portable.__file__).read_bytes()
+    path = cache_path("scan-forms", code, *(r.encode() for r in regexes)).with_suffix(".json")
+    data = load(path)
+    if data is not None:
+        with contextlib.suppress(ValueError):
+            return [form.encode("latin-1") for form in json.loads(data)]
+    forms = [scan_form(regex) for regex in regexes]
+    store(path, json.dumps([form.decode("latin-1") for form in forms]).encode())
+    return forms
 
 
 class HyperscanEngine:
@@ -80,9 +102,10 @@ class HyperscanEngine:
 
         expressions = [r.expression for r in rules]
         cached = _cache_file(expressions, cache_dir)
-        if cached is not None and cached.exists():
+        data = load(cached)
+        if data is not None:
             try:
-                self._db = hyperscan.loadb(cached.read_bytes(), mode=hyperscan.HS_MODE_BLOCK)
+                self._db = hyperscan.loadb(data, mode=hyperscan.HS_MODE_BLOCK)
                 self._db.scratch = hyperscan.Scratch(self._db)
                 self._db.scan(b"probe\n", match_event_handler=lambda *_: None)
                 return
@@ -98,8 +121,7 @@ class HyperscanEngine:
             )
         except hyperscan.error as exc:
             raise CatalogError(f"the fast scanner cannot compile the catalog: {exc}") from None
-        if cached is not None:
-            _store(cached, hyperscan.dumpb(self._db))
+        store(cached, hyperscan.dumpb(self._db))
 
     def hits(self, chunk: bytes) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
@@ -179,25 +201,13 @@ class RegexEngine:
         return found
 
 
-def _cache_file(expressions: list[bytes], cache_dir: Path | None) -> Path | None:
+def _cache_file(expressions: list[bytes], cache_dir: Path | None) -> Path:
     """Where the compiled database for these expressions is cached (compiling costs ~0.15 s)."""
     import hyperscan
 
-    base = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "logsleuth"
-    digest = hashlib.sha256(b"\0".join([getattr(hyperscan, "__version__", "?").encode(),
-                                         platform.machine().encode(), *expressions])).hexdigest()
-    return base / f"hyperscan-{digest[:24]}.db"
-
-
-def _store(path: Path, data: bytes) -> None:
-    """Best effort: a cache that cannot be written only costs start-up time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except OSError:
-        pass
+    version = getattr(hyperscan, "__version__", "?").encode()
+    return cache_path("hyperscan", version, platform.machine().encode(), *expressions,
+                      cache_dir=cache_dir).with_suffix(".db")
 
 
 def make_engine(rules: list[Rule], engine: str = "auto") -> Engine:
@@ -239,9 +249,7 @@ def candidates(chunk: bytes, engine: Engine) -> tuple[list[Candidate], int]:
 
 def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | Ignore, str]]:
     """Entries the fast scanner cannot compile, or that report a match per character."""
-    try:
-        import hyperscan
-    except ImportError:
+    if importlib.util.find_spec("hyperscan") is None:
         return []
     problems: list[tuple[Pattern | Ignore, str]] = []
     for entry in entries:

@@ -30,11 +30,11 @@ def merge_templated(stats: list[KeyStats]) -> list[KeyStats]:
             groups.setdefault(key, []).append(item)
     merged = []
     for item in stats:
-        key = group_of.get(id(item))
-        if key is None:
+        group = group_of.get(id(item))
+        if group is None:
             merged.append(item)
-        elif groups[key][0] is item:
-            merged.append(_merged(key[1], groups[key]))
+        elif groups[group][0] is item:
+            merged.append(_merged(group[1], groups[group]))
     return merged
 
 
@@ -79,7 +79,7 @@ def _summed_fields(group: list[KeyStats]) -> dict[str, dict[str, int]]:
 def covers(general: str, specific: str) -> bool:
     """Whether ``general`` matches ``specific`` token by token, ``<*>`` matching any."""
     wide, narrow = general.split(), specific.split()
-    return len(wide) == len(narrow) and all(w == WILDCARD or w == n for w, n in zip(wide, narrow))
+    return len(wide) == len(narrow) and all(w in (WILDCARD, n) for w, n in zip(wide, narrow))
 
 
 def is_known(template: str, known: Collection[str]) -> bool:

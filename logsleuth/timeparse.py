@@ -1,12 +1,21 @@
-"""``--since`` / ``--until`` values: relative (``90m``, ``24h``, ``7d``, ``2w``), ``now``,
-``today``, ``yesterday``, or an ISO 8601 date or time (``2024-05-01``, ``2024-05-01T10:00Z``,
-``2024-05-01 12:00:00+02:00``). Anything else is refused rather than guessed at: a
-misread ``-5m`` or ``2024`` would silently hide everything."""
+"""Every time logsleuth reads, in one place.
+
+In logs: RFC 3339 stamps of any fraction length and zone (:func:`parse_time`), Unix
+seconds or milliseconds (:func:`unix_time`), and zone-less or year-less stamps, which take
+the zone and year of the lines around them (:class:`Clock`, :func:`first_zone`).
+
+On the command line, ``--since`` / ``--until`` (:func:`parse_when`): relative (``90m``,
+``24h``, ``7d``, ``2w``), ``now``, ``today``, ``yesterday``, or an ISO 8601 date or time
+(``2024-05-01``, ``2024-05-01T10:00Z``, ``2024-05-01 12:00:00+02:00``). Anything else is
+refused rather than guessed at: a misread ``-5m`` or ``2024`` would silently hide
+everything."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
@@ -54,3 +63,113 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         return moment.astimezone(timezone.utc)
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"'{text}' is not a valid time ({exc})") from None
+
+
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+
+
+@lru_cache(maxsize=4096)        # log lines of the same second share their stamp
+def parse_time(text: str) -> datetime | None:
+    """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
+    if _UTC_STAMP.fullmatch(text):              # the usual stamp: read as it is
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    main, _, rest = text.partition(".")
+    if rest:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{main}.{rest[:min(digits, 6)]}{rest[digits:]}"
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    elif len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:           # its UTC value falls outside years 1-9999: untimed
+        return None
+
+
+def unix_time(value: object) -> datetime | None:
+    """A JSON ``time``: Unix seconds or milliseconds, or an RFC 3339 string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        if seconds > 1e12:          # milliseconds
+            seconds /= 1000
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        return parse_time(value)
+    return None
+
+
+LINE_ZONE = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
+_ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
+
+
+@lru_cache(maxsize=64)
+def zone_of(text: str) -> tzinfo:
+    """``Z``, ``-07:00`` or ``+0530`` as a fixed-offset zone."""
+    if text == "Z":
+        return timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def first_zone(data: bytes) -> tzinfo | None:
+    """The zone of the first RFC 3339 stamp with a zone in ``data`` (a source's first chunk):
+    zone-less lines before the first zoned one take it too."""
+    match = _ZONE_BYTES.search(data)
+    return zone_of(match[1].decode()) if match else None
+
+
+@dataclass
+class Clock:
+    """What a source's lines say about time, lent to the lines that say less: the zone of the
+    zoned lines around them, and the latest dated line (a year-less syslog line takes the
+    year that keeps it at or before that line, not the current year)."""
+
+    zone: tzinfo | None = None
+    latest: datetime | None = None
+    assumed_utc: bool = False           # a zone-less line was read as UTC: no zone known
+    year: int | None = None             # a fixed year for year-less lines (tests)
+
+    def localize(self, moment: datetime) -> datetime:
+        """A zone-less time (read as UTC) in the zone of its neighbours, as UTC."""
+        if self.zone is None:
+            self.assumed_utc = True
+            return moment
+        return moment.replace(tzinfo=self.zone).astimezone(timezone.utc)
+
+    def without_year(self, month: int, day: int, clock: str) -> datetime | None:
+        """A syslog ``Mon DD HH:MM:SS``: in the latest dated line's year, or the year
+        before when that would put it more than a day after that line (now when nothing
+        is dated yet)."""
+        reference = self.latest or datetime.now(timezone.utc)
+        years = [self.year] if self.year else [reference.year, reference.year - 1]
+        hour, minute, second = (int(part) for part in clock.split(":"))
+        for year in years:
+            try:
+                moment = self.localize(datetime(year, month, day, hour, minute, second,
+                                                tzinfo=timezone.utc))
+            except ValueError:          # 29 Feb in a year without it, a bad day
+                continue
+            if self.year or moment <= reference + timedelta(days=1):
+                return moment
+        return None
+
+    def saw(self, moment: datetime | None) -> None:
+        """A line with its year: the reference for later year-less lines."""
+        if moment is not None and (self.latest is None or moment > self.latest):
+            self.latest = moment

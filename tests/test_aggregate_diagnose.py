@@ -25,8 +25,9 @@ def test_merging_many_batches_equals_one_batch(pipeline):
     one.add(entries)
     for i in range(0, len(entries), 3):
         many.add(entries[i:i + 3])
-    summary = lambda agg: sorted((s.key, s.count, s.first_seen, s.last_seen, s.fields, s.buckets)
-                                 for s in agg.results())
+    def summary(agg):
+        return sorted((s.key, s.count, s.first_seen, s.last_seen, s.fields, s.buckets)
+                      for s in agg.results())
     assert summary(one) == summary(many)
 
 

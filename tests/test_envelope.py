@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from logsleuth.envelope import EnvelopeParser, parse_time, split_fields, strip_controls
+from logsleuth.envelope import EnvelopeParser, split_fields, strip_controls
+from logsleuth.timeparse import parse_time
 
 
 def parse(line: str):

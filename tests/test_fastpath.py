@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from logsleuth import envelope, masks
+from logsleuth import envelope, masks, timeparse
 from logsleuth.bundle.report import report
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline
@@ -91,8 +91,8 @@ class _NoMemo(masks.TemplateMemo):
 
 def _general_paths(monkeypatch) -> None:
     monkeypatch.setattr(envelope, "_CONSOLE_START", re.compile(r"(?!)"))
-    monkeypatch.setattr(envelope, "_UTC_STAMP", re.compile(r"(?!)"))
-    envelope.parse_time.cache_clear()
+    monkeypatch.setattr(timeparse, "_UTC_STAMP", re.compile(r"(?!)"))
+    timeparse.parse_time.cache_clear()
     monkeypatch.setattr("logsleuth.reader.strip_controls", lambda chunk: _ANSI_REFERENCE.sub(
         b"", chunk).replace(b"\r", b""))
     monkeypatch.setattr("logsleuth.classify.TemplateMemo", _NoMemo)
@@ -115,7 +115,7 @@ def test_fast_and_general_paths_agree_on_every_fixture_and_a_busy_log(tmp_path_f
     with monkeypatch.context() as patched:
         _general_paths(patched)
         general = {path: _run(path, catalog) for path in inputs}
-    envelope.parse_time.cache_clear()
+    timeparse.parse_time.cache_clear()
     for path in inputs:
         assert fast[path][0] == general[path][0], path
         assert fast[path][1] == general[path][1], path
@@ -139,10 +139,10 @@ def test_strip_controls_removes_what_one_substitution_removes(chunk):
     "9999-12-31T23:59:59.999999Z",
 ])
 def test_the_usual_stamp_reads_as_the_general_reading(stamp, monkeypatch):
-    envelope.parse_time.cache_clear()
-    fast = envelope.parse_time(stamp)
-    monkeypatch.setattr(envelope, "_UTC_STAMP", re.compile(r"(?!)"))
-    envelope.parse_time.cache_clear()
-    general = envelope.parse_time(stamp)
-    envelope.parse_time.cache_clear()
+    timeparse.parse_time.cache_clear()
+    fast = timeparse.parse_time(stamp)
+    monkeypatch.setattr(timeparse, "_UTC_STAMP", re.compile(r"(?!)"))
+    timeparse.parse_time.cache_clear()
+    general = timeparse.parse_time(stamp)
+    timeparse.parse_time.cache_clear()
     assert fast == general and (fast is None or fast.utcoffset().total_seconds() == 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from logsleuth.envelope import Clock
+from logsleuth.timeparse import Clock
 
 from .conftest import run_cli, run_json
 

@@ -13,6 +13,8 @@ subset rules, tokenizer, scan form, ERE); ``lint`` (``logsleuth patterns lint``)
 
 from __future__ import annotations
 
+import contextlib
+import json
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -32,8 +34,10 @@ from .entries import (
     Sample,
     Trace,
 )
-from .portable import compile_regex, lint_regex
+from .. import cache
+from ..cache import cache_path
 from ..severity import SEVERITIES
+from .portable import compile_regex, lint_regex
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
            "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",
@@ -82,7 +86,7 @@ def _check_user_regex(path: Path, entry_id: str, pattern: str, strict: bool) -> 
 
 def _load_file(path: Path) -> dict[str, list]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = _parsed(path.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -92,6 +96,23 @@ def _load_file(path: Path) -> dict[str, list]:
         raise CatalogError(f"{path}: unknown top-level tables {sorted(unknown)}")
     return {kind: [parse(path, _known_keys(path, raw, kind)) for raw in data.get(kind, [])]
             for kind, parse in _TABLES.items()}
+
+
+def _parsed(raw: bytes) -> dict:
+    """A pattern file's TOML parsed; the parse is cached as JSON keyed by the file's bytes
+    (parsing all the catalog's TOML is most of a small run's start-up). A file whose values
+    JSON cannot hold (TOML dates) is parsed every time."""
+    cached = cache_path("toml", raw).with_suffix(".json")
+    text = cache.load(cached)
+    if text is not None:
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass                                    # damaged: parse again
+    data = tomllib.loads(raw.decode("utf-8"))
+    with contextlib.suppress(TypeError):
+        cache.store(cached, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    return data
 
 
 def _known_keys(path: Path, raw: object, kind: str, entry_id: str = "") -> dict:

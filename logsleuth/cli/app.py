@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from .. import __version__
-from ..catalog import CatalogError
 from ..config import ConfigError, load
 from ..environment import Environment
 from ..status import ExitStatus
@@ -78,6 +77,14 @@ def environment(ctx: click.Context) -> Environment:
     return ctx.obj
 
 
+def _catalog_error() -> type[Exception]:
+    """The catalog's error class, imported only when something went wrong (``--help``
+    need not load the catalog)."""
+    from ..catalog import CatalogError
+
+    return CatalogError
+
+
 def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
     """Call the command with the environment; turn user-facing problems into one stderr
     line and the documented exit code."""
@@ -88,7 +95,7 @@ def handles_problems(command: Callable[..., ExitStatus]) -> Callable[..., None]:
         env = environment(ctx)
         try:
             status = command(env, *args, **kwargs)
-        except (UsageProblem, CatalogError) as exc:
+        except (UsageProblem, _catalog_error()) as exc:   # evaluated only on an exception
             status = fail(env, str(exc), ExitStatus.USAGE)
         except BrokenPipeError:
             silence_stdout()

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..environment import Environment
-from ..options import Options
 from ..status import ExitStatus, exit_status
 from .output import chosen_format, console, emit, fail
 from .params import Output, UsageProblem
 
 if TYPE_CHECKING:
+    from ..options import Options
     from ..classify import Entry
     from ..follow import Follower
 

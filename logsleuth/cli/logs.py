@@ -4,10 +4,11 @@ Each is options → one library call → one render → an exit status."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ..environment import Environment
-from ..options import Options
 from ..status import ExitStatus, exit_status
 from .app import cli, handles_problems
 from .output import chosen_format, console, emit, fail, no_input_on_terminal, warn
@@ -25,6 +26,9 @@ from .params import (
     build_options,
     format_option,
 )
+
+if TYPE_CHECKING:
+    from ..options import Options
 
 NDJSON_ALONE = "--format ndjson goes with --follow; for every entry use `logsleuth events`"
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..catalog import Catalog, Pattern, load_catalog
 from ..environment import Environment
 from ..status import ExitStatus
 from .app import cli, handles_problems
 from .params import PATTERNS, UsageProblem, format_option
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog, Pattern
 
 
 @cli.group()
@@ -38,6 +41,7 @@ def _pattern(catalog: Catalog, pattern_id: str) -> Pattern:
 def patterns_export(env: Environment, target: str, selector: str,
                     pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Export the catalog: Prometheus/Loki alerting rules (YAML) or grep/rg pattern lists."""
+    from ..catalog import load_catalog
     from ..catalog.export import grep_patterns, loki_rules, prometheus_rules, regexes
 
     catalog = load_catalog(pattern_dirs)
@@ -53,6 +57,8 @@ def patterns_export(env: Environment, target: str, selector: str,
 @handles_problems
 def patterns_list(env: Environment, pattern_dirs: tuple[Path, ...], fmt: str) -> ExitStatus:
     """List every pattern: id, category, severity, title."""
+    from ..catalog import load_catalog
+
     catalog = load_catalog(pattern_dirs)
     if fmt == "json":
         env.stdout.write(json.dumps([
@@ -71,6 +77,8 @@ def patterns_list(env: Environment, pattern_dirs: tuple[Path, ...], fmt: str) ->
 @handles_problems
 def patterns_show(env: Environment, pattern_id: str, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Show one pattern in full: regex, cause, fix, samples."""
+    from ..catalog import load_catalog
+
     p = _pattern(load_catalog(pattern_dirs), pattern_id)
     lines = [f"id:        {p.id}", f"category:  {p.category}", f"severity:  {p.severity}",
              f"priority:  {p.priority}", f"title:     {p.title}", f"guide:     {p.guide}",
@@ -92,6 +100,7 @@ def patterns_show(env: Environment, pattern_id: str, pattern_dirs: tuple[Path, .
 def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
                   pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Run one pattern over FILE: matching lines and the fields it lifts."""
+    from ..catalog import load_catalog
     from ..outbound import outbound_text
     from ..probe import probe
 
@@ -113,6 +122,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
 @handles_problems
 def patterns_lint(env: Environment, pattern_dirs: tuple[Path, ...]) -> ExitStatus:
     """Check every pattern: portable regex subset, samples present and passing."""
+    from ..catalog import load_catalog
     from ..catalog.lint import lint_catalog
 
     catalog = load_catalog(pattern_dirs, strict=False)

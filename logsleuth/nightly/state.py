@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..envelope import parse_time
+from ..timeparse import parse_time
 from ..result import iso
 
 SCHEMA = 1
