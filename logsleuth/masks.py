@@ -68,7 +68,7 @@ class TemplateMemo:
     text a message is read from (a console line's body) and the message itself, which
     many texts can give (lines that differ only in fields other than their error)."""
 
-    def __init__(self, clean: Callable[[str], str], size: int = 2048,
+    def __init__(self, clean: Callable[[str], str], size: int = 4096,
                  longest: int = 2048) -> None:
         self._clean = clean
         self._known: dict[tuple[str, bytes], str] = {}
