@@ -9,7 +9,6 @@ Every fixture and a generated busy log run both ways; whole analyses and every e
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from hypothesis import strategies as st
 from logsleuth import classify, fields, masks
 from logsleuth.envelope import EnvelopeParser
 
-from .conftest import FIXTURES, ROOT
-from .test_fastpath import _BUSY_EXTRA, _NoMemo, _run
+from .conftest import FIXTURES
+from .test_fastpath import _NoMemo, _generated_log, _run
 
 # Shapes the lanes treat apart: bare fields (repeated keys, '=' in values, non-ASCII
 # names and digits), JSON errors that are not strings, a JSON escape, messages without
@@ -42,16 +41,12 @@ _LANE_LINES = [
 
 
 def _lane_log(path: Path) -> Path:
-    """About 2 MB of bench/generate.py's busy compose log, then the shapes above and the
-    fast-path test's."""
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    with path.open("w", encoding="utf-8") as out:
-        generate.generate(2 << 20, out, seed=5, profile="busy")
-        for n in range(3000):
-            line = [*_LANE_LINES, *_BUSY_EXTRA][n % (len(_LANE_LINES) + len(_BUSY_EXTRA))]
-            out.write(line.format(s=n % 60, ms=n % 1000, n=n * 7919 % 100_000, d=n % 10) + "\n")
+    """The fast-path test's generated busy log, then the shapes above."""
+    _generated_log(path)
+    with path.open("a", encoding="utf-8") as out:
+        for n in range(1500):
+            line = _LANE_LINES[n % len(_LANE_LINES)]
+            out.write(line.format(s=n % 60, n=n * 7919 % 100_000, d=n % 10) + "\n")
     return path
 
 
@@ -77,7 +72,6 @@ def _every_mask(message: str) -> str:
 
 def test_cheap_lanes_and_general_ones_agree_on_every_fixture_and_a_busy_log(
         tmp_path_factory, monkeypatch, catalog):
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))      # generate.py imports its neighbour
     fixtures = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".log", ".txt"))
     inputs = [*fixtures, _lane_log(tmp_path_factory.mktemp("lanes") / "busy.log")]
     fast = {path: _run(path, catalog) for path in inputs}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,13 +46,17 @@ _BUSY_EXTRA = [
 
 
 def _generated_log(path: Path) -> Path:
-    """About 2 MB of bench/generate.py's compose log with 5 % problem lines, then a busy
-    block of the shapes above."""
+    """About 2 MB of bench/generate.py's busy compose log, then a block of the shapes
+    above."""
     spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    sys.path.insert(0, str(ROOT / "bench"))          # generate.py imports its neighbour
+    try:
+        spec.loader.exec_module(generate)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
     with path.open("w", encoding="utf-8") as out:
-        generate.generate(2 << 20, out, seed=5, problem_share=0.05)
+        generate.generate(2 << 20, out, seed=5, profile="busy")
         for n in range(3000):
             line = _BUSY_EXTRA[n % len(_BUSY_EXTRA)]
             out.write(line.format(s=n % 60, ms=n % 1000, n=n * 7919 % 100_000, d=n % 10) + "\n")
