@@ -10,12 +10,38 @@ import pytest
 from click.testing import CliRunner
 
 from logsleuth import Options, Pipeline
+from logsleuth import catalog as catalog_module
 from logsleuth.catalog import load_catalog
 from logsleuth.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "headscale-messages.jsonl"
+
+
+def _remember_parsed_pattern_files() -> None:
+    """Every in-process CLI run loads the catalog afresh, and parsing its TOML files is most
+    of the cost of a small run. Parse each file once per (path, content): the entries are
+    frozen, a changed or new file is parsed again, and a file that fails to load is never
+    remembered, so every error path still runs for real."""
+    load_file = getattr(catalog_module, "_load_file", None)
+    if load_file is None:                     # the loader was renamed: run without the cache
+        return
+    parsed: dict[tuple[str, bytes], dict[str, list]] = {}
+
+    def remembered(path: Path) -> dict[str, list]:
+        try:
+            key = (str(path), Path(path).read_bytes())
+        except OSError:
+            return load_file(path)
+        if key not in parsed:
+            parsed[key] = load_file(path)
+        return {kind: list(entries) for kind, entries in parsed[key].items()}
+
+    catalog_module._load_file = remembered
+
+
+_remember_parsed_pattern_files()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,12 @@ raises, line counts add up, and redaction is idempotent."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +16,7 @@ from logsleuth.envelope import decode_line
 from logsleuth.redact import redact
 from logsleuth.sources import compression
 
-from .conftest import analyze_text
+from .conftest import FIXTURES, analyze_text
 
 PREFIXES = st.sampled_from(["", "headscale-1  | ", "headscale_1  | ", "\x1b[36mheadscale-1  | \x1b[0m",
                             "Jul 14 09:12:03 vps headscale[812]: ", "x" * 200 + " | ",
@@ -51,10 +55,47 @@ def test_pipeline_never_raises_and_counts_add_up(pipeline, lines):
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(pipeline, data):
     result = pipeline.analyze(["-"], stdin=io.BytesIO(data))
-    if compression(data[:8]):               # looks like gzip/xz/...: decoded or reported damaged
-        assert result.errors or result.lines.total >= 0
+    kind = compression(data[:8])
+    if kind:                                 # looks like gzip/xz/...: decoded or reported damaged
+        decoded = _fully_decoded(data, kind)
+        if decoded is None:
+            assert result.errors
+        else:
+            assert result.lines.total == _line_count(decoded)
         return
     assert result.lines.total == data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def _fully_decoded(data: bytes, kind: str) -> bytes | None:
+    """What the standard decoder of ``kind`` makes of the whole input; None when it refuses."""
+    decoders = {"gzip": gzip.decompress, "bzip2": bz2.decompress, "xz": lzma.decompress,
+                "zstd": lambda raw: zstandard.ZstdDecompressor().decompressobj().decompress(raw)}
+    try:
+        return decoders[kind](data)
+    except (EOFError, OSError, lzma.LZMAError, zstandard.ZstdError, KeyError):
+        return None
+
+
+COMPRESSORS = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress,
+               "zstd": zstandard.ZstdCompressor().compress}
+SAMPLE_LOG = (FIXTURES / "sample.log").read_bytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(sorted(COMPRESSORS)), st.floats(min_value=0.0, max_value=1.0))
+def test_a_compressed_log_cut_short_is_reported_and_read_no_further_than_the_cut(pipeline, kind,
+                                                                                   share):
+    packed = COMPRESSORS[kind](SAMPLE_LOG)
+    cut = int(len(packed) * share)
+    result = pipeline.analyze(["-"], stdin=io.BytesIO(packed[:cut]))
+    if cut == len(packed):
+        assert result.errors == [] and result.lines.total == _line_count(SAMPLE_LOG)
+    else:
+        assert result.errors and result.lines.total <= _line_count(SAMPLE_LOG)
 
 
 @settings(max_examples=300, deadline=None)

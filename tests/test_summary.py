@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -158,7 +159,7 @@ def test_a_second_run_waits_then_exits_cleanly_while_the_state_is_locked(tmp_pat
 def test_two_processes_at_once_leave_a_valid_state(tmp_path):
     log, state = tmp_path / "h.log", tmp_path / "s.json"
     log.write_text(lines(LOCKED, range(0, 200)))
-    command = ["python", "-m", "logsleuth", "summary", str(log), "--state", str(state), "--format", "json"]
+    command = [sys.executable, "-m", "logsleuth", "summary", str(log), "--state", str(state), "--format", "json"]
     procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     results = [p.communicate(timeout=60) for p in procs]
     codes = sorted(p.returncode for p in procs)
