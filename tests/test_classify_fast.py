@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +144,42 @@ def test_memo_reads_a_new_text_by_its_message_when_only_other_fields_differ(monk
     one = memo.template("console", "node 1 lost node.name=ab", lambda: "node 1 lost")
     two = memo.template("console", "node 2 lost node.name=cd", lambda: "node 2 lost")
     assert one == two == "NODE 1 LOST" and computed == ["node 1 lost"]
+
+
+# The field grammar as a backtracking regex (exponential, so small inputs only): every
+# field of the leftmost tail that parses, in order, each value read as the split reads it.
+_FIELD = r'(?P<k>[A-Za-z_][\w.\-]*)=(?P<v>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|[^ ]*)'
+_TAIL = regex.compile(rf"{_FIELD}(?: {_FIELD})*")
+
+
+def _oracle_split(text: str) -> tuple[str, dict[str, str]]:
+    for start in [0, *(i + 1 for i, c in enumerate(text) if c == " ")]:
+        tail = _TAIL.fullmatch(text, start)
+        if tail:
+            pairs = zip(tail.captures("k"), tail.captures("v"))
+            return text[:max(start - 1, 0)].rstrip(), {k: _json_unquote(v) for k, v in pairs}
+    return text, {}
+
+
+def _json_unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value[1:-1]
+    return value
+
+
+_any_pieces = st.sampled_from(['k=v', 'k="a b"', 'k="a\\"', 'k="\\\\"', '"', 'k=[x y]', 'k={a}',
+                               'x', 'a=', '[', ']', '\\', 'k="x', 'y"', 'z.w-1="q"', 'e="x=y z"',
+                               'k="\\u00e9"', 'k=""', 'k="a"b"', 'k="\t"', '\\\\"'])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_any_pieces, max_size=6))
+def test_split_reads_fields_as_the_regex_grammar_does(pieces):
+    text = " ".join(pieces)
+    message, lifted = fields.split_fields(text)
+    oracle_message, oracle_lifted = _oracle_split(text)
+    assert message == oracle_message
+    assert list(lifted.items()) == list(oracle_lifted.items())
