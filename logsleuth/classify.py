@@ -13,9 +13,10 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from .catalog import SEVERITIES, Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
@@ -33,6 +34,11 @@ EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown
 CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
 _ELEVATING_LEVELS = {"fatal", "panic"}
 _UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
+_UNSEEN = object()
+#: an entry's shared part: service, container, time, level, pattern, severity, envelope,
+#: line, fields, template
+Snapshot = tuple[str | None, str | None, "datetime | None", str | None, "Pattern | None",
+                 str | None, "Envelope", str, tuple[tuple[str, str], ...], str | None]
 
 
 @dataclass(slots=True)
@@ -53,17 +59,22 @@ class Entry:
     fields: list[tuple[str, str]] = field(default_factory=list)
     template: str | None = None
 
-    def copy_at(self, line_no: int) -> Entry:
-        """This entry again, for an identical single line at ``line_no``."""
-        return Entry(self.source, line_no, line_no, self.service, self.container, self.timestamp,
-                     self.level, self.pattern, self.severity, self.envelope, self.line,
-                     list(self.fields), self.template)
+    def snapshot(self) -> Snapshot:
+        """What an identical single line elsewhere shares with this entry (see ``remade``)."""
+        return (self.service, self.container, self.timestamp, self.level, self.pattern,
+                self.severity, self.envelope, self.line, tuple(self.fields), self.template)
+
+    @classmethod
+    def remade(cls, source: str, line_no: int, snapshot: Snapshot) -> Entry:
+        """The entry of an identical single line at ``line_no``, from its ``snapshot``."""
+        service, container, moment, level, pattern, severity, envelope, line, fields, template = snapshot
+        return cls(source, line_no, line_no, service, container, moment, level, pattern,
+                   severity, envelope, line, list(fields), template)
 
     @property
     def message(self) -> str:
         """The message without its wrapping, with the error field when there is one."""
-        error = self.envelope.fields.get("error")
-        return f"{self.envelope.message} error={error}" if error else self.envelope.message
+        return message_of(self.envelope)
 
     @property
     def key(self) -> str:
@@ -84,6 +95,21 @@ class Entry:
     @property
     def pattern_id(self) -> str | None:
         return self.pattern.id if self.pattern else None
+
+
+def message_of(env: Envelope) -> str:
+    """The message without its wrapping, with the error field when there is one. Of a JSON
+    line's members, which the envelope makes texts all at once, only ``error`` is made one
+    here, the same way."""
+    if env.parsed is None and env.members is not None:
+        message = env.body.strip()
+        if "error" not in env.members:
+            return message
+        error = env.members["error"]
+        error = error if isinstance(error, str) else json.dumps(error)
+    else:
+        message, error = env.message, env.fields.get("error")
+    return f"{message} error={error}" if error else message
 
 
 class RuleSet(NamedTuple):
@@ -119,7 +145,7 @@ class Classifier:
         self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
-        self._recent: dict[tuple[bytes, frozenset[int]], Entry | None] = {}
+        self._recent: dict[tuple[bytes, frozenset[int]], Snapshot | None] = {}
         self._sorted: dict[frozenset[int], RuleSet] = {}
         self.truncated = 0
 
@@ -165,15 +191,18 @@ class Classifier:
         raw = chunk[candidate.start:candidate.end]
         line_no = first_line + candidate.index
         key = (raw, candidate.rules)
-        if key in self._recent:                    # only short lines are memoised
-            known = self._recent[key]
-            return None if known is None else known.copy_at(line_no)
+        known = self._recent.get(key, _UNSEEN)
+        if known is not _UNSEEN:                   # only short lines are memoised
+            return None if known is None else Entry.remade(self._source, line_no,
+                                                           cast(Snapshot, known))
         made = self._classify_line(raw, line_no, candidate.rules)
-        if len(raw) <= RECENT_LINE_BYTES:          # long lines would make the memo heavy
+        # long lines would make the memo heavy; a time read with the zone or year of the
+        # lines around it may differ for the same line elsewhere
+        if len(raw) <= RECENT_LINE_BYTES and not (made and made.envelope.inferred):
             if len(self._recent) >= RECENT_LINES:
                 self._recent.clear()
-            self._recent[key] = made
-        return None if made is None else made.copy_at(line_no)
+            self._recent[key] = None if made is None else made.snapshot()
+        return made
 
     def _classify_line(self, raw: bytes, line_no: int, rules: frozenset[int]) -> Entry | None:
         if len(raw) > MAX_MATCH_CHARS:
@@ -189,31 +218,30 @@ class Classifier:
             return None
         if env.level is None and trace is not None:
             env.level = trace.level or "error"
-        entry = Entry(
-            source=self._source, line_no=line_no, last_line=line_no, service=env.service,
-            container=self._container(text, env), timestamp=env.timestamp, level=env.level,
-            pattern=None, severity=None, envelope=env, line=text,
-        )
+        pattern = severity = template = None
+        fields: list[tuple[str, str]] = []
         if winner is not None:
             pattern, match = winner
-            entry.pattern = pattern
-            entry.severity = _severity(pattern, env.level)
-            entry.fields = [(k, v) for k, v in match.groupdict().items() if v] if match else []
+            severity = _severity(pattern, env.level)
+            if match is not None and pattern.compiled.groupindex:
+                fields = [(k, v) for k, v in match.groupdict().items() if v]
             if pattern.unexplained_fatal:
-                entry.template = self._template(entry)
+                template = self._template(env)
         else:
-            entry.template = self._template(entry)
-        return entry
+            template = self._template(env)
+        return Entry(self._source, line_no, line_no, env.service, self._container(text, env),
+                     env.timestamp, env.level, pattern, severity, env, text, fields, template)
 
-    def _template(self, entry: Entry) -> str:
-        """The entry's template, by the memo of message shapes: a console or plain text
-        not split yet is its own shape (its fields are split from it; a ``\\u`` escape in
-        a quoted value turns digits into other characters, so such a text is not)."""
-        env = entry.envelope
+    def _template(self, env: Envelope) -> str:
+        """The template of the envelope's message, by the memo of message shapes: a console
+        or plain text not split yet is its own shape (its fields are split from it; a
+        ``\\u`` escape in a quoted value turns digits into other characters, so such a text
+        is not)."""
         if env.parsed is None and env.members is None and "\\u" not in env.body:
             kind = "console" if env.format.endswith("zerolog-console") else "plain"
-            return self._templates.template(kind, env.body, lambda: entry.message)
-        return self._templates.template("message", entry.message, lambda: entry.message)
+            return self._templates.template(kind, env.body, lambda: message_of(env))
+        message = message_of(env)
+        return self._templates.template("message", message, lambda: message)
 
     def _complete(self, entry: Entry) -> Entry:
         """A finished entry: fatal with no pattern that explains it is an unexplained crash."""

@@ -7,7 +7,9 @@ single spaces and run to the end of the text. The split is at the leftmost space
 start) after which the rest is such a run of fields. A backtracking regex over this
 grammar doubles its work with every ambiguous field (a value that reads both as quoted
 and as bare), so a hostile 300-byte line could hang a run; here each candidate start is
-decided once, right to left, from the decisions after it.
+decided once, right to left, from the decisions after it. A text with no quote, bracket
+or brace (most lines) has only bare values: its fields are the longest run of
+space-separated ``key=value`` words at its end, found by a plain split.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ import re
 from bisect import bisect_right
 
 _KEY = re.compile(r"[A-Za-z_][\w.\-]*=")
+_SPACED_KEY = re.compile(rf" ({_KEY.pattern})")
 _CLOSERS = {"[": "]", "{": "}"}
-_QUOTE = re.compile(r'(\\*)"')
 FIELDS_MAX = 64 * 1024
 """Fields are looked for in the last FIELDS_MAX characters: a tail longer than this is
 kept as part of the message."""
 
 
+_CHARS = {char: re.compile(re.escape(char)) for char in (" ", '"', *_CLOSERS.values())}
+
+
 def _positions(text: str, char: str) -> list[int]:
-    return [match.start() for match in re.finditer(re.escape(char), text)]
+    return [match.start() for match in _CHARS[char].finditer(text)]
 
 
 class _Ends:
@@ -56,11 +61,29 @@ def _closing_quotes(text: str) -> list[int]:
     """Positions of ``"`` not escaped by the backslash run just before them. A quoted value
     opened at ``p`` ends at the first such position after ``p``: the run before it starts
     after ``p``, so its parity is the same whatever opened the value."""
-    return [match.end() - 1 for match in _QUOTE.finditer(text) if len(match[1]) % 2 == 0]
+    closing = []
+    for quote in _positions(text, '"'):
+        run = quote
+        while run and text[run - 1] == "\\":
+            run -= 1
+        if (quote - run) % 2 == 0:
+            closing.append(quote)
+    return closing
+
+
+def _keys(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each key where a field can start: at the start or after a space."""
+    first = _KEY.match(text)
+    keys = [(0, first.end())] if first else []
+    return keys + [(key.start(1), key.end(1)) for key in _SPACED_KEY.finditer(text)]
 
 
 def _unquote(value: str) -> str:
+    """A quoted value read as JSON; without a backslash, JSON reads its inside as it is
+    (or fails on a quote or control character inside, and the inside is taken as it is)."""
     if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        if "\\" not in value:
+            return value[1:-1]
         try:
             return json.loads(value)
         except ValueError:
@@ -76,23 +99,42 @@ def split_fields(text: str) -> tuple[str, dict[str, str]]:
             return text, {}
         message, fields = split_fields(text[cut + 1:])
         return (text[:cut] + (" " + message if message else "")).rstrip(), fields
+    if '"' not in text and "[" not in text and "{" not in text:
+        return _split_bare(text)
+    return _split_any(text)
+
+
+def _split_any(text: str) -> tuple[str, dict[str, str]]:
+    """``split_fields`` for a text of at most FIELDS_MAX characters, values of any kind."""
     ends = _Ends(text)
-    starts = [0, *(space + 1 for space in ends.spaces)]
+    keys = _keys(text)
     # next_field[s]: where the field starting at s ends, for each s that begins a valid tail
     next_field: dict[int, tuple[int, int]] = {}
-    for start in reversed(starts):
-        key = _KEY.match(text, start)
-        if key is None:
-            continue
-        value = key.end()
+    for start, value in reversed(keys):
         for end in (ends.delimited(text, value), ends.bare(value)):
             if end is not None and (end == len(text) or (text[end] == " " and end + 1 in next_field)):
                 next_field[start] = (value, end)
                 break
-    for start in starts:
+    for start, _ in keys:
         if start in next_field:
             return text[:max(start - 1, 0)].rstrip(), _collect(text, start, next_field)
     return text, {}
+
+
+def _split_bare(text: str) -> tuple[str, dict[str, str]]:
+    """``split_fields`` for a text in which every value is bare (it holds no ``"``, ``[``
+    or ``{``): a value runs to the next space, so a field is one space-separated word."""
+    words = text.split(" ")
+    first = len(words)
+    while first and _KEY.match(words[first - 1]):
+        first -= 1
+    if first == len(words):
+        return text, {}
+    fields = {}
+    for word in words[first:]:
+        key, _, value = word.partition("=")
+        fields[key] = value
+    return " ".join(words[:first]).rstrip(), fields
 
 
 def _collect(text: str, start: int, next_field: dict[int, tuple[int, int]]) -> dict[str, str]:

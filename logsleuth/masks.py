@@ -5,44 +5,73 @@ warnings and errors are counted while aggregating."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, NamedTuple
 
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?"), "<time>"),
-    (re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "<time>"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
-     "<uuid>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\[[0-9a-fA-F:]+\](?::\d+)?|\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"), "<ip>"),
-    (re.compile(r"\b(?:hskey|tskey|nodekey|mkey|discokey|privkey)[-:][\w-]+"), "<key>"),
-    (re.compile(r"\[[A-Za-z0-9+/]{5}\]"), "<key>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,}\b"), "<hex>"),
-    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b|\b(?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?s\b"), "<dur>"),
-    (re.compile(r"\d+(?:\.\d+)*"), "<n>"),
+
+class _Mask(NamedTuple):
+    """One mask, and what a message needs for the mask to find anything in it: a decimal
+    digit (``digit``; no mask puts one back), one of the substrings ``needs`` (empty: no
+    such need)."""
+
+    pattern: re.Pattern[str]
+    text: str
+    digit: bool = False
+    needs: tuple[str, ...] = ()
+
+
+_MASKS: tuple[_Mask, ...] = (
+    _Mask(re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?"),
+          "<time>", True, (":",)),
+    _Mask(re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "<time>", True, (":",)),
+    _Mask(re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+          "<uuid>", False, ("-",)),
+    _Mask(re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>", True, (".",)),
+    _Mask(re.compile(r"\[[0-9a-fA-F:]+\](?::\d+)?|\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"),
+          "<ip>", False, ("[", ":")),
+    _Mask(re.compile(r"\b(?:hskey|tskey|nodekey|mkey|discokey|privkey)[-:][\w-]+"), "<key>",
+          False, ("key",)),
+    _Mask(re.compile(r"\[[A-Za-z0-9+/]{5}\]"), "<key>", False, ("[",)),
+    _Mask(re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,}\b"), "<hex>"),
+    _Mask(re.compile(r"\b\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h)\b|\b(?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?s\b"),
+          "<dur>", True),
+    _Mask(re.compile(r"\d+(?:\.\d+)*"), "<n>", True),
 )
+_DIGIT = re.compile(r"\d")
 MAX_TEMPLATE = 240
 
 
 def template_of(message: str) -> str:
-    """The message with times, addresses, keys, ids, durations and numbers masked."""
-    for pattern, mask in _MASKS:
-        message = pattern.sub(mask, message)
+    """The message with times, addresses, keys, ids, durations and numbers masked (a mask
+    that cannot find anything in it is not tried)."""
+    digit = _DIGIT.search(message) is not None
+    for pattern, mask, needs_digit, needs in _MASKS:
+        if (digit or not needs_digit) and (not needs or any(n in message for n in needs)):
+            message = pattern.sub(mask, message)
     return message[:MAX_TEMPLATE]
 
 
-_ASCII_DIGITS = str.maketrans("123456789", "000000000")
+_ASCII_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _shape_key(text: str) -> bytes:
+    """The text with its ASCII digits made ``0``, as UTF-8 (lone surrogates, which a JSON
+    escape can give, passed through): ten times faster than ``str.translate``, and the
+    same up to the encoding, which is one-to-one and puts ASCII digits only where they are."""
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_DIGITS)
 
 
 class TemplateMemo:
     """``template_of(clean(message))``, computed once for all messages of one shape: the
     same text up to its ASCII digits. Every mask and every redaction rule treats all ASCII
     digits alike (``\\d``, ``\\w``, ``[0-9a-f]``, ``isalnum``) and the last mask takes every
-    digit left, so such messages share their template."""
+    digit left, so such messages share their template. Shapes of two kinds are kept: the
+    text a message is read from (a console line's body) and the message itself, which
+    many texts can give (lines that differ only in fields other than their error)."""
 
-    def __init__(self, clean: Callable[[str], str], size: int = 2048,
+    def __init__(self, clean: Callable[[str], str], size: int = 4096,
                  longest: int = 2048) -> None:
         self._clean = clean
-        self._known: dict[tuple[str, str], str] = {}
+        self._known: dict[tuple[str, bytes], str] = {}
         self._size = size
         self._longest = longest
 
@@ -50,11 +79,24 @@ class TemplateMemo:
         """The template of ``message()``, which ``shape`` determines up to its digits
         (``kind`` tells how: the same shape read two ways gives two messages)."""
         if len(shape) > self._longest:
-            return template_of(self._clean(message()))
-        key = (kind, shape.translate(_ASCII_DIGITS))
+            return self._of_message(message())
+        key = (kind, _shape_key(shape))
         known = self._known.get(key)
         if known is None:
-            if len(self._known) >= self._size:
-                self._known.clear()
-            known = self._known[key] = template_of(self._clean(message()))
+            known = self._remember(key, self._of_message(message()))
         return known
+
+    def _of_message(self, message: str) -> str:
+        if len(message) > self._longest:
+            return template_of(self._clean(message))
+        key = ("message", _shape_key(message))
+        known = self._known.get(key)
+        if known is None:
+            known = self._remember(key, template_of(self._clean(message)))
+        return known
+
+    def _remember(self, key: tuple[str, bytes], template: str) -> str:
+        if len(self._known) >= self._size:
+            self._known.clear()
+        self._known[key] = template
+        return template
