@@ -65,6 +65,7 @@ class Envelope:
     format: str = "plain"
     parsed: tuple[str, dict[str, str]] | None = None
     members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
+    inferred: bool = False      # the time took its zone or year from the lines around it
 
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
@@ -167,11 +168,14 @@ class EnvelopeParser:
             rest = rest[outer.end():]
         env = self._inner(rest, service)
         if env.timestamp is not None and env.format in _ZONELESS_FORMATS:
-            env.timestamp = self.clock.localize(env.timestamp)
+            env.timestamp, env.inferred = self.clock.localize(env.timestamp), True
         elif env.timestamp is not None:
             self._learn_zone(rest)
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
-        return env if env.timestamp is journald_ts else self._dated(env)
+        if env.timestamp is not None and env.timestamp is journald_ts:
+            env.inferred = env.inferred or not (journald and journald.groupdict().get("ts"))
+            return env
+        return self._dated(env)
 
     def _console(self, line: str, prefix: ConsolePrefix) -> Envelope:
         """A Headscale console line, compose-wrapped or not, matched in one go: what the
