@@ -58,11 +58,11 @@ def mask(text: str) -> str:
     >>> mask("dial tcp 10.0.0.12:5432 after 350ms (attempt_0020)")
     'dial tcp <ip> after <dur> (attempt_<n>)'
     """
-    data = text.encode("utf-8", "surrogateescape")
+    data = text.encode("utf-8", "surrogatepass")      # a JSON "\\ud800" is a lone surrogate
     for pattern, placeholder, needle in _TYPED_MASKS:
         if needle in data:
             data = pattern.sub(placeholder, data)
-    return data.decode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "surrogatepass")
 
 
 def template_id(template: str) -> str:

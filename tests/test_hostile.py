@@ -30,7 +30,7 @@ from logsleuth.pipeline import Pipeline
 from logsleuth.redact import redact
 from logsleuth.render.prometheus import render_prometheus
 
-from .conftest import FIXTURES, analyze_text, run_cli
+from .conftest import FIXTURES, analyze_text, run_cli, run_json
 
 # ------------------------------------------------------------ 5: split_fields is linear
 
@@ -661,3 +661,12 @@ def test_markdown_free_text_mentions_nobody():
     from logsleuth.render.markdown import plain
 
     assert plain("ping @maintainer about it") == "ping \\@maintainer about it"
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\udc80 and \\ud83d"])
+def test_a_json_message_with_a_lone_surrogate_escape_is_an_unknown_warning(escape):
+    """JSON may escape half a surrogate pair; decoding gives a lone surrogate, which must
+    reach the template miner and the output without a traceback."""
+    line = '{"level":"warn","time":"2026-07-01T10:00:00Z","message":"x ' + escape + ' y"}\n'
+    _, result = run_json(["-"], line * 2)
+    assert result["lines"]["unknown"] == 2 and len(result["unknown"]) == 1
