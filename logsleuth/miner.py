@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from operator import eq
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -101,7 +102,7 @@ class _Cluster:
 
     def similarity(self, tokens: tuple[str, ...]) -> float:
         """Share of positions where the message has this cluster's constant token."""
-        return sum(1 for mine, theirs in zip(self.tokens, tokens) if mine == theirs) / len(tokens)
+        return sum(map(eq, self.tokens, tokens)) / len(tokens)
 
     def absorb(self, tokens: tuple[str, ...]) -> None:
         for i, (mine, theirs) in enumerate(zip(self.tokens, tokens)):
@@ -222,4 +223,4 @@ class TemplateMiner:
 
 
 def _same_tokens(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    return sum(1 for x, y in zip(a, b) if x == y)
+    return sum(map(eq, a, b))
