@@ -73,3 +73,29 @@ def test_workers_do_not_rerun_the_callers_script(big_log):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(big_log.read_bytes().count(b"\n"))]
+
+
+class _FinishedWorker:
+    """A worker whose part already ended: its result, and whether it was asked to stop."""
+
+    def __init__(self, result):
+        self._result = result
+        self.asked_to_stop = False
+
+    def interrupt(self):
+        self.asked_to_stop = True
+
+    def result(self):
+        return self._result
+
+
+def test_a_part_stopped_by_ctrl_c_makes_the_whole_run_interrupted():
+    from logsleuth.aggregate import Aggregator
+    from logsleuth.parallel import PartResult, collect
+    from logsleuth.progress import Progress
+
+    stopped = PartResult(Progress(), Aggregator(), interrupted=True)
+    later = _FinishedWorker(PartResult(Progress(), Aggregator(), interrupted=False))
+    results, interrupted = collect([_FinishedWorker(stopped), later, _FinishedWorker(None)], False)
+    assert interrupted and results[0] is stopped and results[2] is None
+    assert later.asked_to_stop                 # the parts after it are told to stop too
