@@ -8,7 +8,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from logsleuth.bundle import parse_bundle
+    from logsleuth.bundle.sections import parse_bundle
 
 SEED = (b"=== System Info ===\nLinux h 6.1.0 x\nDocker version 24.0.7, build x\n"
         b"=== Container Status ===\nNAME  IMAGE  COMMAND  SERVICE  CREATED  STATUS  PORTS\n"
