@@ -76,7 +76,7 @@ def _fully_decoded(data: bytes, kind: str) -> bytes | None:
                 "zstd": lambda raw: zstandard.ZstdDecompressor().decompressobj().decompress(raw)}
     try:
         return decoders[kind](data)
-    except (EOFError, OSError, lzma.LZMAError, zstandard.ZstdError, KeyError):
+    except (EOFError, OSError, ValueError, lzma.LZMAError, zstandard.ZstdError, KeyError):
         return None
 
 
