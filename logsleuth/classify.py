@@ -14,21 +14,24 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from .catalog import SEVERITIES, Catalog, Pattern, Trace
+from .catalog import Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
 from .timeparse import Clock
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
 from .masks import TemplateMemo
+from .severity import Severity
 
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 RECENT_LINE_BYTES = 4096
+LOOKBACK_LINES = 32     # how far an untimed entry looks back for a dated line
+LOOKBACK_BYTES = 64 * 1024
 MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
 EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
 CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
@@ -58,6 +61,7 @@ class Entry:
     line: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     template: str | None = None
+    near_time: datetime | None = None     # an untimed entry: its nearest dated line's time
 
     def snapshot(self) -> Snapshot:
         """What an identical single line elsewhere shares with this entry (see ``remade``)."""
@@ -130,7 +134,7 @@ def _severity(pattern: Pattern, level: str | None) -> str:
 def _max_severity(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
-    return max(a, b, key=SEVERITIES.index)
+    return max(a, b, key=Severity.rank)
 
 
 class Classifier:
@@ -147,6 +151,7 @@ class Classifier:
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Snapshot | None] = {}
         self._sorted: dict[frozenset[int], RuleSet] = {}
+        self._tail = b""                          # the end of the previous chunk
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
@@ -176,9 +181,24 @@ class Classifier:
                 continue
             if pending is not None:
                 done.append(self._complete(pending))
+            if entry.timestamp is None:
+                entry.near_time = self._near_time(chunk, candidate.start)
             self._pending = entry
             self._start_trace(chunk, first_line, candidate)
+        self._tail = (self._tail + chunk[-LOOKBACK_BYTES:])[-LOOKBACK_BYTES:]
         return done
+
+    def _near_time(self, chunk: bytes, start: int) -> datetime | None:
+        """The time of the nearest dated line before an untimed entry (a panic, an exit),
+        entry or not: at most LOOKBACK_LINES lines and LOOKBACK_BYTES back in the byte
+        stream, across the chunk edge, so a part of a file finds what one pass finds."""
+        before = (self._tail + chunk[max(0, start - LOOKBACK_BYTES):start])[-LOOKBACK_BYTES:]
+        parser = EnvelopeParser(clock=replace(self._parser.clock))   # looking back teaches nothing
+        for raw in reversed(before.split(b"\n")[-LOOKBACK_LINES - 1:-1]):
+            moment = parser.parse(decode_line(raw)).timestamp
+            if moment is not None:
+                return moment
+        return None
 
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
@@ -198,7 +218,8 @@ class Classifier:
         made = self._classify_line(raw, line_no, candidate.rules)
         # long lines would make the memo heavy; a time read with the zone or year of the
         # lines around it may differ for the same line elsewhere
-        if len(raw) <= RECENT_LINE_BYTES and not (made and made.envelope.inferred):
+        if len(raw) <= RECENT_LINE_BYTES and not (made and (made.envelope.inferred
+                                                            or made.timestamp is None)):
             if len(self._recent) >= RECENT_LINES:
                 self._recent.clear()
             self._recent[key] = None if made is None else made.snapshot()

@@ -26,7 +26,7 @@ class EntryFilter:
         for entry in batch:
             if entry.timestamp is not None:
                 self.last_time = entry.timestamp
-            if self._passes(entry, entry.timestamp or self.last_time):
+            if self._passes(entry, entry.timestamp or entry.near_time or self.last_time):
                 self._book(entry)
                 kept.append(entry)
         return kept

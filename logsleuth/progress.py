@@ -61,7 +61,8 @@ def nothing_to_analyse(sources: list[Source], progress: Progress, options: Optio
         return [f"no input: 0 lines read from {', '.join(s.name for s in sources)}"]
     problems = []
     first, last = progress.first, progress.last
-    if ((options.since and last and last < options.since)
+    kept = progress.lines.matched + progress.lines.unknown      # booked by the filter
+    if not kept and ((options.since and last and last < options.since)
             or (options.until and first and first > options.until)):
         problems.append(f"0 of {total} lines in the window {_second(options.since) or 'start'}"
                         f" → {_second(options.until) or 'now'} (the input covers {iso(first)} → "

@@ -45,8 +45,15 @@ def test_an_entry_exactly_at_the_edge_of_the_window_is_kept(option):
     assert locked["first_seen" if option == "--since" else "last_seen"] == "2026-07-14T10:50:33Z"
 
 
-@pytest.mark.xfail(strict=True, reason="found by this pass: an untimed entry takes the time of the "
-                   "last dated *entry*, not of the last dated line (the 13:05 INF start-up line is "
-                   "not an entry), so the 13:05 panic falls inside --until 13:02")
 def test_a_panic_after_a_dated_info_line_takes_that_line_s_time():
+    """The 13:05 INF start-up line is not an entry, yet the panic after it happened then."""
     assert "crash.unexplained_fatal" not in found(OOM_PANIC, "--until", "2026-07-14T13:02:00Z")
+
+
+def test_a_panic_keeps_the_time_of_the_line_before_it_for_since():
+    """--since 13:04 keeps the 13:05 panic (its start-up line, not an entry, dates it) and
+    drops the 13:00 start's out-of-memory crash."""
+    code, data = run_json(["analyze", "--since", "2026-07-14T13:04:00Z", "-"], OOM_PANIC)
+    kept = [f["pattern_id"] for f in data["findings"]]
+    assert "crash.unexplained_fatal" in kept and "perf.go_out_of_memory" not in kept
+    assert code == 1 and data["errors"] == []        # kept entries: not "0 lines in the window"
