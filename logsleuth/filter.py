@@ -31,6 +31,14 @@ class EntryFilter:
                 kept.append(entry)
         return kept
 
+    def covers(self, source: str, moment: datetime) -> bool:
+        """Whether a time falls inside the window and after what an earlier run saw."""
+        options = self.options
+        seen_until = options.skip_until.get(source)
+        return not ((seen_until is not None and moment <= seen_until)
+                    or (options.since and moment < options.since)
+                    or (options.until and moment > options.until))
+
     def _passes(self, entry: Entry, moment: datetime | None) -> bool:
         options = self.options
         seen_until = options.skip_until.get(entry.source)
@@ -48,6 +56,8 @@ class EntryFilter:
     def _book(self, entry: Entry) -> None:
         progress = self.progress
         progress.saw(entry.timestamp)
+        if entry.timestamp is not None:
+            progress.spans(entry.timestamp)
         if entry.timestamp is not None and entry.timestamp > self._tomorrow:
             progress.future += 1
         if entry.service:

@@ -16,8 +16,9 @@ from .sources import Source
 class Progress:
     """Running totals of one analysis: lines, time window, services, unreadable inputs."""
     lines: LineStats = field(default_factory=LineStats)
-    first: datetime | None = None
-    last: datetime | None = None
+    first: datetime | None = None     # the analysis window: kept entries, and chunk edges
+    last: datetime | None = None      # inside --since/--until
+    span: tuple[datetime, datetime] | None = None   # what the input covers, filters or not
     errors: list[str] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
     dropped_templates: int = 0
@@ -33,6 +34,8 @@ class Progress:
             setattr(self.lines, name, getattr(self.lines, name) + getattr(later.lines, name))
         self.saw(later.first)
         self.saw(later.last)
+        for moment in later.span or ():
+            self.spans(moment)
         self.future += later.future
         self.assumed_utc |= later.assumed_utc
         self.errors.extend(later.errors)
@@ -41,6 +44,11 @@ class Progress:
         for name, moment in later.last_time.items():
             self.last_time[name] = max(moment, self.last_time.get(name, moment))
         self.end_offset.update(later.end_offset)
+
+    def spans(self, moment: datetime) -> None:
+        """Widen what the input is known to cover to take in ``moment``."""
+        first, last = self.span or (moment, moment)
+        self.span = (min(first, moment), max(last, moment))
 
     def saw(self, moment: datetime | None) -> None:
         """Widen the time window to take in ``moment``."""
@@ -60,7 +68,7 @@ def nothing_to_analyse(sources: list[Source], progress: Progress, options: Optio
             return []
         return [f"no input: 0 lines read from {', '.join(s.name for s in sources)}"]
     problems = []
-    first, last = progress.first, progress.last
+    first, last = progress.span or (None, None)
     kept = progress.lines.matched + progress.lines.unknown      # booked by the filter
     if not kept and ((options.since and last and last < options.since)
             or (options.until and first and first > options.until)):

@@ -115,11 +115,20 @@ class SourceReader:
                 if envelope.service:
                     self.progress.seen_services.add(envelope.service)
                 if envelope.timestamp is not None:
-                    self.progress.saw(envelope.timestamp)
+                    self._window(envelope.timestamp)
                     last = last or envelope.timestamp
                     break
         if last is not None:
             self.latest = max(self.latest or last, last)
+
+
+    def _window(self, moment: datetime) -> None:
+        """A chunk edge's time: what the input covers, and the analysis window when the
+        filters keep that time (edges differ between one pass and parts: a time the filters
+        drop must not widen the window in one of them only)."""
+        self.progress.spans(moment)
+        if self.filter.covers(self.name, moment):
+            self.progress.saw(moment)
 
 
 def read_source(scanner: Scanner, options: Options, source: Source, stream: BinaryIO,

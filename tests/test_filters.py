@@ -57,3 +57,16 @@ def test_a_panic_keeps_the_time_of_the_line_before_it_for_since():
     kept = [f["pattern_id"] for f in data["findings"]]
     assert "crash.unexplained_fatal" in kept and "perf.go_out_of_memory" not in kept
     assert code == 1 and data["errors"] == []        # kept entries: not "0 lines in the window"
+
+
+def test_a_line_outside_the_window_does_not_widen_the_reported_window():
+    """The first and last lines of each chunk date the input cheaply; one the filters drop
+    (an old INFO line here) must not stretch the analysis window — nor the "input covers"
+    span the window warning quotes."""
+    log = ("headscale-1  | 2021-03-01T10:00:00Z INF an old line pasted in\n"
+           + LOCKED_AT_1305.replace("13:05", "13:06") + "\n"
+           "headscale-1  | 2026-07-14T13:07:00Z INF still running\n")
+    _, data = run_json(["analyze", "--since", "2026-07-14T13:00:00Z", "-"], log)
+    assert data["window"]["first"] >= "2026-07-14T13:00:00Z"
+    _, empty = run_json(["analyze", "--since", "2026-07-15T00:00:00Z", "-"], log)
+    assert "the input covers 2021-03-01T10:00:00Z → 2026-07-14T13:07:00Z" in empty["errors"][0]
