@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import Iterator, NamedTuple, cast
 
 from .catalog import Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
@@ -141,8 +141,10 @@ class Classifier:
     """Classifies the candidates of one source, chunk after chunk."""
 
     def __init__(self, catalog: Catalog, rules: list[Rule], source: str,
-                 redact_output: bool = True, clock: Clock | None = None) -> None:
+                 redact_output: bool = True, clock: Clock | None = None,
+                 near_times: bool = False) -> None:
         self._catalog = catalog
+        self._near_times = near_times          # untimed entries look back (for time filters)
         self._rules = rules
         self._source = source
         self._templates = TemplateMemo(redact if redact_output else str)
@@ -181,24 +183,37 @@ class Classifier:
                 continue
             if pending is not None:
                 done.append(self._complete(pending))
-            if entry.timestamp is None:
+            if entry.timestamp is None and self._near_times:
                 entry.near_time = self._near_time(chunk, candidate.start)
             self._pending = entry
             self._start_trace(chunk, first_line, candidate)
-        self._tail = (self._tail + chunk[-LOOKBACK_BYTES:])[-LOOKBACK_BYTES:]
+        if self._near_times:
+            self._tail = (self._tail + chunk[-LOOKBACK_BYTES:])[-LOOKBACK_BYTES:]
         return done
 
     def _near_time(self, chunk: bytes, start: int) -> datetime | None:
         """The time of the nearest dated line before an untimed entry (a panic, an exit),
         entry or not: at most LOOKBACK_LINES lines and LOOKBACK_BYTES back in the byte
         stream, across the chunk edge, so a part of a file finds what one pass finds."""
-        before = (self._tail + chunk[max(0, start - LOOKBACK_BYTES):start])[-LOOKBACK_BYTES:]
         parser = EnvelopeParser(clock=replace(self._parser.clock))   # looking back teaches nothing
-        for raw in reversed(before.split(b"\n")[-LOOKBACK_LINES - 1:-1]):
+        for raw in self._lines_before(chunk, start):
             moment = parser.parse(decode_line(raw)).timestamp
             if moment is not None:
                 return moment
         return None
+
+    def _lines_before(self, chunk: bytes, start: int) -> Iterator[bytes]:
+        """The lines before ``start``, nearest first, within the look-back limits; the walk
+        continues into the end of the previous chunk (a chunk begins at a line start)."""
+        budget, lines = LOOKBACK_BYTES, LOOKBACK_LINES
+        for data, end in ((chunk, start), (self._tail, len(self._tail))):
+            floor = max(0, end - budget)
+            while lines and end > floor:
+                begin = max(data.rfind(b"\n", floor, end - 1) + 1, floor)
+                yield data[begin:end - 1] if data[end - 1:end] == b"\n" else data[begin:end]
+                budget, lines, end = budget - (end - begin), lines - 1, begin
+            if not lines or budget <= 0:
+                return
 
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""

@@ -56,8 +56,9 @@ class SourceReader:
         self.latest: datetime | None = None
         self._scanner = scanner
         self._clock = Clock(zone=zone)
+        time_filtered = bool(options.since or options.until or options.skip_until)
         self._classifier = Classifier(scanner.catalog, scanner.rules, name, options.redact,
-                                      self._clock)
+                                      self._clock, near_times=time_filtered)
         self._edges = EnvelopeParser(clock=self._clock)
         self._next_line = 1
         self._binary = False
