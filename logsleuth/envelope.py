@@ -269,7 +269,7 @@ def _zerolog_json(text: str) -> Envelope | None:
         return None
     level = str(data.pop("level", "")).lower()
     message = data.pop("message", data.pop("msg", ""))
-    timestamp = unix_time(data.pop("time", None))
+    timestamp = unix_time(data.pop("time", None)) or unix_time(data.pop("ts", None))  # zap: "ts"
     logtail = data.get("logtail")
     if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
         message = message or str(data.pop("text")).rstrip("\n")

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, run_cli, run_json
 
 JOURNALD_ISO = (FIXTURES / "field2" / "blocks" / "2062-1.log").read_text(encoding="utf-8")
 JOURNALD_FTL = ("Jul 14 09:20:40 vps headscale[812]: 2026-07-14T09:20:40Z FTL ../../../home/runner/work/"
@@ -88,3 +88,13 @@ def test_a_journald_iso_source_is_filtered_by_its_service_name():
     assert data["services"] == ["headscale"]
     assert [f["pattern_id"] for f in data["findings"] if f["severity"] != "info"] == \
         ["config.policy_breaks_map"]
+
+
+def test_a_zap_json_line_is_dated_by_its_ts():
+    """Caddy (zap) writes its time as ``ts``, Unix seconds with a fraction: the finding is
+    dated by it, as a zerolog ``time`` would date it."""
+    line = ('caddy-1  | {"level":"error","ts":1717000000.5,"logger":"http.log.error","msg":"EOF",'
+            '"request":{"method":"POST","host":"hs.example.com","uri":"/ts2021"},"status":502}\n')
+    _, data = run_json(["analyze", "-"], line)
+    caddy = next(f for f in data["findings"] if f["pattern_id"] == "eco.caddy_ts2021_error_status")
+    assert caddy["first_seen"] == "2024-05-29T16:26:40.500000Z"
