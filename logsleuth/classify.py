@@ -14,9 +14,9 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterator, NamedTuple, cast
+from typing import NamedTuple, cast
 
 from .catalog import Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
@@ -24,14 +24,13 @@ from .timeparse import Clock
 from .frame import MAX_LINE
 from .redact import redact
 from .scan import Candidate, Rule
+from .lookback import LookBack
 from .masks import TemplateMemo
 from .severity import Severity
 
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 RECENT_LINE_BYTES = 4096
-LOOKBACK_LINES = 32     # how far an untimed entry looks back for a dated line
-LOOKBACK_BYTES = 64 * 1024
 MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
 EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
 CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
@@ -144,7 +143,6 @@ class Classifier:
                  redact_output: bool = True, clock: Clock | None = None,
                  near_times: bool = False) -> None:
         self._catalog = catalog
-        self._near_times = near_times          # untimed entries look back (for time filters)
         self._rules = rules
         self._source = source
         self._templates = TemplateMemo(redact if redact_output else str)
@@ -153,7 +151,8 @@ class Classifier:
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Snapshot | None] = {}
         self._sorted: dict[frozenset[int], RuleSet] = {}
-        self._tail = b""                          # the end of the previous chunk
+        # untimed entries look back for a dated line (only time filters need it)
+        self._lookback = LookBack(self._parser.clock) if near_times else None
         self.truncated = 0
 
     def classify(self, chunk: bytes, first_line: int, found: list[Candidate]) -> list[Entry]:
@@ -183,37 +182,14 @@ class Classifier:
                 continue
             if pending is not None:
                 done.append(self._complete(pending))
-            if entry.timestamp is None and self._near_times:
-                entry.near_time = self._near_time(chunk, candidate.start)
+            if entry.timestamp is None and self._lookback is not None:
+                entry.near_time = self._lookback.near_time(chunk, candidate.start)
             self._pending = entry
             self._start_trace(chunk, first_line, candidate)
-        if self._near_times:
-            self._tail = (self._tail + chunk[-LOOKBACK_BYTES:])[-LOOKBACK_BYTES:]
+        if self._lookback is not None:
+            self._lookback.passed(chunk)
         return done
 
-    def _near_time(self, chunk: bytes, start: int) -> datetime | None:
-        """The time of the nearest dated line before an untimed entry (a panic, an exit),
-        entry or not: at most LOOKBACK_LINES lines and LOOKBACK_BYTES back in the byte
-        stream, across the chunk edge, so a part of a file finds what one pass finds."""
-        parser = EnvelopeParser(clock=replace(self._parser.clock))   # looking back teaches nothing
-        for raw in self._lines_before(chunk, start):
-            moment = parser.parse(decode_line(raw)).timestamp
-            if moment is not None:
-                return moment
-        return None
-
-    def _lines_before(self, chunk: bytes, start: int) -> Iterator[bytes]:
-        """The lines before ``start``, nearest first, within the look-back limits; the walk
-        continues into the end of the previous chunk (a chunk begins at a line start)."""
-        budget, lines = LOOKBACK_BYTES, LOOKBACK_LINES
-        for data, end in ((chunk, start), (self._tail, len(self._tail))):
-            floor = max(0, end - budget)
-            while lines and end > floor:
-                begin = max(data.rfind(b"\n", floor, end - 1) + 1, floor)
-                yield data[begin:end - 1] if data[end - 1:end] == b"\n" else data[begin:end]
-                budget, lines, end = budget - (end - begin), lines - 1, begin
-            if not lines or budget <= 0:
-                return
 
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
