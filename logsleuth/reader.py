@@ -103,10 +103,9 @@ class SourceReader:
         return kept
 
     def _see_edges(self, data: bytes) -> None:
-        """Widen the window by the first and last timed line of a chunk; the last one
-        is the source's latest time so far (cheaply: the
-        filter only sees candidates). The end goes first: year-less lines at the start
-        take their year from it."""
+        """Widen the window by the first and last timed line of a chunk (cheaply: the
+        filter only sees candidates); the last one is the source's latest time so far. The
+        end goes first: year-less lines at the start take their year from it."""
         head = data[:64 * 1024].split(b"\n", EDGE_LINES)[:EDGE_LINES]
         tail = data[-64 * 1024:].rsplit(b"\n", EDGE_LINES + 1)[1:]
         last = None
@@ -121,7 +120,6 @@ class SourceReader:
                     break
         if last is not None:
             self.latest = max(self.latest or last, last)
-
 
     def _window(self, moment: datetime) -> None:
         """A chunk edge's time: what the input covers, and the analysis window when the
