@@ -269,7 +269,7 @@ def _zerolog_json(text: str) -> Envelope | None:
         return None
     level = str(data.pop("level", "")).lower()
     message = data.pop("message", data.pop("msg", ""))
-    timestamp = unix_time(data.pop("time", None)) or unix_time(data.pop("ts", None))  # zap: "ts"
+    timestamp = unix_time(data.pop("time", None)) or _zap_time(data.pop("ts", None))
     logtail = data.get("logtail")
     if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
         message = message or str(data.pop("text")).rstrip("\n")
@@ -278,6 +278,18 @@ def _zerolog_json(text: str) -> Envelope | None:
     return Envelope(body=str(message), timestamp=timestamp,
                     level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
                     caller=caller, format="zerolog-json", members=data)
+
+
+def _zap_time(value: object) -> datetime | None:
+    """zap's (Caddy's) ``ts``: Unix seconds, or an ISO string; a small number is some other
+    count, not a time.
+
+    >>> _zap_time(1717000000.5).isoformat(), _zap_time(42)
+    ('2024-05-29T16:26:40.500000+00:00', None)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e9:
+        return None
+    return unix_time(value)
 
 
 def _go_stdlog(text: str) -> Envelope | None:
