@@ -290,11 +290,14 @@ class Classifier:
     def _winner(text: str, patterns: tuple[Pattern, ...]):
         """The most specific pattern whose regex matches the (possibly cut) line, with its
         match for the named fields (None when the regex ran out of time: the scan already
-        found it on the line, only its fields are not lifted)."""
+        found it on the line, only its fields are not lifted — unless the scan looked for
+        a part of it only: then it does not count)."""
         for pattern in patterns:
             try:
                 match = pattern.compiled.search(text, timeout=CONFIRM_SECONDS)
             except TimeoutError:
+                if pattern.scan:
+                    continue
                 return pattern, None
             if match:
                 return pattern, match

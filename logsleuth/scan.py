@@ -65,10 +65,11 @@ class Engine(Protocol):
 
 
 def build_rules(catalog: Catalog) -> list[Rule]:
-    """Every regex the scan runs: the catalog's patterns, ignores, trace starts and frames
-    in their scan form, and the level markers."""
-    sources = [("pattern", i, p.regex) for i, p in enumerate(catalog.patterns)]
-    sources += [("ignore", i, g.regex) for i, g in enumerate(catalog.ignores)]
+    """Every regex the scan runs: the catalog's patterns (the part named by ``scan``, when
+    a pattern gives one), ignores, trace starts and frames in their scan form, and the
+    level markers."""
+    sources = [("pattern", i, p.scanned) for i, p in enumerate(catalog.patterns)]
+    sources += [("ignore", i, g.scanned) for i, g in enumerate(catalog.ignores)]
     sources += [("trace", i, t.start) for i, t in enumerate(catalog.traces) if t.start]
     sources += [("frame", i, t.frame) for i, t in enumerate(catalog.traces) if t.frame]
     forms = _scan_forms([regex for _, _, regex in sources])
@@ -222,7 +223,7 @@ def compile_check(entries: Iterable[Pattern | Ignore]) -> list[tuple[Pattern | I
         return []
     problems: list[tuple[Pattern | Ignore, str]] = []
     for entry in entries:
-        rule = [Rule("pattern", 0, scan_form(entry.regex))]
+        rule = [Rule("pattern", 0, scan_form(entry.scanned))]
         try:
             engine = HyperscanEngine(rule)
         except CatalogError as exc:

@@ -65,6 +65,26 @@ def test_scan_form_keeps_matches_inside_one_line():
     assert scan_form(r"\[^x") == rb"\[^x"            # an escaped bracket is not a class
 
 
+@pytest.mark.parametrize("regex, form", [
+    (r'node disconnected(?: node=(?P<node>[^ ]+))?', b'node disconnected'),
+    (r'(?i)a(?:b)?(?:c)?|d(?:e)?$|(?:f)?', b'(?i)a|d(?:e)?$|(?:f)?'),
+    (r'x(?:(?:y)?z)?', b'x'),
+])
+def test_scan_form_leaves_out_optional_tails_but_never_a_whole_alternative(regex, form):
+    assert scan_form(regex) == form
+
+
+def test_lint_proves_a_scan_part_on_the_samples(catalog):
+    from dataclasses import replace
+
+    from logsleuth.catalog.lint import lint_entry
+
+    slow = catalog.get("perf.slow_request")
+    assert slow.scan and not lint_entry(slow, catalog)
+    wrong = replace(slow, scan="elapsed=[0-9]{9,}")    # what the loader refuses, made by hand
+    assert any("does not hold the scan part" in str(p) for p in lint_entry(wrong, catalog))
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     (tmp_path / "extra.toml").write_text(text, encoding="utf-8")
     return tmp_path
@@ -107,6 +127,12 @@ def test_extra_catalog_directory_is_loaded(tmp_path):
      "site.custom: unknown key(s) in hint: value"),
     (GOOD + '[[ignore]]\nid = "site.i"\nregex = "x"\nreason = "r"\nsamples.match = ["x"]\ncomment = 1\n',
      "site.i: unknown key(s) in ignore: comment"),
+    (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom slow thing'\nscan = 'fast'"),
+     "site.custom: 'scan' must be a run of whole top-level pieces of 'regex'"),
+    (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom [0-9]+ thing'\nscan = '[0-9]'"),
+     "'scan' must be a run of whole top-level pieces"),
+    (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom|slow thing'\nscan = 'slow'"),
+     "'scan' must be a run of whole top-level pieces"),
 ])
 def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
     with pytest.raises(CatalogError) as caught:

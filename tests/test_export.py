@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from logsleuth.catalog.portable import to_ere
+from logsleuth.catalog.ere import to_ere
 
 from .conftest import FIXTURES, run_cli
 

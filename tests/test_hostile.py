@@ -11,6 +11,7 @@ import stat
 import struct
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -527,11 +528,19 @@ def test_a_match_past_the_first_64_kib_is_skipped_fast_by_both_engines():
 
 
 def test_a_slow_confirm_is_cut_short_and_the_scan_s_verdict_kept(monkeypatch, catalog):
+    """The scan's verdict stands when it looked for the whole regex; when it looked for the
+    pattern's ``scan`` part only, a confirmation cut short does not count."""
     monkeypatch.setattr(classify_module, "CONFIRM_SECONDS", 0.001)
     line = ("2024-05-01T10:00:00Z WRN http request elapsed=12345 x path=/x "
             + "elapsed=99999 path " * 3200 + "\n")          # 0.1 s of backtracking to confirm
-    finding = analyze_text(Pipeline(Options(catalog=catalog)), line).findings[0]
+    slow = catalog.get("perf.slow_request")
+    assert slow.scan
+    whole = replace(catalog, patterns=tuple(replace(p, scan="") if p is slow else p
+                                            for p in catalog.patterns))
+    finding = analyze_text(Pipeline(Options(catalog=whole)), line).findings[0]
     assert finding.pattern_id == "perf.slow_request" and finding.fields == {}
+    findings = analyze_text(Pipeline(Options(catalog=catalog)), line).findings
+    assert "perf.slow_request" not in [f.pattern_id for f in findings]
 
 
 def test_the_fallback_engine_finds_go_log_errors_in_linear_time():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from logsleuth import Options, Pipeline
@@ -65,3 +67,22 @@ def test_a_damaged_hyperscan_cache_is_recompiled(catalog, tmp_path):
     data = b'2024-05-01T10:00:00Z ERR x error="database is locked"\n'
     assert [c.index for c in candidates(data, engine)[0]] == [0]
     assert cached.read_bytes() != b"not a database"             # replaced by a good one
+
+
+def test_a_pattern_is_scanned_by_its_scan_part_and_confirmed_whole(catalog, engines):
+    """perf.slow_request is scanned by its rare part (``elapsed=`` with four digits): a line
+    holding only that part is a candidate, but only the whole regex makes the finding."""
+    slow = catalog.get("perf.slow_request")
+    rule_id = next(i for i, rule in enumerate(build_rules(catalog))
+                   if rule.kind == "pattern" and catalog.patterns[rule.index] is slow)
+    request = ("2026-07-14T09:15:00Z INF http request bytes=17 elapsed=2412.5 method=POST "
+               "path=/machine/map proto=HTTP/1.1 remote=172.21.0.1:41836 status=200")
+    lookalike = "2026-07-14T09:15:01Z INF map sent elapsed=2412.5 path=/machine/map node=a "
+    data = f"{request}\n{lookalike}\n".encode()
+    for engine in engines:
+        found, _ = candidates(data, engine)
+        assert [c.index for c in found if rule_id in c.rules] == [0, 1]
+    analysis = Pipeline(Options(catalog=catalog)).analyze(
+        ["-"], stdin=io.BytesIO(data)).to_dict()
+    (finding,) = [f for f in analysis["findings"] if f["pattern_id"] == "perf.slow_request"]
+    assert finding["count"] == 1

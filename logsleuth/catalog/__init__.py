@@ -37,7 +37,7 @@ from .entries import (
 from .. import cache
 from ..cache import cache_path
 from ..severity import SEVERITIES
-from .portable import compile_regex, lint_regex
+from .portable import compile_regex, is_factor, lint_regex
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
            "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",
@@ -204,6 +204,7 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
     priority = raw.get("priority", DEFAULT_PRIORITY)
     if not isinstance(priority, int):
         raise CatalogError(f"{path}: {pid}: 'priority' must be an integer")
+    scan = _scan_part(path, pid, raw.get("scan", ""), pattern)
     return Pattern(
         id=pid,
         category=category,
@@ -226,7 +227,17 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
         flapping=_parse_flapping(path, pid, raw.get("flapping")),
         versions=raw.get("versions", ""),
         hints=tuple(_parse_hint(path, pid, h) for h in raw.get("hint", [])),
+        scan=scan,
     )
+
+
+def _scan_part(path: Path, pid: str, scan: object, pattern: str) -> str:
+    """A pattern's ``scan``: a run of whole pieces of its regex (so every line the regex
+    matches holds a match of it), which the scanner looks for instead of the whole regex."""
+    if not isinstance(scan, str) or (scan and not is_factor(scan, pattern)):
+        raise CatalogError(f"{path}: {pid}: 'scan' must be a run of whole top-level pieces of "
+                           "'regex' (its flags first; no alternatives)")
+    return scan
 
 
 def _parse_flapping(path: Path, pid: str, raw: object) -> Flapping | None:
@@ -326,7 +337,7 @@ _LOCALIZED = {"title", "title_zh", "cause", "cause_zh", "fix", "fix_zh"}
 _KEYS: dict[str, set[str]] = {
     "pattern": {"id", "category", "severity", "priority", "regex", "guide", "samples", "hint",
                 "continuation", "unexplained_fatal", "symptom", "flapping", "versions",
-                *_LOCALIZED},
+                "scan", *_LOCALIZED},
     "hint": {"field", "values", "contains", "cause", "cause_zh", "fix", "fix_zh", "samples"},
     "flapping": {"field", "count", "minutes"},
     "ignore": {"id", "regex", "reason", "samples"},

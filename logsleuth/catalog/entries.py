@@ -136,6 +136,12 @@ class Pattern(Localized):
     unexplained_fatal: bool = False    # also takes fatal entries no pattern explains
     symptom: bool = False              # a consequence: ranked after the findings that explain it
     flapping: Flapping | None = None
+    scan: str = ""                     # the rare part of ``regex`` the scanner looks for alone
+
+    @property
+    def scanned(self) -> str:
+        """What the chunk scanner looks for: ``scan`` when given, else the whole regex."""
+        return self.scan or self.regex
 
     @property
     def samples_match(self) -> tuple[str, ...]:
@@ -165,6 +171,11 @@ class Ignore:
     @cached_property
     def compiled(self) -> CompiledRegex:
         return compile_regex(self.regex)
+
+    @property
+    def scanned(self) -> str:
+        """What the chunk scanner looks for: the whole regex (an ignore is not confirmed)."""
+        return self.regex
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import re
 import yaml
 
 from .entries import CATEGORIES, Catalog
-from .portable import scan_form, to_ere
+from .ere import to_ere
+from .portable import scan_form
 
 DEFAULT_SELECTOR = '{container=~".*headscale.*"}'
 _SEVERITY_FOR = {"critical": "critical", "error": "critical", "warning": "warning", "info": "info"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import regex
 
 from .entries import Catalog, Ignore, Pattern, Trace
-from .portable import lint_regex
+from .portable import compile_regex, lint_regex
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,17 @@ def lint_samples(pattern: Pattern, catalog: Catalog | None = None) -> list[str]:
     return reasons
 
 
+def lint_scan(pattern: Pattern) -> list[str]:
+    """A ``scan`` part in the portable subset that every sample the pattern matches holds
+    (the loader has checked that it is a piece of the regex)."""
+    if not pattern.scan:
+        return []
+    scanned = compile_regex(pattern.scan)
+    return [*(f"scan: {reason}" for reason in lint_regex(pattern.scan)),
+            *(f"a sample does not hold the scan part: {line!r}"
+              for line in pattern.samples_match if not scanned.search(_as_scanned(line)))]
+
+
 def lint_entry(entry: Pattern | Ignore, catalog: Catalog | None = None) -> list[LintProblem]:
     """All problems of one pattern or ignore entry, including failing samples."""
     problems = [LintProblem(entry.source, entry.id, r) for r in lint_regex(entry.regex)]
@@ -86,7 +97,8 @@ def lint_entry(entry: Pattern | Ignore, catalog: Catalog | None = None) -> list[
         problems.append(LintProblem(entry.source, entry.id, "no near-miss sample that must not match"))
     if isinstance(entry, Pattern):
         problems += [LintProblem(entry.source, entry.id, r)
-                     for r in (*lint_words(entry), *lint_samples(entry, catalog))]
+                     for r in (*lint_words(entry), *lint_samples(entry, catalog),
+                               *lint_scan(entry))]
     for sample in entry.samples_match:
         if not entry.compiled.search(_as_scanned(sample)):
             problems.append(LintProblem(entry.source, entry.id, f"sample does not match: {sample!r}"))

@@ -4,8 +4,8 @@ Catalog regexes must run unchanged in Hyperscan, RE2/Rust-regex engines (Loki, V
 ClickHouse, ripgrep) and Python, must never match across a line break, and must never
 backtrack catastrophically. This module holds the rules of that subset
 (:func:`lint_regex`), one tokenizer (:func:`tokens`) and the forms built on it: the
-classifier's compiled regex, the scan form (Hyperscan and the stdlib fallback) and POSIX
-ERE (``grep -E``).
+classifier's compiled regex and the scan form (Hyperscan and the stdlib fallback); the
+POSIX ERE form (``grep -E``) is in :mod:`.ere`.
 """
 
 from __future__ import annotations
@@ -95,9 +95,15 @@ def tokens(pattern: str) -> Iterator[Token]:
 
 def scan_form(pattern: str) -> bytes:
     """The regex as the chunk scanner runs it: named groups made plain, negated classes
-    kept inside one line (so a match can never run across a newline)."""
+    kept inside one line (so a match can never run across a newline), and an optional
+    group that ends an alternative left out: a line matches with it exactly when it matches
+    without it, and the scanner no longer reports a match for each way it can end.
+
+    >>> scan_form(r'(?i)node (?P<a>x)(?:[^,]* node=(?P<n>[^ ]+))?|y(?:z)?')
+    b'(?i)node (?:x)|y'
+    """
     out: list[str] = []
-    for token in tokens(pattern):
+    for token in _without_optional_tails(list(tokens(pattern))):
         if token.kind == "open" and token.text.startswith("(?P<"):
             out.append("(?:")
         elif token.kind == "class" and token.text.startswith("[^"):
@@ -107,78 +113,107 @@ def scan_form(pattern: str) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-_ERE_ESCAPED = frozenset(".[]()|*+?{}^$\\")
-_ERE_ESCAPES = {"\\d": "[0-9]", "\\t": "\t"}
-_CLASS_ESCAPES = (("\\n", ""), ("\\t", "\t"), ("\\\\", "\\"), ("\\[", "["), ('\\"', '"'), ("\\]", "]"))
-_QUANTIFIERS = frozenset("*+?}")
+def _alternatives(items: list[Token]) -> list[list[Token]]:
+    """The top-level alternatives of a token list."""
+    found: list[list[Token]] = [[]]
+    depth = 0
+    for token in items:
+        depth += (token.kind == "open") - (token.kind == "close")
+        if token.kind == "alt" and depth == 0:
+            found.append([])
+        else:
+            found[-1].append(token)
+    return found
 
 
-def to_ere(pattern: str) -> str:
-    """The portable-subset regex as POSIX ERE for ``grep -E``: groups made plain, ``(?i)``
-    spelled out as ``[aA]`` classes, ``\\d`` as ``[0-9]``, lazy quantifiers made greedy
-    (whether a line matches does not change).
+def _group_start(items: list[Token], close: int) -> int:
+    """The index of the opener of the group that the token at ``close`` closes."""
+    depth = 0
+    for index in range(close, -1, -1):
+        depth += (items[index].kind == "close") - (items[index].kind == "open")
+        if depth == 0:
+            return index
+    return 0
 
-    >>> to_ere(r'(?i)db (?P<x>[a-z]+?)\\d')
-    '[dD][bB] ([a-zA-Z]+)[0-9]'
+
+def _without_optional_tails(items: list[Token]) -> list[Token]:
+    """The tokens with each top-level alternative's trailing ``(...)?`` groups removed
+    (never the whole alternative)."""
+    flags = items[:1] if items and items[0].kind == "flags" else []
+    kept: list[list[Token]] = []
+    for alternative in _alternatives(items[len(flags):]):
+        while (len(alternative) > 2 and alternative[-1].text == "?"
+               and alternative[-2].kind == "close"):
+            start = _group_start(alternative, len(alternative) - 2)
+            if start == 0:
+                break
+            alternative = alternative[:start]
+        kept.append(alternative)
+    bar = Token("alt", "|", 0)
+    return flags + [token for index, alternative in enumerate(kept)
+                    for token in ([bar] if index else []) + alternative]
+
+
+def is_factor(part: str, pattern: str) -> bool:
+    """Whether ``part`` is a run of whole top-level pieces of a regex without top-level
+    alternatives (and its flags, if any): every line the regex matches holds a match of
+    ``part``, so the scanner may look for ``part`` alone and leave the rest to the
+    classifier's confirmation.
+
+    >>> is_factor('elapsed=[0-9]{4,}', 'http request [^,]*elapsed=[0-9]{4,} ')
+    True
+    >>> is_factor('elapsed=[0-9]{4}', 'http request [^,]*elapsed=[0-9]{4,} ')
+    False
+    >>> is_factor('b', 'a|b'), is_factor('4,} ', 'x[0-9]{4,} ')
+    (False, False)
     """
-    out: list[str] = []
-    folds: list[bool] = []
-    fold, previous = False, Token("char", "", 0)
-    for token in tokens(pattern):
-        kind, text = token.kind, token.text
-        lazy = text == "?" and previous.kind == "char" and previous.text in _QUANTIFIERS
-        previous = token
-        if kind == "flags" and token.start == 0 and text == "(?i)":
-            fold = True
-        elif kind == "escape":
-            out.append(_ERE_ESCAPES.get(text, text if text[1] in _ERE_ESCAPED else text[1]))
-        elif kind == "class":
-            out.append(_ere_class(text, fold))
-        elif kind == "open":
-            folds.append(fold)
-            fold = fold or text == "(?i:"
-            out.append("(")
-        elif kind == "close":
-            fold = folds.pop()
-            out.append(")")
-        elif lazy:
-            continue                                  # lazy quantifier: same lines match
-        elif fold and text.isalpha():
-            out.append(f"[{text.lower()}{text.upper()}]")
+    whole, piece = _with_bounds(list(tokens(pattern))), _with_bounds(list(tokens(part)))
+    if whole[:1] and whole[0].kind == "flags":
+        if piece[:1] != whole[:1]:
+            return False
+        whole, piece = whole[1:], piece[1:]
+    if len(_alternatives(whole)) > 1 or not piece or len(_alternatives(piece)) > 1 \
+            or _quantifier(piece[0]):
+        return False
+    texts, wanted = [t.text for t in whole], [t.text for t in piece]
+    depth = 0
+    for index, token in enumerate(whole):
+        if depth == 0 and texts[index:index + len(wanted)] == wanted \
+                and _balanced(piece) and _not_quantified(whole, index + len(wanted)):
+            return True
+        depth += (token.kind == "open") - (token.kind == "close")
+    return False
+
+
+def _with_bounds(items: list[Token]) -> list[Token]:
+    """The tokens with each ``{m,n}`` bound made one token."""
+    merged: list[Token] = []
+    for token in items:
+        if merged and merged[-1].text.startswith("{") and not merged[-1].text.endswith("}") \
+                and token.kind == "char":
+            merged[-1] = Token("char", merged[-1].text + token.text, merged[-1].start)
         else:
-            out.append(text)
-    return "".join(out)
+            merged.append(token)
+    return merged
 
 
-def _ere_class(text: str, fold: bool) -> str:
-    """A bracket expression in ERE: no ``\\n`` (grep works on lines), escapes spelled as
-    the character (a ``]`` first, where ERE reads it as a literal), both cases of its
-    letters when folding; ``[^\\n]`` is ``.``."""
-    negated = text.startswith("[^")
-    body = text[2 if negated else 1:-1]
-    for escaped, plain in _CLASS_ESCAPES:
-        body = body.replace(escaped, plain)
-    if "]" in body:
-        body = "]" + body.replace("]", "")
-    if fold:
-        body += _swapped(body)
-    if negated:
-        return f"[^{body}]" if body else "."
-    return f"[{body}]"
+def _quantifier(token: Token) -> bool:
+    return token.kind == "char" and token.text[0] in "*+?{"
 
 
-def _swapped(body: str) -> str:
-    """The other case of a bracket body's letters and letter ranges (``a-z`` -> ``A-Z``)."""
-    extra, i = [], 1 if body.startswith("^") else 0
-    while i < len(body):
-        if i + 2 < len(body) and body[i + 1] == "-" and body[i].isalpha() and body[i + 2].isalpha():
-            extra.append(f"{body[i].swapcase()}-{body[i + 2].swapcase()}")
-            i += 3
-        else:
-            if body[i].isalpha():
-                extra.append(body[i].swapcase())
-            i += 1
-    return "".join(x for x in extra if x not in body)
+def _balanced(items: list[Token]) -> bool:
+    depth = 0
+    for token in items:
+        depth += (token.kind == "open") - (token.kind == "close")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _not_quantified(items: list[Token], after: int) -> bool:
+    """Whether the piece ending before ``after`` is not cut out of a quantified one (its
+    last atom is not followed by a quantifier)."""
+    return after >= len(items) or not _quantifier(items[after])
 
 
 _FORBIDDEN: tuple[tuple[str, str], ...] = (
