@@ -3,20 +3,25 @@ part in its own process, and fold the parts' aggregates together in file order.
 
 A part starts just before a line that begins a timed entry continuing nothing, so merged
 continuation lines and "an untimed entry takes the last time seen" come out exactly as in
-one pass. Workers are fresh interpreters fed through a pipe: Polars' thread pool does not
-survive a fork.
+one pass. On Linux, in a process with no other thread, a worker is a fork of the caller:
+it starts at once with the compiled catalog. Elsewhere it is a fresh interpreter fed
+through a pipe (a fork copies other threads' locks, held or not, and macOS's system
+libraries do not survive one).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import pickle
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, cast
 
 from .classify import Classifier
 from .envelope import strip_controls
@@ -26,12 +31,17 @@ from .sources import Source, compression
 
 if TYPE_CHECKING:
     from .aggregate import Aggregator
-    from .options import Options
+    from .pipeline import Pipeline
     from .reader import Scanner
 
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
-HEAD_START = 24 << 20        # the first part is longer: its process needs no start-up
+HEAD_START = 24 << 20        # the first part is longer when workers start a new interpreter
+
+
+def forks() -> bool:
+    """Whether workers are forks of this process (Linux, no other thread running)."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def usable_cores() -> int:
@@ -54,7 +64,7 @@ def plan(scanner: Scanner, source: Source, jobs: int) -> list[tuple[int, int]]:
     parts = min(jobs, (size - source.offset) // MIN_PART)
     if parts < 2:
         return [(source.offset, -1)]
-    head = min(HEAD_START, (size - source.offset) // (4 * parts))
+    head = 0 if forks() else min(HEAD_START, (size - source.offset) // (4 * parts))
     step = (size - source.offset - head) // parts
     starts = [source.offset]
     for index in range(1, parts):
@@ -98,37 +108,91 @@ class PartResult:
 
 @dataclass
 class Worker:
-    """One part being analysed in a child process."""
+    """One part being analysed in a child process, which writes its pickled PartResult to
+    ``output`` and exits."""
 
-    process: subprocess.Popen
+    pid: int
+    output: io.BufferedReader
+    reap: Callable[[], object]
+    received: bytearray = field(default_factory=bytearray)
 
     def interrupt(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):     # it has ended already
+            os.kill(self.pid, signal.SIGINT)
 
     def result(self) -> PartResult | None:
-        """The part's result, or None if the worker died."""
-        assert self.process.stdout is not None        # started with stdout=PIPE
+        """The part's result, or None if the worker died. Ctrl-C while waiting keeps what
+        has arrived: asked again, it goes on where it was."""
+        if not self.output.closed:
+            while chunk := self.output.read1(1 << 20):
+                self.received += chunk
+            self.output.close()
+        self.reap()
         try:
-            data = self.process.stdout.read()
-            return pickle.loads(data) if data else None
+            return pickle.loads(self.received) if self.received else None
         except (pickle.UnpicklingError, EOFError):
             return None
-        finally:
-            self.process.stdout.close()
-            self.process.wait()
 
 
-def start(options: Options, source: Source, begin: int, end: int) -> Worker:
-    """Start a worker on ``[begin, end)`` of ``source``. A fresh interpreter, not a fork
-    (Polars' threads do not survive one) and not multiprocessing's spawn (which would run the
-    caller's own ``__main__`` again in the child)."""
+def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
+    """Start a worker on ``[begin, end)`` of ``source``: a fork where :func:`forks`, else a
+    fresh interpreter (not multiprocessing's spawn, which would run the caller's own
+    ``__main__`` again in the child)."""
+    if forks():
+        return _forked(pipeline, source, begin, end)
     process = subprocess.Popen([sys.executable, "-c", _WORKER_MAIN],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert process.stdin is not None
-    process.stdin.write(pickle.dumps((options, source, begin, end)))
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(pickle.dumps((pipeline.options, source, begin, end)))
     process.stdin.close()
-    return Worker(process)
+    return Worker(process.pid, cast(io.BufferedReader, process.stdout), process.wait)
+
+
+def _forked(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
+    """Fork a worker. Ctrl-C is held back across the fork: the child takes it only once its
+    own handlers are in place (not inside the interpreter's after-fork hooks)."""
+    read_end, write_end = os.pipe()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pid = os.fork()
+        if pid == 0:                                     # the child: never returns
+            os.close(read_end)
+            status = 1
+            try:
+                with os.fdopen(write_end, "wb") as output:
+                    status = send_part(output, lambda: pipeline.aggregate_part(source, begin, end),
+                                       mask)
+            finally:
+                os._exit(status)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    os.close(write_end)
+    return Worker(pid, os.fdopen(read_end, "rb"), lambda: _reap(pid))
+
+
+def _reap(pid: int) -> None:
+    """Wait for a forked worker to end (it may have been reaped already: Ctrl-C came after
+    the wait)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def send_part(output: BinaryIO, analyse: Callable[[], PartResult],
+              mask: Iterable[int] | None = None) -> int:
+    """A worker's life: Ctrl-C stops the analysis (what was found is sent), the pickled
+    result goes to ``output``; the exit status. ``mask``: the signal mask to restore once
+    the handlers are in place."""
+    signal.signal(signal.SIGINT, interrupt_once)
+    signal.signal(signal.SIGTERM, interrupt_once)
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        result = analyse()
+    except KeyboardInterrupt:
+        return 130
+    output.write(pickle.dumps(result))
+    output.flush()
+    return 0
 
 
 def collect(workers: list[Worker], interrupted: bool) -> tuple[list[PartResult | None], bool]:
@@ -148,6 +212,22 @@ def collect(workers: list[Worker], interrupted: bool) -> tuple[list[PartResult |
         interrupted = interrupted or (result is not None and result.interrupted)
         results.append(result)
     return results, interrupted
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[list[int]]:
+    """Ctrl-C inside the block waits until it ends (a merge cut halfway would count some
+    entries twice); the yielded list is not empty when one came. Only the main thread
+    receives signals: elsewhere the block runs as is."""
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def interrupt_once(_signum: int, _frame: object) -> None:

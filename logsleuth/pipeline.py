@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import signal
 import sys
 from dataclasses import replace
 from typing import BinaryIO, Iterator
@@ -106,10 +105,16 @@ class Pipeline:
         result = PartResult(Progress(), Aggregator(), False)
         batched = Batched(result.aggregator)
         for source in sources:
-            result.interrupted = self._aggregate_source(source, stdin, result.progress, batched)
+            try:
+                result.interrupted = self._aggregate_source(source, stdin, result.progress,
+                                                            batched)
+            except KeyboardInterrupt:           # between reads: planning, starting parts
+                result.interrupted = True
             if result.interrupted:
                 break
-        batched.flush()
+        with parallel.interrupts_held() as held:
+            batched.flush()
+        result.interrupted |= bool(held)
         return result
 
     def aggregate_part(self, source: Source, begin: int, end: int) -> PartResult:
@@ -124,16 +129,18 @@ class Pipeline:
         """Aggregate one source, a big plain file in parts on several cores; True when
         interrupted."""
         ranges = parallel.plan(self.scanner, source, self.options.jobs or parallel.usable_cores())
-        workers = [parallel.start(self.options, source, *part) for part in ranges[1:]]
+        workers = [parallel.start(self, source, *part) for part in ranges[1:]]
         interrupted = self._aggregate_range(source, stdin, progress, aggregator, *ranges[0])
         parts, interrupted = parallel.collect(workers, interrupted)
-        for part in parts:
-            if part is not None:
-                progress.merge(part.progress)
-                aggregator.merge(part.aggregator)
-            elif not interrupted:       # interrupted while starting: nothing to report
-                progress.errors.append(f"{source.name}: a worker process failed; part of "
-                                       "the file was not analysed")
+        with parallel.interrupts_held() as held:
+            for part in parts:
+                if part is not None:
+                    progress.merge(part.progress)
+                    aggregator.merge(part.aggregator)
+                elif not interrupted:       # interrupted while starting: nothing to report
+                    progress.errors.append(f"{source.name}: a worker process failed; part "
+                                           "of the file was not analysed")
+        interrupted |= bool(held)
         return interrupted
 
     def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,
@@ -186,15 +193,12 @@ class Batched:
 
 
 def run_part() -> None:
-    """A worker process: read its job from stdin, write the pickled PartResult to stdout."""
-    signal.signal(signal.SIGINT, parallel.interrupt_once)
-    signal.signal(signal.SIGTERM, parallel.interrupt_once)
+    """A worker interpreter: read its job from stdin, write the pickled PartResult to stdout."""
     tune_collector()
-    try:
+
+    def analyse() -> PartResult:
         options, source, begin, end = pickle.loads(sys.stdin.buffer.read())
-        result = Pipeline(options).aggregate_part(source, begin, end)
-    except KeyboardInterrupt:
-        return
-    sys.stdout.buffer.write(pickle.dumps(result))
-    sys.stdout.buffer.flush()
+        return Pipeline(options).aggregate_part(source, begin, end)
+
+    parallel.send_part(sys.stdout.buffer, analyse)
 

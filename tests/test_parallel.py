@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import pickle
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -99,3 +104,90 @@ def test_a_part_stopped_by_ctrl_c_makes_the_whole_run_interrupted():
     results, interrupted = collect([_FinishedWorker(stopped), later, _FinishedWorker(None)], False)
     assert interrupted and results[0] is stopped and results[2] is None
     assert later.asked_to_stop                 # the parts after it are told to stop too
+
+
+class _StubPipeline:
+    """Answers a part with where it ran; holds a lambda, so it cannot be pickled to a new
+    interpreter: only a fork can run it."""
+
+    options = None
+    unpicklable = staticmethod(lambda: None)
+
+    def aggregate_part(self, source, begin, end):
+        from logsleuth.aggregate import Aggregator
+        from logsleuth.progress import Progress
+
+        progress = Progress()
+        progress.errors.append(f"{os.getppid()} {source.name} {begin}-{end}")
+        return parallel.PartResult(progress, Aggregator(), False)
+
+
+def test_a_worker_is_a_fork_that_starts_with_the_callers_catalog():
+    assert parallel.forks()
+    worker = parallel.start(_StubPipeline(), Source("big.log", None), 10, 20)
+    result = worker.result()
+    assert result is not None and result.progress.errors == [f"{os.getpid()} big.log 10-20"]
+
+
+def test_with_another_thread_running_workers_are_new_interpreters(big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    release = threading.Event()
+    waiting = threading.Thread(target=release.wait)
+    waiting.start()
+    try:
+        assert not parallel.forks()
+        split = Pipeline(Options(jobs=3)).analyze([str(big_log)]).to_dict()
+    finally:
+        release.set()
+        waiting.join()
+    assert parallel.forks()
+    assert split == Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
+
+
+def test_ctrl_c_during_a_run_in_parts_returns_what_was_found(big_log):
+    """The terminal's Ctrl-C reaches the caller and its forked workers together."""
+    code = ("import sys; from logsleuth import analyze, Options, parallel\n"
+            "parallel.MIN_PART = 16 << 10\n"
+            "print('started', flush=True)\n"
+            f"result = analyze([{str(big_log)!r}] * 1000, Options(jobs=2))\n"
+            "print(result.interrupted, result.lines.total > 0)\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert child.stdout.readline() == "started\n"
+    time.sleep(1.0)
+    os.killpg(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0 and "Traceback" not in err, err
+    assert out.split() == ["True", "True"]
+
+
+class _InterruptedOnce(io.RawIOBase):
+    """A worker's pipe on which the first wait is cut by Ctrl-C."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.interrupted = data, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self.interrupted:
+            self.interrupted = True
+            raise KeyboardInterrupt
+        size = min(len(buffer), len(self.data))
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+def test_ctrl_c_while_waiting_for_a_worker_still_gets_its_result():
+    from logsleuth.aggregate import Aggregator
+    from logsleuth.progress import Progress
+
+    sent = parallel.PartResult(Progress(), Aggregator(), interrupted=True)
+    sent.progress.errors.append("part two")
+    stand_in = subprocess.Popen(["sleep", "30"])         # the process the worker's pid names
+    pipe = io.BufferedReader(_InterruptedOnce(pickle.dumps(sent)))
+    worker = parallel.Worker(stand_in.pid, pipe, stand_in.wait)
+    results, interrupted = parallel.collect([worker], False)
+    assert interrupted and results[0] is not None and results[0].progress.errors == ["part two"]
+    assert stand_in.returncode == -signal.SIGINT          # it was told to stop
