@@ -316,8 +316,9 @@ class Classifier:
         match for the named fields (None when the regex ran out of time: the scan already
         found it on the line, only its fields are not lifted)."""
         for pattern in patterns:
-            try:
-                match = pattern.compiled.search(text, timeout=CONFIRM_SECONDS)
+            try:       # (string, pos, endpos, concurrent, partial, timeout): by position,
+                # a third faster than by keyword, which a call per candidate notices
+                match = pattern.compiled.search(text, None, None, None, False, CONFIRM_SECONDS)
             except TimeoutError:
                 return pattern, None
             if match:

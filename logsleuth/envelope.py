@@ -156,16 +156,18 @@ class EnvelopeParser:
             service = service_name(compose["name"])
             fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
             rest = rest[compose.end():]
-        journald = _JOURNALD.match(rest) or self._journald_iso(rest)
-        if journald:
-            service = service or journald["ident"]
-            journald_ts = self._journald_time(journald)
-            rest = rest[journald.end():]
-            fmt = "journald"
-        outer = _OUTER_TS.match(rest)
-        if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
-            docker_ts = parse_time(outer["ts"])     # docker -t column
-            rest = rest[outer.end():]
+        journald = None
+        if not rest.startswith("{"):        # a JSON line has no journald or docker stamp
+            journald = _JOURNALD.match(rest) or self._journald_iso(rest)
+            if journald:
+                service = service or journald["ident"]
+                journald_ts = self._journald_time(journald)
+                rest = rest[journald.end():]
+                fmt = "journald"
+            outer = _OUTER_TS.match(rest)
+            if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
+                docker_ts = parse_time(outer["ts"])     # docker -t column
+                rest = rest[outer.end():]
         env = self._inner(rest, service)
         if env.timestamp is not None and env.format in _ZONELESS_FORMATS:
             env.timestamp, env.inferred = self.clock.localize(env.timestamp), True

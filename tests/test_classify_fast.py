@@ -10,7 +10,9 @@ Every fixture and a generated busy log run both ways; whole analyses and every e
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import regex
@@ -218,3 +220,14 @@ def test_recent_line_memo_serves_a_flood_and_pauses_on_lines_that_never_repeat(
     assert snapshots[0] > candidates / 2
     monkeypatch.setattr(classify, "RECENT_LINE_BYTES", -1)    # the memo never in use
     assert _run(busy, catalog) == adaptive
+
+
+def test_confirming_a_backtracking_regex_gives_up_after_its_time():
+    """The confirm passes its timeout by position (the cheap call): it must still apply."""
+    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"))       # 2**40 ways to fail
+    started = time.process_time()
+    assert classify.Classifier._winner("a" * 40 + "b", (slow,)) == (slow, None)
+    assert time.process_time() - started < 20 * classify.CONFIRM_SECONDS
+    fast = SimpleNamespace(compiled=regex.compile(r"(?P<n>a+)b"))
+    pattern, match = classify.Classifier._winner("a" * 40 + "b", (fast,))
+    assert pattern is fast and match["n"] == "a" * 40
