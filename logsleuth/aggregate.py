@@ -81,19 +81,23 @@ class Tally:
         self.count += 1
         if self.level is None:
             self.level = entry.level
-        rank = _RANK.get(entry.severity, -1) if entry.severity else -1
-        if rank > self.severity:
-            self.severity = rank
+        if entry.severity:
+            rank = _RANK.get(entry.severity, -1)
+            if rank > self.severity:
+                self.severity = rank
         if moment is not None:
-            if self.first_seen is None or moment < self.first_seen:
+            if self.first_seen is None:
+                self.first_seen = self.last_seen = moment
+            elif moment < self.first_seen:
                 self.first_seen = moment
-            if self.last_seen is None or moment > self.last_seen:
+            elif moment > self.last_seen:       # type: ignore[operator]  # set with first_seen
                 self.last_seen = moment
         if entry.service is not None:
             self.services.add(entry.service)
-        container = entry.container
-        if container is not None and len(self.containers) < MAX_CONTAINERS:
-            self.containers[container] = None
+        container, containers = entry.container, self.containers
+        if container is not None and container not in containers \
+                and len(containers) < MAX_CONTAINERS:
+            containers[container] = None
         if len(self.samples) < SAMPLES:
             self.samples.append(entry.line)
         self.latest = entry.line

@@ -31,6 +31,8 @@ from .severity import Severity
 MAX_MATCH_CHARS = 64 * 1024
 RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
 RECENT_LINE_BYTES = 4096
+MEMO_PAYS = 16         # the memo stays in use while 1 in 16 of the lines it keeps come again
+MEMO_PAUSE = 4096      # candidates classified without the memo when it did not pay
 MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
 EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
 CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
@@ -150,6 +152,8 @@ class Classifier:
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
         self._recent: dict[tuple[bytes, frozenset[int]], Snapshot | None] = {}
+        self._memo_hits = 0         # lines found in the memo since it was last emptied
+        self._memo_paused = 0       # candidates still to classify without the memo
         self._sorted: dict[frozenset[int], RuleSet] = {}
         # untimed entries look back for a dated line (only time filters need it)
         self._lookback = LookBack(self._parser.clock) if near_times else None
@@ -162,19 +166,21 @@ class Classifier:
             self._follow(chunk, first_line, 0, 0, self._open_trace)
         for candidate in found:
             line_no = first_line + candidate.index
-            frame = self._frame_of(candidate)
+            rules = self._sort(candidate.rules)
+            frame = rules.trace if rules.frame else None
             if frame is not None and self._pending is not None \
                     and self._pending.last_line == line_no - 1:
                 self._follow(chunk, first_line, candidate.index, candidate.start, frame)
             pending = self._pending
             if pending is not None and line_no <= pending.last_line:
-                entry = self.entry(chunk, first_line, candidate)
+                entry = self.entry(chunk, first_line, candidate, rules)
                 if entry is not None:                 # a line inside a trace already taken
                     self._merge(entry, keep_text=False)
                 continue
             if frame is not None and (pending is None or pending.last_line != line_no - 1):
                 candidate = self._with_head(chunk, candidate)
-            entry = self.entry(chunk, first_line, candidate)
+                rules = self._sort(candidate.rules)
+            entry = self.entry(chunk, first_line, candidate, rules)
             if entry is None:
                 continue
             if self._continues_pending(entry):
@@ -185,7 +191,10 @@ class Classifier:
             if entry.timestamp is None and self._lookback is not None:
                 entry.near_time = self._lookback.near_time(chunk, candidate.start)
             self._pending = entry
-            self._start_trace(chunk, first_line, candidate)
+            self._open_trace = None
+            if rules.trace is not None:               # the lines after it that continue it
+                self._follow(chunk, first_line, candidate.index + 1, candidate.end + 1,
+                             rules.trace)
         if self._lookback is not None:
             self._lookback.passed(chunk)
         return done
@@ -196,32 +205,47 @@ class Classifier:
         pending, self._pending, self._open_trace = self._pending, None, None
         return [self._complete(pending)] if pending else []
 
-    def entry(self, chunk: bytes, first_line: int, candidate: Candidate) -> Entry | None:
-        """The entry a candidate line makes on its own, or None when it is not a problem.
-        A line identical to a recent one reuses its classification."""
+    def entry(self, chunk: bytes, first_line: int, candidate: Candidate,
+              rules: RuleSet | None = None) -> Entry | None:
+        """The entry a candidate line makes on its own, or None when it is not a problem
+        (``rules``: what the candidate's rules say, when already known). A line identical
+        to a recent one reuses its classification while such lines come often enough."""
         raw = chunk[candidate.start:candidate.end]
         line_no = first_line + candidate.index
+        rules = rules or self._sort(candidate.rules)
+        if self._memo_paused:
+            self._memo_paused -= 1
+            return self._classify_line(raw, line_no, rules)
         key = (raw, candidate.rules)
         known = self._recent.get(key, _UNSEEN)
         if known is not _UNSEEN:                   # only short lines are memoised
+            self._memo_hits += 1
             return None if known is None else Entry.remade(self._source, line_no,
                                                            cast(Snapshot, known))
-        made = self._classify_line(raw, line_no, candidate.rules)
+        made = self._classify_line(raw, line_no, rules)
         # long lines would make the memo heavy; a time read with the zone or year of the
         # lines around it may differ for the same line elsewhere
         if len(raw) <= RECENT_LINE_BYTES and not (made and (made.envelope.inferred
                                                             or made.timestamp is None)):
             if len(self._recent) >= RECENT_LINES:
-                self._recent.clear()
+                self._renew_memo()
             self._recent[key] = None if made is None else made.snapshot()
         return made
 
-    def _classify_line(self, raw: bytes, line_no: int, rules: frozenset[int]) -> Entry | None:
+    def _renew_memo(self) -> None:
+        """Empty the full recent-line memo; when it found few of its lines again (every
+        line has its own time, say), the next MEMO_PAUSE candidates go without it."""
+        if self._memo_hits < RECENT_LINES // MEMO_PAYS:
+            self._memo_paused = MEMO_PAUSE
+        self._recent.clear()
+        self._memo_hits = 0
+
+    def _classify_line(self, raw: bytes, line_no: int, rules: RuleSet) -> Entry | None:
         if len(raw) > MAX_MATCH_CHARS:
             self.truncated += len(raw) < MAX_LINE     # longer ones were counted when cut
             raw = raw[:MAX_MATCH_CHARS]
         text = decode_line(raw)
-        patterns, ignored, problem_level, trace, _ = self._sort(rules)
+        patterns, ignored, problem_level, trace, _ = rules
         winner = self._winner(text, patterns)
         if winner is None and trace is None and (ignored or not problem_level):
             return None
@@ -293,8 +317,9 @@ class Classifier:
         found it on the line, only its fields are not lifted — unless the scan looked for
         a part of it only: then it does not count)."""
         for pattern in patterns:
-            try:
-                match = pattern.compiled.search(text, timeout=CONFIRM_SECONDS)
+            try:       # (string, pos, endpos, concurrent, partial, timeout): by position,
+                # a third faster than by keyword, which a call per candidate notices
+                match = pattern.compiled.search(text, None, None, None, False, CONFIRM_SECONDS)
             except TimeoutError:
                 if pattern.scan:
                     continue
@@ -330,18 +355,6 @@ class Classifier:
             pending.pattern = entry.pattern
             pending.template = entry.template
         pending.severity = _max_severity(pending.severity, _severity(entry.pattern, entry.level))
-
-    def _start_trace(self, chunk: bytes, first_line: int, candidate: Candidate) -> None:
-        """Take the lines after a new entry that continue the trace it starts, if any."""
-        self._open_trace = None
-        trace = self._sort(candidate.rules).trace
-        if trace is not None:
-            self._follow(chunk, first_line, candidate.index + 1, candidate.end + 1, trace)
-
-    def _frame_of(self, candidate: Candidate) -> Trace | None:
-        """The trace whose frame line this is (the scan marks frame lines)."""
-        rules = self._sort(candidate.rules)
-        return rules.trace if rules.frame else None
 
     def _with_head(self, chunk: bytes, candidate: Candidate) -> Candidate:
         """A frame line that no entry took begins its trace at the line before it (the

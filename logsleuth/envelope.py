@@ -51,7 +51,7 @@ _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Envelope:
     """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
     off the message, and a JSON line's other members made texts, only when someone asks
@@ -156,16 +156,18 @@ class EnvelopeParser:
             service = service_name(compose["name"])
             fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
             rest = rest[compose.end():]
-        journald = _JOURNALD.match(rest) or self._journald_iso(rest)
-        if journald:
-            service = service or journald["ident"]
-            journald_ts = self._journald_time(journald)
-            rest = rest[journald.end():]
-            fmt = "journald"
-        outer = _OUTER_TS.match(rest)
-        if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
-            docker_ts = parse_time(outer["ts"])     # docker -t column
-            rest = rest[outer.end():]
+        journald = None
+        if not rest.startswith("{"):        # a JSON line has no journald or docker stamp
+            journald = _JOURNALD.match(rest) or self._journald_iso(rest)
+            if journald:
+                service = service or journald["ident"]
+                journald_ts = self._journald_time(journald)
+                rest = rest[journald.end():]
+                fmt = "journald"
+            outer = _OUTER_TS.match(rest)
+            if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
+                docker_ts = parse_time(outer["ts"])     # docker -t column
+                rest = rest[outer.end():]
         env = self._inner(rest, service)
         if env.timestamp is not None and env.format in _ZONELESS_FORMATS:
             env.timestamp, env.inferred = self.clock.localize(env.timestamp), True
@@ -179,18 +181,16 @@ class EnvelopeParser:
 
     def _console(self, line: str, prefix: ConsolePrefix) -> Envelope:
         """A Headscale console line, compose-wrapped or not, matched in one go: what the
-        steps of :meth:`parse` give for it."""
+        steps of :meth:`parse` give for it, without them (most candidates are such lines)."""
         name, stamp, level, caller, end = prefix
-        service, fmt = None, "plain"
-        if name is not None:
-            service = service_name(name)
-            fmt = "compose-v1" if "_" in name and name[-1].isdigit() else "compose"
-        env = Envelope(body=line[end:], timestamp=parse_time(stamp), level=_CONSOLE_LEVELS[level],
-                       caller=caller, format="zerolog-console")
+        service, fmt = (None, "zerolog-console") if name is None else _console_service(name)
+        moment = parse_time(stamp)
+        env = Envelope(line[end:], service, moment, _CONSOLE_LEVELS[level], caller, fmt)
         self._locked[service] = "zerolog-console"
         if self.clock.zone is None:
             self._learn_zone(stamp)         # the stamp's own zone is the first from it on
-        return self._dated(self._finish(env, service, fmt, name is not None, None, None))
+        self.clock.saw(moment)
+        return env
 
     def _learn_zone(self, text: str) -> None:
         """The source's zone is its first zoned line's: fixed once known, so that any part
@@ -229,17 +229,27 @@ class EnvelopeParser:
         return self.clock.without_year(_MONTHS[match["mon"]], int(match["day"]), match["time"])
 
     def _inner(self, text: str, service: str | None) -> Envelope:
-        order = list(_INNER_PARSERS)
+        """The inner format's envelope: the service's locked-on format first, then the
+        others in their order (at most one of them takes any text)."""
         locked = self._locked.get(service)
-        if locked:
-            order.remove(locked)
-            order.insert(0, locked)
-        for name in order:
-            env = _INNER_PARSERS[name](text)
+        if locked is not None:
+            env = _INNER_PARSERS[locked](text)
             if env is not None:
-                self._locked[service] = name
                 return env
+        for name, inner in _INNER_PARSERS.items():
+            if name != locked:
+                env = inner(text)
+                if env is not None:
+                    self._locked[service] = name
+                    return env
         return _plain(text)
+
+
+@lru_cache(maxsize=256)
+def _console_service(container: str) -> tuple[str, str]:
+    """The service of a compose-wrapped console line's container, and the line's format."""
+    compose = "compose-v1" if "_" in container and container[-1].isdigit() else "compose"
+    return service_name(container), f"{compose}/zerolog-console"
 
 
 def _zerolog_console(text: str) -> Envelope | None:

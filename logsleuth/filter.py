@@ -21,14 +21,18 @@ class EntryFilter:
         self._tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
 
     def keep(self, batch: list[Entry]) -> list[Entry]:
-        """The entries of ``batch`` that pass, in order, each booked in the progress."""
+        """The entries of ``batch`` that pass, in order, booked in the progress."""
+        options = self.options
+        everything = not (options.skip_until or options.since or options.until
+                          or options.services)
         kept = []
         for entry in batch:
-            if entry.timestamp is not None:
-                self.last_time = entry.timestamp
-            if self._passes(entry, entry.timestamp or entry.near_time or self.last_time):
-                self._book(entry)
+            moment = entry.timestamp
+            if moment is not None:
+                self.last_time = moment
+            if everything or self._passes(entry, moment or entry.near_time or self.last_time):
                 kept.append(entry)
+        self._book(kept)
         return kept
 
     def covers(self, source: str, moment: datetime) -> bool:
@@ -53,16 +57,29 @@ class EntryFilter:
         self.progress.seen_services.update(n for n in (entry.service, entry.container) if n)
         return entry.service in options.services or entry.container in options.services
 
-    def _book(self, entry: Entry) -> None:
-        progress = self.progress
-        progress.saw(entry.timestamp)
-        if entry.timestamp is not None:
-            progress.spans(entry.timestamp)
-        if entry.timestamp is not None and entry.timestamp > self._tomorrow:
-            progress.future += 1
-        if entry.service:
-            progress.services.add(entry.service)
-        if entry.pattern is not None:
-            progress.lines.matched += entry.last_line - entry.line_no + 1
-        else:
-            progress.lines.unknown += 1
+    def _book(self, kept: list[Entry]) -> None:
+        """Book the kept entries: the window widened once by their earliest and latest
+        time (what booking them one by one gives), services, matched and unknown lines."""
+        progress, lines, tomorrow = self.progress, self.progress.lines, self._tomorrow
+        earliest = latest = None
+        for entry in kept:
+            moment = entry.timestamp
+            if moment is not None:
+                if earliest is None:
+                    earliest = latest = moment
+                elif moment < earliest:
+                    earliest = moment
+                elif moment > latest:
+                    latest = moment
+                if moment > tomorrow:
+                    progress.future += 1
+            if entry.service:
+                progress.services.add(entry.service)
+            if entry.pattern is not None:
+                lines.matched += entry.last_line - entry.line_no + 1
+            else:
+                lines.unknown += 1
+        if earliest is not None and latest is not None:
+            for moment in (earliest, latest):
+                progress.saw(moment)
+                progress.spans(moment)

@@ -10,7 +10,9 @@ Every fixture and a generated busy log run both ways; whole analyses and every e
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import regex
@@ -183,3 +185,49 @@ def test_split_reads_fields_as_the_regex_grammar_does(pieces):
     oracle_message, oracle_lifted = _oracle_split(text)
     assert message == oracle_message
     assert list(lifted.items()) == list(oracle_lifted.items())
+
+
+def _count_calls(monkeypatch, owner, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_recent_line_memo_serves_a_flood_and_pauses_on_lines_that_never_repeat(
+        tmp_path, monkeypatch, catalog):
+    flood = tmp_path / "flood.log"
+    flood.write_text('headscale-1  | {"level":"error","time":1782864002,'
+                     '"message":"database is locked"}\n' * 6000, encoding="utf-8")
+    busy = _lane_log(tmp_path / "busy.log")
+    classified = _count_calls(monkeypatch, classify.Classifier, "_classify_line")
+    snapshots = _count_calls(monkeypatch, classify.Entry, "snapshot")
+    flood_analysis = _run(flood, catalog)
+    assert classified[0] == 2                        # once per pipeline run
+    assert flood_analysis[0]["lines"]["matched"] == len(flood_analysis[1]) == 6000
+    classified[0] = snapshots[0] = 0
+    adaptive = _run(busy, catalog)
+    candidates = classified[0]
+    assert candidates > 2 * classify.MEMO_PAUSE and snapshots[0] < candidates / 3
+    monkeypatch.setattr(classify, "MEMO_PAUSE", 0)            # the memo always in use
+    snapshots[0] = 0
+    assert _run(busy, catalog) == adaptive
+    assert snapshots[0] > candidates / 2
+    monkeypatch.setattr(classify, "RECENT_LINE_BYTES", -1)    # the memo never in use
+    assert _run(busy, catalog) == adaptive
+
+
+def test_confirming_a_backtracking_regex_gives_up_after_its_time():
+    """The confirm passes its timeout by position (the cheap call): it must still apply."""
+    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"))       # 2**40 ways to fail
+    started = time.process_time()
+    assert classify.Classifier._winner("a" * 40 + "b", (slow,)) == (slow, None)
+    assert time.process_time() - started < 20 * classify.CONFIRM_SECONDS
+    fast = SimpleNamespace(compiled=regex.compile(r"(?P<n>a+)b"))
+    pattern, match = classify.Classifier._winner("a" * 40 + "b", (fast,))
+    assert pattern is fast and match["n"] == "a" * 40

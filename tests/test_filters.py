@@ -4,9 +4,16 @@ dated entry before it is outside any --since window."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from logsleuth.filter import EntryFilter
+from logsleuth.options import Options
+from logsleuth.progress import Progress
+
 from .conftest import FIXTURES, run_json
+from .test_aggregate_identity import _entry
 
 OOM_PANIC = (FIXTURES / "oom-panic.log").read_text(encoding="utf-8")
 LOCKED_AT_1305 = ('headscale-1  | 2026-07-14T13:05:00Z ERR failed to update last seen in database '
@@ -70,3 +77,29 @@ def test_a_line_outside_the_window_does_not_widen_the_reported_window():
     assert data["window"]["first"] >= "2026-07-14T13:00:00Z"
     _, empty = run_json(["analyze", "--since", "2026-07-15T00:00:00Z", "-"], log)
     assert "the input covers 2021-03-01T10:00:00Z → 2026-07-14T13:07:00Z" in empty["errors"][0]
+
+
+def _booked(entries: list, batch: int, tomorrow=None) -> tuple:
+    """What the filter books for ``entries`` fed ``batch`` at a time."""
+    progress = Progress()
+    entry_filter = EntryFilter(Options(), progress)
+    if tomorrow is not None:
+        entry_filter._tomorrow = tomorrow
+    kept = [e for b in range(0, len(entries), batch) for e in entry_filter.keep(entries[b:b + batch])]
+    return (len(kept), progress.first, progress.last, progress.span, progress.future,
+            progress.services, progress.lines, entry_filter.last_time)
+
+
+def test_booking_a_batch_at_once_is_booking_entry_by_entry(catalog):
+    rng = random.Random(7)
+    patterns = catalog.patterns[:20]
+    entries = [_entry(rng, patterns, n) for n in range(5000)]
+    entries = [e for e in entries if e.timestamp is None or e.timestamp.tzinfo is not None]
+    moments = [e.timestamp for e in entries if e.timestamp is not None]
+    tomorrow = sorted(moments)[len(moments) * 3 // 4]        # a quarter of them "future"
+    one_by_one = _booked(entries, 1, tomorrow)
+    assert one_by_one[1:4] == (min(moments), max(moments), (min(moments), max(moments)))
+    assert one_by_one[4] == sum(m > tomorrow for m in moments) > 0
+    assert one_by_one[6].matched + one_by_one[6].unknown == len(entries) == one_by_one[0]
+    for batch in (7, 1000, len(entries)):
+        assert _booked(entries, batch, tomorrow) == one_by_one
