@@ -65,7 +65,7 @@ class EntryFilter:
         for entry in kept:
             moment = entry.timestamp
             if moment is not None:
-                if earliest is None:
+                if earliest is None or latest is None:
                     earliest = latest = moment
                 elif moment < earliest:
                     earliest = moment

@@ -224,7 +224,7 @@ def test_recent_line_memo_serves_a_flood_and_pauses_on_lines_that_never_repeat(
 
 def test_confirming_a_backtracking_regex_gives_up_after_its_time():
     """The confirm passes its timeout by position (the cheap call): it must still apply."""
-    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"))       # 2**40 ways to fail
+    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"), scan="")    # 2**40 ways to fail
     started = time.process_time()
     assert classify.Classifier._winner("a" * 40 + "b", (slow,)) == (slow, None)
     assert time.process_time() - started < 20 * classify.CONFIRM_SECONDS
