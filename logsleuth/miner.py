@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from operator import eq
+from operator import eq, itemgetter
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -174,12 +174,23 @@ class TemplateMiner:
             self._clusters.append(best)
         best.absorb(tokens)
         if len(best.shapes) >= SHAPES_PER_CLUSTER:
-            return max(best.shapes, key=lambda s: _same_tokens(self._shapes[s], tokens))
+            return self._nearest(best, tokens)
         self._templates = None
         self._shapes.append(tokens)
         self._counts.append(0)
         best.shapes.append(len(self._shapes) - 1)
         return len(self._shapes) - 1
+
+    def _nearest(self, cluster: _Cluster, tokens: tuple[str, ...]) -> int:
+        """The cluster's shape with the most tokens equal to ``tokens`` (the first of
+        those). Only the cluster's ``<*>`` positions can tell its shapes apart: at the
+        others every shape, and the absorbed message, holds the cluster's token."""
+        varying = [i for i, token in enumerate(cluster.tokens) if token == WILDCARD]
+        if not varying:
+            return cluster.shapes[0]
+        pick = itemgetter(*varying) if len(varying) > 1 else lambda t: (t[varying[0]],)
+        wanted, shapes = pick(tokens), self._shapes
+        return max(cluster.shapes, key=lambda s: sum(map(eq, pick(shapes[s]), wanted)))
 
     def template_of(self, shape: int) -> Template:
         """The template a shape belongs to now."""
@@ -221,6 +232,3 @@ class TemplateMiner:
         for member in members:
             self._template_of[member] = len(self._templates) - 1
 
-
-def _same_tokens(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    return sum(map(eq, a, b))

@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 from datetime import datetime, timedelta, timezone
+from unittest import mock
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from logsleuth.envelope import EnvelopeParser, plain_message
+from logsleuth import miner as miner_module
 from logsleuth.miner import SHAPES_PER_CLUSTER, TemplateMiner, mask, template_id
 from logsleuth.redact import redact, redact_blocks, redact_lines
 from logsleuth.aggregate import KeyStats
@@ -211,3 +213,22 @@ def test_one_plain_word_among_masked_values_is_a_value_but_alone_against_one_it_
                 "sensor reading unavailable on board"]
     got = templates_of(readings)
     assert got[0] == got[1] == "sensor reading <n> on board" != got[2]
+
+
+def _nearest_by_every_position(miner, cluster, tokens):
+    """The full cluster's nearest shape compared at every position (the reference)."""
+    return max(cluster.shapes, key=lambda s: sum(a == b for a, b in zip(miner._shapes[s], tokens)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "<n>", "<*>"]), min_size=4, max_size=4)
+                .map(lambda words: "x " + " ".join(words)), min_size=1, max_size=80))
+def test_a_full_cluster_maps_a_message_as_comparing_every_position_does(messages):
+    """Comparing only the cluster's <*> positions picks the same shape (the first of the
+    nearest) as comparing them all."""
+    fast, reference = TemplateMiner(), TemplateMiner()
+    reference._nearest = lambda cluster, tokens: _nearest_by_every_position(reference, cluster,
+                                                                           tokens)
+    with mock.patch.object(miner_module, "SHAPES_PER_CLUSTER", 3):
+        assert fast.add_all(messages) == reference.add_all(messages)
+    assert [t.text for t in fast.templates()] == [t.text for t in reference.templates()]
