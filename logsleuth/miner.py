@@ -99,6 +99,17 @@ class _Cluster:
 
     tokens: list[str]
     shapes: list[int] = field(default_factory=list)
+    firsts: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def first_with(self, position: int, shapes: list[tuple[str, ...]]) -> dict[str, int]:
+        """Each token at ``position`` → the first of this full cluster's shapes holding it
+        (a full cluster takes no more shapes, so this is built once)."""
+        found = self.firsts.get(position)
+        if found is None:
+            found = self.firsts[position] = {}
+            for shape in self.shapes:
+                found.setdefault(shapes[shape][position], shape)
+        return found
 
     def similarity(self, tokens: tuple[str, ...]) -> float:
         """Share of positions where the message has this cluster's constant token."""
@@ -188,8 +199,11 @@ class TemplateMiner:
         varying = [i for i, token in enumerate(cluster.tokens) if token == WILDCARD]
         if not varying:
             return cluster.shapes[0]
-        pick = itemgetter(*varying) if len(varying) > 1 else lambda t: (t[varying[0]],)
-        wanted, shapes = pick(tokens), self._shapes
+        if len(varying) == 1:                    # the usual case: one variable, looked up
+            return cluster.first_with(varying[0], self._shapes).get(tokens[varying[0]],
+                                                                    cluster.shapes[0])
+        pick, shapes = itemgetter(*varying), self._shapes
+        wanted = pick(tokens)
         return max(cluster.shapes, key=lambda s: sum(map(eq, pick(shapes[s]), wanted)))
 
     def template_of(self, shape: int) -> Template:
