@@ -13,11 +13,11 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, cast
 
+from . import jsonload
 from .catalog import Catalog, Pattern, Trace
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
 from .timeparse import Clock
@@ -111,7 +111,7 @@ def message_of(env: Envelope) -> str:
         if "error" not in env.members:
             return message
         error = env.members["error"]
-        error = error if isinstance(error, str) else json.dumps(error)
+        error = error if isinstance(error, str) else jsonload.dumps(error)
     else:
         message, error = env.message, env.fields.get("error")
     return f"{message} error={error}" if error else message

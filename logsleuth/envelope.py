@@ -7,12 +7,12 @@ service the inner format that parsed last is tried first (the format is "locked 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from . import jsonload
 from .fields import split_fields
 from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
 from .timeparse import LINE_ZONE, Clock, parse_time, unix_time, zone_of
@@ -70,7 +70,7 @@ class Envelope:
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
             if self.members is not None:
-                message, fields = self.body, {k: v if isinstance(v, str) else json.dumps(v)
+                message, fields = self.body, {k: v if isinstance(v, str) else jsonload.dumps(v)
                                               for k, v in self.members.items()}
             elif self.format.endswith("zerolog-console"):
                 message, fields = split_fields(self.body)
@@ -271,10 +271,7 @@ def _zerolog_console(text: str) -> Envelope | None:
 def _zerolog_json(text: str) -> Envelope | None:
     if not text.startswith("{"):
         return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
+    data = jsonload.loads(text)
     if not isinstance(data, dict):
         return None
     level = str(data.pop("level", "")).lower()

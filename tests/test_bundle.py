@@ -485,7 +485,8 @@ def test_json_node_list():
     assert duplicate_ip(Context(b, []))[0].values["duplicates"] == "100.64.0.1: laptop, nas"
 
 
-@pytest.mark.parametrize("raw", [b"=== Nodes ===\n[1, 2", b"=== Nodes ===\n[{\"id\": 1, \"user\": 5, \"last_seen\": {\"seconds\": \"x\"}}]"])
+@pytest.mark.parametrize("raw", [b"=== Nodes ===\n[1, 2", b"=== Nodes ===\n[{\"id\": 1, \"user\": 5, \"last_seen\": {\"seconds\": \"x\"}}]",
+                                 b"=== Nodes ===\n" + b"[" * 100_000 + b"]" * 100_000])
 def test_broken_json_node_lists_do_not_raise(raw):
     parse_bundle(raw)
 

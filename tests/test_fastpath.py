@@ -4,7 +4,7 @@ Each fast path has a general twin that stays in the code: the console line's one
 parse (the parser's step-by-step path), the usual UTC stamp read as it is (the normalising
 one), ANSI codes stripped only where ``find`` lands (one ``re.sub`` over the chunk), the
 template memo keyed by the digit-normalised message (``template_of(redact(message))`` per
-entry) and a JSON line's fields made on demand. The test runs every fixture and a generated
+entry), a JSON line's fields made on demand, and orjson (the stdlib's json). The test runs every fixture and a generated
 busy log both ways in one process and compares the whole analysis and every entry.
 """
 
@@ -114,6 +114,7 @@ def _general_paths(monkeypatch) -> None:
     monkeypatch.setattr("logsleuth.reader.strip_controls", lambda chunk: _ANSI_REFERENCE.sub(
         b"", chunk).replace(b"\r", b""))
     monkeypatch.setattr("logsleuth.classify.TemplateMemo", _NoMemo)
+    monkeypatch.setattr("logsleuth.jsonload._fast_loads", None)      # the stdlib's json
     eager = envelope._zerolog_json
 
     def json_fields_at_once(text):

@@ -679,3 +679,19 @@ def test_a_json_message_with_a_lone_surrogate_escape_is_an_unknown_warning(escap
     line = '{"level":"warn","time":"2026-07-01T10:00:00Z","message":"x ' + escape + ' y"}\n'
     _, result = run_json(["-"], line * 2)
     assert result["lines"]["unknown"] == 2 and len(result["unknown"]) == 1
+
+
+@pytest.mark.parametrize("depth", [900, 1000, 1030, 100_000])
+def test_a_deeply_nested_json_line_is_read_without_a_crash(depth):
+    """Nested past what the JSON parsers read (or what json.dumps writes from inside a
+    run): a line the parser reads keeps its level and message; one it cannot is plain text
+    (not a traceback, as a RecursionError from json.loads once was)."""
+    nested = "[" * depth + "]" * depth
+    line = ('headscale-1  | {"level":"error","message":"map update failed","error":'
+            f'{nested},"node":{nested}}}\n')
+    done = run_cli(["events"], line)
+    (entry,) = [json.loads(e) for e in done.stdout.splitlines()]
+    assert done.exit_code == 0 and entry["level"] == ("error" if depth <= 1000 else None)
+    assert entry["message"].startswith("map update failed" if depth <= 1000 else '{"level"')
+    analysis = run_cli(["--format", "json", "-"], line)
+    assert analysis.exit_code in (0, 1) and json.loads(analysis.stdout)["unknown"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
+from .. import jsonload
 from .model import Bundle, Node
 
 _NODE_COLUMNS = {
@@ -53,9 +53,8 @@ def parse_nodes(bundle: Bundle) -> None:
 
 def _parse_nodes_json(bundle: Bundle, text: str) -> None:
     """``headscale nodes list -o json``: one object per node (user or namespace)."""
-    try:
-        items = json.loads(text)
-    except ValueError:
+    items = jsonload.loads(text)
+    if items is None:
         bundle.note("no_nodes_table")
         return
     objects = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []

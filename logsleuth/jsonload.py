@@ -1,0 +1,54 @@
+"""JSON read from logs and reports, which anyone may have written: a text that is not
+JSON, or nests deeper than the parser goes, is None rather than an error; a value read
+is made a text again the standard library's way, and never fails for its depth.
+
+orjson parses a log's JSON line three times faster than the standard library; where it
+refuses a text the standard library reads (NaN, integers past 64 bits, lone surrogates),
+or is not installed, the standard library reads it, so the result never depends on it.
+
+>>> loads('{"level":"error","n":1e400,"big":123456789012345678901234567890}')
+{'level': 'error', 'n': inf, 'big': 123456789012345678901234567890}
+>>> loads("[" * 100_000 + "]" * 100_000) is None, loads("{not json") is None
+(True, True)
+>>> dumps(loads('{"code": 7, "text": "x"}')), dumps(loads("[" * 1000 + "]" * 1000))[:9]
+('{"code": 7, "text": "x"}', '[[[[[[[[[')
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Callable
+
+_fast_loads: Callable[[str], object] | None
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson has wheels for the platforms we run on
+    _fast_loads = None
+
+
+def loads(text: str) -> object | None:
+    """The value of a JSON text; None when it is not one (or nests too deep to read)."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(text)
+        except ValueError:
+            pass
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def dumps(value: object) -> str:
+    """``value`` as ``json.dumps`` writes it, however deep it nests (orjson reads up to
+    1024 levels, deeper than the standard library writes from inside a run)."""
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + 2048)
+        try:
+            return json.dumps(value)
+        finally:
+            sys.setrecursionlimit(limit)
