@@ -199,7 +199,6 @@ class Classifier:
             self._lookback.passed(chunk)
         return done
 
-
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
         pending, self._pending, self._open_trace = self._pending, None, None
@@ -261,6 +260,8 @@ class Classifier:
             severity = _severity(pattern, env.level)
             if match is not None and pattern.compiled.groupindex:
                 fields = [(k, v) for k, v in match.groupdict().items() if v]
+            if pattern.json_fields and env.members is not None:
+                fields = pattern.with_members(fields, env.members)
             if pattern.unexplained_fatal:
                 template = self._template(env)
         else:

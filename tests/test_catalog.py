@@ -133,6 +133,12 @@ def test_extra_catalog_directory_is_loaded(tmp_path):
      "'scan' must be a run of whole top-level pieces"),
     (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom|slow thing'\nscan = 'slow'"),
      "'scan' must be a run of whole top-level pieces"),
+    (GOOD.replace("regex = 'custom slow thing'",
+                  "regex = 'custom slow (?P<what>[a-z]+)'\njson_fields = { who = ['user'] }"),
+     "site.custom: 'json_fields' maps named groups of 'regex'"),
+    (GOOD.replace("regex = 'custom slow thing'",
+                  "regex = 'custom slow (?P<what>[a-z]+)'\njson_fields = { what = 'thing' }"),
+     "'json_fields' maps named groups of 'regex' to lists"),
 ])
 def test_bad_user_catalogs_name_file_id_and_reason(tmp_path, text, message):
     with pytest.raises(CatalogError) as caught:

@@ -113,3 +113,16 @@ def test_patterns_show_lists_what_each_sample_states():
     shown = run_cli(["patterns", "show", "auth.user_not_found"]).stdout
     assert "desc = user not found  [taken by eco.grpc_user_not_found; fields kind=user]" in shown
     assert "desc = Namespace not found  [fields kind=Namespace]" in shown
+
+
+def test_a_json_format_server_s_flapping_node_is_found_and_named(pipeline):
+    """headscale's JSON lines hold the node before the message: the pattern's json_fields
+    name it, so one node disconnecting again and again is a finding, another one is not."""
+    line = ('{{"level":"info","component":"poll","node.id":{id},"node.name":"{name}",'
+            '"time":"2026-07-14T11:{minute:02d}:00Z","message":"node has disconnected"}}\n')
+    text = "".join(line.format(id=3, name="laptop-anna", minute=2 * i) for i in range(6))
+    text += "".join(line.format(id=4 + i, name=f"phone-{i}", minute=i) for i in range(6))
+    (finding,) = analyze_text(pipeline, text).findings
+    assert finding.pattern_id == "conn.node_flapping"
+    assert finding.fields["node"] == {"laptop-anna": 6, **{f"phone-{i}": 1 for i in range(6)}}
+    assert "laptop-anna lost its long-poll session" in analyze_text(pipeline, text).causes[0].explanation

@@ -205,6 +205,7 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
     if not isinstance(priority, int):
         raise CatalogError(f"{path}: {pid}: 'priority' must be an integer")
     scan = _scan_part(path, pid, raw.get("scan", ""), pattern)
+    json_fields = _json_fields(path, pid, raw.get("json_fields", {}), pattern)
     return Pattern(
         id=pid,
         category=category,
@@ -228,7 +229,24 @@ def _parse_pattern(path: Path, raw: dict) -> Pattern:
         versions=raw.get("versions", ""),
         hints=tuple(_parse_hint(path, pid, h) for h in raw.get("hint", [])),
         scan=scan,
+        json_fields=json_fields,
     )
+
+
+def _json_fields(path: Path, pid: str, raw: object,
+                 pattern: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A pattern's ``json_fields``: named groups of its regex, each with the JSON members
+    (in order of preference) that give it on a JSON line."""
+    if raw == {}:
+        return ()
+    _compile(path, pid, pattern)
+    groups = compile_regex(pattern).groupindex
+    if not isinstance(raw, dict) or not all(
+            name in groups and isinstance(keys, list) and keys
+            and all(isinstance(k, str) and k for k in keys) for name, keys in raw.items()):
+        raise CatalogError(f"{path}: {pid}: 'json_fields' maps named groups of 'regex' to lists "
+                           "of JSON member names")
+    return tuple((name, tuple(keys)) for name, keys in raw.items())
 
 
 def _scan_part(path: Path, pid: str, scan: object, pattern: str) -> str:
@@ -337,7 +355,7 @@ _LOCALIZED = {"title", "title_zh", "cause", "cause_zh", "fix", "fix_zh"}
 _KEYS: dict[str, set[str]] = {
     "pattern": {"id", "category", "severity", "priority", "regex", "guide", "samples", "hint",
                 "continuation", "unexplained_fatal", "symptom", "flapping", "versions",
-                "scan", *_LOCALIZED},
+                "scan", "json_fields", *_LOCALIZED},
     "hint": {"field", "values", "contains", "cause", "cause_zh", "fix", "fix_zh", "samples"},
     "flapping": {"field", "count", "minutes"},
     "ignore": {"id", "regex", "reason", "samples"},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .. import jsonload
 from .portable import compile_regex
 
 if TYPE_CHECKING:
@@ -137,11 +138,25 @@ class Pattern(Localized):
     symptom: bool = False              # a consequence: ranked after the findings that explain it
     flapping: Flapping | None = None
     scan: str = ""                     # the rare part of ``regex`` the scanner looks for alone
+    json_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()   # field → JSON members giving it
 
     @property
     def scanned(self) -> str:
         """What the chunk scanner looks for: ``scan`` when given, else the whole regex."""
         return self.scan or self.regex
+
+    def with_members(self, lifted: list[tuple[str, str]],
+                     members: dict[str, object]) -> list[tuple[str, str]]:
+        """``lifted`` and, for each ``json_fields`` field the regex left empty, the first
+        of its JSON members the line holds (a JSON line's members precede its message,
+        where a console line's fields follow it)."""
+        have = {name for name, _ in lifted}
+        found = []
+        for name, keys in self.json_fields:
+            value = next((members[k] for k in keys if members.get(k) not in (None, "")), None)
+            if name not in have and value is not None:
+                found.append((name, value if isinstance(value, str) else jsonload.dumps(value)))
+        return [*lifted, *found]
 
     @property
     def samples_match(self) -> tuple[str, ...]:
