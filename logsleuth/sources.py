@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .zstdframes import FrameCheck
+
 STDIN_NAME = "<stdin>"
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -141,5 +143,6 @@ def open_source(source: Source, stdin: BinaryIO) -> BinaryIO:
     if kind == "zstd":
         if zstandard is None:
             raise InputError(f"{source.name}: zstd input needs the zstandard package")
-        return zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
+        return zstandard.ZstdDecompressor().stream_reader(io.BufferedReader(FrameCheck(buffered)),
+                                                          read_across_frames=True)
     return buffered

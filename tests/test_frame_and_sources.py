@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import struct
 
 import pytest
 import zstandard
@@ -109,3 +110,29 @@ def test_globs_expand_and_dash_means_stdin():
 def test_open_source_of_missing_file_raises_input_error(tmp_path):
     with pytest.raises(InputError):
         open_source(Source("x", tmp_path / "nope"), io.BytesIO())
+
+
+def _zstd_inputs() -> dict[str, bytes]:
+    """zstd inputs of every frame shape: several frames, a checksum, a skippable frame
+    first (pzstd), a dictionary-less frame with and without its content size, RLE blocks."""
+    text = (FIXTURES / "sample.log").read_bytes()
+    plain = zstandard.ZstdCompressor(write_checksum=False, write_content_size=False)
+    checked = zstandard.ZstdCompressor(write_checksum=True, level=19)
+    skippable = struct.pack("<II", 0x184D2A5E, 6) + b"pzstd!"
+    return {"frames": plain.compress(text) + checked.compress(text),
+            "skippable first": skippable + checked.compress(text * 3),
+            "rle": checked.compress(b"\n" * 300_000 + text)}
+
+
+@pytest.mark.parametrize("name", sorted(_zstd_inputs()))
+def test_a_zstd_input_cut_anywhere_inside_a_frame_is_reported(tmp_path, name):
+    whole = _zstd_inputs()[name]
+    path = tmp_path / "headscale.log.zst"
+    path.write_bytes(whole)
+    code, data = run_json([str(path)])
+    assert data["errors"] == [] and data["lines"]["total"] > 0
+    for cut in sorted({4, 5, 9, 13, len(whole) // 3, len(whole) // 2, len(whole) - 4,
+                       len(whole) - 1}):
+        path.write_bytes(whole[:cut])
+        code, data = run_json([str(path)])
+        assert code == 3 and "input ends early or is damaged" in data["errors"][0], (cut, data)

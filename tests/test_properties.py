@@ -96,6 +96,8 @@ def test_a_compressed_log_cut_short_is_reported_and_read_no_further_than_the_cut
         assert result.errors == [] and result.lines.total == _line_count(SAMPLE_LOG)
     else:
         assert result.errors and result.lines.total <= _line_count(SAMPLE_LOG)
+    if 8 <= cut < len(packed):                  # recognised, then cut: said so, for every kind
+        assert any("input ends early or is damaged" in e for e in result.errors), result.errors
 
 
 @settings(max_examples=300, deadline=None)
