@@ -104,10 +104,13 @@ class SourceReader:
 
     def _see_edges(self, data: bytes) -> None:
         """Widen the window by the first and last timed line of a chunk (cheaply: the
-        filter only sees candidates); the last one is the source's latest time so far. The
-        end goes first: year-less lines at the start take their year from it."""
+        filter only sees candidates); the last one is the source's latest time so far. Every
+        edge line is read once before: a year-less line at either end takes the year of a
+        dated one at the other (the end's, the latest, where both have one)."""
         head = data[:64 * 1024].split(b"\n", EDGE_LINES)[:EDGE_LINES]
         tail = data[-64 * 1024:].rsplit(b"\n", EDGE_LINES + 1)[1:]
+        for raw in (*reversed(tail), *head):
+            self._edges.parse(raw[:4096].decode("utf-8", "replace"))
         last = None
         for group in (reversed(tail), head):
             for raw in group:

@@ -62,3 +62,21 @@ def test_year_less_lines_with_no_dated_line_are_never_in_the_future():
     dated = Clock(latest=datetime(2023, 3, 1, tzinfo=timezone.utc))
     assert dated.without_year(2, 29, "12:00:00") is None          # 2023 has no 29 February
     assert dated.without_year(3, 2, "12:00:00").year == 2022      # a day after: last year
+
+
+# journalctl: the server's first line carries its year inside, the lines at the end (a stack
+# trace, a tailscaled line) only syslog's year-less stamp.
+DATED_HEAD_ONLY = """\
+Jul  5 19:06:38 host headscale[600]: 2024-07-05T19:06:38Z ERR failed to update last seen in database error="database is locked (5) (SQLITE_BUSY)"
+Jul  5 19:06:39 host tailscaled[655]: netcheck: UDP is blocked, trying HTTPS
+Jul  5 19:06:40 host tailscaled[655]: netcheck: UDP is blocked, trying HTTPS
+"""
+
+
+def test_year_less_lines_at_the_end_take_the_year_of_a_dated_line_at_the_start():
+    """The window's end and the year-less lines' times are in the year the paste shows,
+    not the current year (they were: the end of a chunk is read before its start)."""
+    _, data = run_json(["-"], DATED_HEAD_ONLY)
+    assert data["window"] == {"first": "2024-07-05T19:06:38Z", "last": "2024-07-05T19:06:40Z"}
+    udp = by_pattern(data)["net.udp_blocked"]
+    assert (udp["first_seen"], udp["last_seen"]) == ("2024-07-05T19:06:39Z", "2024-07-05T19:06:40Z")
