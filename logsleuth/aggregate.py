@@ -264,7 +264,7 @@ class Aggregator:
         if window is None:
             if not self.window_sample.admits(key, value):
                 return
-            window = self.windows[key, value] = Window([], [])
+            window = self.windows[key, value] = Window()
         window.add((moment - EPOCH) // _MINUTE, rule)
 
     def _bound(self, recheck: bool = False) -> None:

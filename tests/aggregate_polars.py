@@ -9,8 +9,8 @@ those whose stable hash is below a limit halved until they fit.
 
 Flapping: unlike the plain aggregator's windows (a value's first and last ``count - 1``
 times), it keeps every timed entry's minute per (key, value) of a flapping rule's field, in
-input order (sampled past FLAP_VALUES_KEPT values like the rest), and asks Polars' rolling
-max and min over ``count`` consecutive entries of each value whether any span fewer than
+input order (sampled past FLAP_VALUES_KEPT values like the rest), and asks Polars, for each
+entry, whether ``count`` of the ``span`` entries of its value from it on lie within
 ``minutes``. Not flat in memory: it is the reference.
 """
 
@@ -26,6 +26,7 @@ from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats
                                  stable_hash)
 from logsleuth.catalog import SEVERITIES, Flapping
 from logsleuth.classify import Entry
+from logsleuth.flapping import span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
 _TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC")}
@@ -181,18 +182,22 @@ class PolarsAggregator:
                                  maintain_order="left")
 
     def _flapped(self) -> dict[str, dict[str, int]]:
-        """Per key, its values with ``count`` consecutive entries within ``minutes``: value →
-        timed entries, most first."""
+        """Per key, its values with ``count`` entries within ``minutes`` among ``span``
+        consecutive ones: value → timed entries, most first."""
         flapped: dict[str, dict[str, int]] = {}
         for rule in set(self._rules.values()):
             keys = [key for key, of in self._rules.items() if of == rule]
             minute = pl.col("ts").dt.epoch("s") // 60
-            spans = self._times.filter(pl.col("key").is_in(keys)).with_columns(
-                (minute.rolling_max(rule.count) - minute.rolling_min(rule.count))
-                .over("key", "value").alias("span"))
-            found = (spans.group_by("key", "value")
-                     .agg(pl.len().alias("entries"), (pl.col("span") < rule.minutes).any())
-                     .filter(pl.col("span")).sort(["entries", "value"], descending=[True, False]))
+            following = pl.concat_list([minute.shift(-d).over("key", "value")
+                                        for d in range(span(rule))]).list.drop_nulls().list.sort()
+            gaps = [following.list.get(i + rule.count - 1, null_on_oob=True)
+                    - following.list.get(i, null_on_oob=True) < rule.minutes
+                    for i in range(span(rule) - rule.count + 1)]
+            found = (self._times.filter(pl.col("key").is_in(keys))
+                     .with_columns(pl.any_horizontal(gaps).fill_null(False).alias("bunched"))
+                     .group_by("key", "value")
+                     .agg(pl.len().alias("entries"), pl.col("bunched").any())
+                     .filter(pl.col("bunched")).sort(["entries", "value"], descending=[True, False]))
             for key, value, entries, _ in found.iter_rows():
                 flapped.setdefault(key, {})[value] = entries
         return flapped

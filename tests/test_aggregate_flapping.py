@@ -43,3 +43,14 @@ def test_one_node_flapping_among_many_is_a_finding_naming_it(pipeline):
     assert finding.pattern_id == "conn.node_flapping"
     assert "kiosk-lobby lost its long-poll session" in finding.cause
     assert next(iter(finding.fields["node"])) == "kiosk-lobby"
+
+
+def test_a_burst_is_found_among_the_node_s_lines_of_another_timeline(pipeline):
+    """The node's burst (5 within 20 minutes) alternates, line by line, with its lines of a
+    day a year earlier, a day apart each: still a finding, naming it."""
+    burst = [_line(START + timedelta(minutes=4 * i), 7, "kiosk-lobby") for i in range(5)]
+    other = [_line(START - timedelta(days=365 - i), 7, "kiosk-lobby") for i in range(5)]
+    text = "".join(line for pair in zip(other, burst) for line in pair)
+    (finding,) = analyze_text(pipeline, text).findings
+    assert "kiosk-lobby lost its long-poll session" in finding.cause
+    assert analyze_text(pipeline, "".join(other * 2)).findings == []
