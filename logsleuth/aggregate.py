@@ -2,17 +2,18 @@
 
 Memory stays flat however long the input: per key (pattern id, or unknown template) we
 keep counts, first/last seen, services, a few samples, tables of extracted field values,
-and per-time-bucket counts (buckets coarsen when the table grows too large).
+and per-time-bucket counts (buckets coarsen when the table grows too large); per value of
+a flapping rule's field, a window of its first and last times (:mod:`logsleuth.flapping`).
 
 The results depend only on the entries and their order, never on how they were batched or
 split into parts merged in order: field values are counted exactly and cut to the
-FIELD_VALUES shown only in ``results()``. Two bounds keep memory flat on hostile input;
+FIELD_VALUES shown only in ``results()``. Bounds keep memory flat on hostile input;
 past them the members kept are those whose stable hash lies below a limit that halves
 until they fit (:class:`HashSample`), a choice that depends only on the set of members
 seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
-(key, field, value) triples, more than FLAP_VALUES_KEPT values tracked for flapping
-windows. The one exception: a bucket size chosen while unknown
-templates later sampled out were still counted may differ (buckets of 1 h instead of 1 min).
+(key, field, value) triples, more than FLAP_VALUES_KEPT (key, value) flapping windows.
+The one exception: a bucket size chosen while unknown templates later sampled out were
+still counted may differ (buckets of 1 h instead of 1 min).
 ``tests/aggregate_polars.py`` is the reference this is held to, result for result.
 """
 
@@ -33,7 +34,7 @@ SAMPLES = 3
 FIELD_VALUES = 20                  # shown per field of a key, the most frequent
 FIELD_VALUES_KEPT = 50_000         # (key, field, value) triples counted, over all keys
 MAX_KEYS = 20_000                  # unknown templates counted (patterns always are)
-FLAP_VALUES_KEPT = 50_000          # (key, value) flapping windows tracked, over all keys
+FLAP_VALUES_KEPT = 20_000          # (key, value) flapping windows tracked (~0.8 KB each)
 MAX_CONTAINERS = 50
 MAX_BUCKET_ROWS = 50_000
 BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
@@ -336,10 +337,11 @@ class Aggregator:
                 self.field_values += 1
 
     def _merge_windows(self, windows: dict[tuple[str, str], Window]) -> None:
+        """Fold in the flapping windows of the input that follows ours."""
         for pair, window in windows.items():
-            mine = self.windows.get(pair)
-            if mine is not None:
-                mine.merge(window, self.tallies[pair[0]].flapping)   # type: ignore[arg-type]
+            mine, rule = self.windows.get(pair), self.tallies[pair[0]].flapping
+            if mine is not None and rule is not None:
+                mine.merge(window, rule)
             elif self.window_sample.admits(*pair):
                 self.windows[pair] = window
 
