@@ -2,16 +2,18 @@
 
 Memory stays flat however long the input: per key (pattern id, or unknown template) we
 keep counts, first/last seen, services, a few samples, tables of extracted field values,
-and per-time-bucket counts (buckets coarsen when the table grows too large).
+and per-time-bucket counts (buckets coarsen when the table grows too large); per value of
+a flapping rule's field, a window of its first and last times (:mod:`logsleuth.flapping`).
 
 The results depend only on the entries and their order, never on how they were batched or
 split into parts merged in order: field values are counted exactly and cut to the
-FIELD_VALUES shown only in ``results()``. Two bounds keep memory flat on hostile input;
+FIELD_VALUES shown only in ``results()``. Bounds keep memory flat on hostile input;
 past them the members kept are those whose stable hash lies below a limit that halves
 until they fit (:class:`HashSample`), a choice that depends only on the set of members
 seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
-(key, field, value) triples. The one exception: a bucket size chosen while unknown
-templates later sampled out were still counted may differ (buckets of 1 h instead of 1 min).
+(key, field, value) triples, more than FLAP_VALUES_KEPT (key, value) flapping windows.
+The one exception: a bucket size chosen while unknown templates later sampled out were
+still counted may differ (buckets of 1 h instead of 1 min).
 ``tests/aggregate_polars.py`` is the reference this is held to, result for result.
 """
 
@@ -23,6 +25,8 @@ from hashlib import blake2b
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from .catalog import Flapping
+from .flapping import Window
 from .severity import SEVERITIES, Severity
 from .classify import Entry
 
@@ -30,12 +34,14 @@ SAMPLES = 3
 FIELD_VALUES = 20                  # shown per field of a key, the most frequent
 FIELD_VALUES_KEPT = 50_000         # (key, field, value) triples counted, over all keys
 MAX_KEYS = 20_000                  # unknown templates counted (patterns always are)
+FLAP_VALUES_KEPT = 20_000          # (key, value) flapping windows tracked (~0.8 KB each)
 MAX_CONTAINERS = 50
 MAX_BUCKET_ROWS = 50_000
 BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
 UTC = ZoneInfo("UTC")              # the zone of every time in the results
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECOND = timedelta(seconds=1)
+_MINUTE = timedelta(minutes=1)
 _RANK = {severity: Severity.rank(severity) for severity in SEVERITIES}
 
 
@@ -57,6 +63,7 @@ class KeyStats:
     latest: str
     fields: dict[str, dict[str, int]] = field(default_factory=dict)
     buckets: dict[datetime, int] = field(default_factory=dict)
+    flapped: dict[str, int] = field(default_factory=dict)   # value → timed entries
 
 
 @dataclass(slots=True)
@@ -75,6 +82,7 @@ class Tally:
     containers: dict[str, None]
     samples: list[str]
     latest: str
+    flapping: Flapping | None = None
 
     def add(self, entry: Entry, moment: datetime | None) -> None:
         """Count one more entry of this key (``moment``: its time in UTC)."""
@@ -124,7 +132,9 @@ def _extreme(pick: Callable, a: datetime | None, b: datetime | None) -> datetime
 
 def new_tally(entry: Entry) -> Tally:
     """An empty tally for the key of ``entry``."""
-    return Tally(entry.pattern_id, entry.template, None, 0, -1, None, None, set(), {}, [], "")
+    rule = entry.pattern.flapping if entry.pattern is not None else None
+    return Tally(entry.pattern_id, entry.template, None, 0, -1, None, None, set(), {}, [], "",
+                 rule)
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -187,8 +197,10 @@ class Aggregator:
         self.bucket_every = "1m"
         self.unknown_keys = 0                       # unknown templates among the tallies
         self.field_values = 0                       # (key, field, value) triples counted
+        self.windows: dict[tuple[str, str], Window] = {}     # (key, value) → its times
         self.key_sample = HashSample(MAX_KEYS)
         self.value_sample = HashSample(FIELD_VALUES_KEPT)
+        self.window_sample = HashSample(FLAP_VALUES_KEPT)
 
     @property
     def dropped_keys(self) -> int:
@@ -226,6 +238,8 @@ class Aggregator:
                 buckets[key, start] = buckets.get((key, start), 0) + 1
             if entry.fields:
                 self._count_fields(key, entry.fields)
+                if tally.flapping is not None and moment is not None:
+                    self._track(key, tally.flapping, entry.fields, moment)
         self._bound()
         if timed:
             self._cap_buckets()
@@ -240,6 +254,19 @@ class Aggregator:
             elif self.value_sample.admits(key, name, value):
                 values[value] = 1
                 self.field_values += 1
+
+    def _track(self, key: str, rule: Flapping, pairs: list[tuple[str, str]],
+               moment: datetime) -> None:
+        """Add the entry's time to the window of its value of the rule's field."""
+        value = next((value for name, value in pairs if name == rule.field), None)
+        if value is None:
+            return
+        window = self.windows.get((key, value))
+        if window is None:
+            if not self.window_sample.admits(key, value):
+                return
+            window = self.windows[key, value] = Window()
+        window.add((moment - EPOCH) // _MINUTE, rule)
 
     def _bound(self, recheck: bool = False) -> None:
         """Sample out unknown templates and field values past their bounds (``recheck``:
@@ -257,6 +284,8 @@ class Aggregator:
         for key, name, value in self.value_sample.thinned(triples, self.field_values, recheck):
             del self.fields[key][name][value]
             self.field_values -= 1
+        for pair in self.window_sample.thinned(self.windows, len(self.windows), recheck):
+            del self.windows[pair]
 
     def _cap_buckets(self) -> None:
         """Over MAX_BUCKET_ROWS (key, bucket) counts: coarser buckets, until they fit."""
@@ -279,6 +308,7 @@ class Aggregator:
                 aggregator._coarsen(coarsest)
         self.key_sample.widest(later.key_sample)
         self.value_sample.widest(later.value_sample)
+        self.window_sample.widest(later.window_sample)
         self._bound(recheck=True)
         for key, tally in later.tallies.items():
             if key in self.tallies:
@@ -293,6 +323,7 @@ class Aggregator:
         for bucket, count in later.buckets.items():
             if bucket[0] in self.tallies:
                 self.buckets[bucket] = self.buckets.get(bucket, 0) + count
+        self._merge_windows(later.windows)
         self._bound()
         self._cap_buckets()
 
@@ -305,6 +336,15 @@ class Aggregator:
                 mine[value] = count
                 self.field_values += 1
 
+    def _merge_windows(self, windows: dict[tuple[str, str], Window]) -> None:
+        """Fold in the flapping windows of the input that follows ours."""
+        for pair, window in windows.items():
+            mine, rule = self.windows.get(pair), self.tallies[pair[0]].flapping
+            if mine is not None and rule is not None:
+                mine.merge(window, rule)
+            elif self.window_sample.admits(*pair):
+                self.windows[pair] = window
+
     def results(self) -> list[KeyStats]:
         """One KeyStats per key, its fields cut to the FIELD_VALUES most frequent values;
         texts as read (redaction happens where a result leaves the library:
@@ -312,6 +352,10 @@ class Aggregator:
         buckets: dict[str, dict[datetime, int]] = {}
         for (key, start), count in sorted(self.buckets.items(), key=lambda kv: kv[0][1]):
             buckets.setdefault(key, {})[datetime.fromtimestamp(start, UTC)] = count
+        flapped: dict[str, dict[str, int]] = {}
+        for (key, value), window in self.windows.items():
+            if window.flapped:
+                flapped.setdefault(key, {})[value] = window.entries
         return [
             KeyStats(
                 key=key, pattern_id=t.pattern_id, template=t.template, level=t.level,
@@ -321,6 +365,7 @@ class Aggregator:
                 samples=list(t.samples), latest=t.latest,
                 fields=ordered_fields(self.fields.get(key, {})),
                 buckets=buckets.get(key, {}),
+                flapped=top_values(flapped.get(key, {}), len(flapped.get(key, ()))),
             )
             for key, t in self.tallies.items()
         ]

@@ -12,8 +12,8 @@ import re
 from datetime import datetime
 from typing import Callable, Mapping
 
-from .aggregate import KeyStats
-from .catalog import Catalog, Flapping, Pattern
+from .aggregate import FIELD_VALUES, KeyStats
+from .catalog import Catalog, Pattern
 from .result import Cause, Finding, Unknown, iso
 from .severity import Severity
 
@@ -28,20 +28,34 @@ def fill(text: str, values: Mapping[str, object]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), text)
 
 
-def _top_values(stats: KeyStats) -> dict[str, str]:
-    return {name: next(iter(values)) for name, values in stats.fields.items() if values}
+def _top_values(fields: dict[str, dict[str, int]]) -> dict[str, str]:
+    return {name: next(iter(values)) for name, values in fields.items() if values}
 
 
-def _cause_and_fix(pattern: Pattern, stats: KeyStats, lang: str) -> tuple[str, list[str]]:
+def _flapped_first(pattern: Pattern, stats: KeyStats) -> dict[str, dict[str, int]]:
+    """The fields, those values of a flapping rule's field that flapped first (most entries
+    first), so the cause names a value that flapped, not merely the most frequent one."""
+    if pattern.flapping is None or not stats.flapped:
+        return stats.fields
+    name = pattern.flapping.field
+    counted = stats.fields.get(name, {})
+    values = {**{value: counted.get(value, n) for value, n in stats.flapped.items()},
+              **{value: n for value, n in counted.items() if value not in stats.flapped}}
+    return {name: dict(list(values.items())[:FIELD_VALUES]),
+            **{other: counts for other, counts in stats.fields.items() if other != name}}
+
+
+def _cause_and_fix(pattern: Pattern, fields: dict[str, dict[str, int]],
+                   lang: str) -> tuple[str, list[str]]:
     _, cause, fix = pattern.localized(lang)
     for hint in pattern.hints:
-        values = stats.fields.get(hint.field, {})
+        values = fields.get(hint.field, {})
         if values and hint.applies(values):
             hint_cause = hint.cause_zh if lang == "zh" and hint.cause_zh else hint.cause
             hint_fix = hint.fix_zh if lang == "zh" and hint.fix_zh else hint.fix
             cause, fix = hint_cause, (*hint_fix, *fix)
             break
-    top = _top_values(stats)
+    top = _top_values(fields)
     return fill(cause, top), [fill(line, top) for line in dict.fromkeys(fix)]
 
 
@@ -84,37 +98,24 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
         if item.pattern_id is None or item.pattern_id not in catalog:
             continue
         pattern = catalog.get(item.pattern_id)
-        if pattern.flapping and not is_flapping(item, pattern.flapping):
+        if pattern.flapping and not item.flapped:     # routine unless one value flapped
             continue
         title, _, _ = pattern.localized(lang)
         if item.template:                      # one finding per message: say which
             title = f"{title}: {item.template}"
-        cause, fix = _cause_and_fix(pattern, item, lang)
+        fields = _flapped_first(pattern, item)
+        cause, fix = _cause_and_fix(pattern, fields, lang)
         severity = item.severity or pattern.severity
         findings.append(Finding(
             pattern_id=pattern.id, category=pattern.category, severity=severity, title=title,
             count=item.count, first_seen=item.first_seen, last_seen=item.last_seen,
             services=item.services, samples=_samples(item), cause=cause, fix=fix,
-            guide=pattern.guide, fields=item.fields,
+            guide=pattern.guide, fields=fields,
             timeline=timeline(item.buckets, first, last),
             crash_loop=severity == "critical" and item.count >= 2, template=item.template,
             symptom=pattern.symptom,
         ))
     return rank_findings(findings)
-
-
-def is_flapping(item: KeyStats, rule: Flapping) -> bool:
-    """One value of the field occurs ``count`` times, and ``count`` entries fall within
-    ``minutes`` of each other (from the per-minute counts)."""
-    if max(item.fields.get(rule.field, {}).values(), default=0) < rule.count:
-        return False
-    moments = sorted(item.buckets)
-    for i, start in enumerate(moments):
-        within = sum(item.buckets[m] for m in moments[i:]
-                     if (m - start).total_seconds() < rule.minutes * 60)
-        if within >= rule.count:
-            return True
-    return False
 
 
 def _samples(item: KeyStats) -> list[str]:

@@ -6,6 +6,12 @@ samples, exact tables of extracted field values (cut to the shown FIELD_VALUES i
 ``results()``), and per-time-bucket counts (buckets coarsen while the table is too large).
 Past MAX_KEYS unknown templates or FIELD_VALUES_KEPT field values, the members kept are
 those whose stable hash is below a limit halved until they fit.
+
+Flapping: unlike the plain aggregator's windows (a value's first and last ``count - 1``
+times), it keeps every timed entry's minute per (key, value) of a flapping rule's field, in
+input order (sampled past FLAP_VALUES_KEPT values like the rest), and asks Polars, for each
+entry, whether ``count`` of the ``span`` entries of its value from it on lie within
+``minutes``. Not flat in memory: it is the reference.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import polars as pl
 from logsleuth import aggregate
 from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats,
                                  stable_hash)
-from logsleuth.catalog import SEVERITIES
+from logsleuth.catalog import SEVERITIES, Flapping
 from logsleuth.classify import Entry
+from logsleuth.flapping import span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
+_TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC")}
 
 _STATS_SCHEMA = {
     "key": pl.String, "pattern_id": pl.String, "template": pl.String, "level": pl.String,
@@ -42,7 +50,10 @@ class PolarsAggregator:
         self._buckets = pl.DataFrame(schema={"key": pl.String,
                                              "bucket": pl.Datetime("us", "UTC"),
                                              "count": pl.UInt32})
+        self._times = pl.DataFrame(schema=_TIMES_SCHEMA)   # flapping fields' values, in order
+        self._rules: dict[str, Flapping] = {}
         self.bucket_every = "1m"
+        self.flap_shift = 0         # (key, value) times kept: likewise
         self.key_shift = 0          # unknown keys kept: hash < 2**64 >> key_shift
         self.value_shift = 0        # (key, field, value) triples kept: likewise
 
@@ -73,6 +84,7 @@ class PolarsAggregator:
         self._merge_stats(batch)
         self._merge_fields(entries)
         self._merge_buckets(batch)
+        self._merge_times(entries)
 
     def _merge_stats(self, batch: pl.DataFrame) -> None:
         stats = batch.group_by("key", maintain_order=True).agg(
@@ -147,6 +159,49 @@ class PolarsAggregator:
             self._buckets = self._sum_buckets(self._buckets.with_columns(
                 pl.col("bucket").dt.truncate(self.bucket_every)))
 
+    def _merge_times(self, entries: list[Entry]) -> None:
+        rows = []
+        for entry in entries:
+            rule = entry.pattern.flapping if entry.pattern is not None else None
+            value = next((v for name, v in entry.fields if rule and name == rule.field), None)
+            if rule is not None and value is not None and entry.timestamp is not None:
+                self._rules[entry.key] = rule
+                rows.append((entry.key, value, entry.timestamp))
+        if rows:
+            self._combine_times(pl.DataFrame(rows, schema=_TIMES_SCHEMA, orient="row"))
+
+    def _combine_times(self, later: pl.DataFrame) -> None:
+        times = pl.concat([self._times, later])
+        pairs = times.select("key", "value").unique()
+        hashes = pl.Series([stable_hash(*pair) for pair in pairs.iter_rows()], dtype=pl.UInt64)
+        kept = _admitted(hashes, self.flap_shift)
+        while int(kept.sum()) > aggregate.FLAP_VALUES_KEPT:
+            self.flap_shift += 1
+            kept = _admitted(hashes, self.flap_shift)
+        self._times = times.join(pairs.filter(kept), on=["key", "value"], how="semi",
+                                 maintain_order="left")
+
+    def _flapped(self) -> dict[str, dict[str, int]]:
+        """Per key, its values with ``count`` entries within ``minutes`` among ``span``
+        consecutive ones: value → timed entries, most first."""
+        flapped: dict[str, dict[str, int]] = {}
+        for rule in set(self._rules.values()):
+            keys = [key for key, of in self._rules.items() if of == rule]
+            minute = pl.col("ts").dt.epoch("s") // 60
+            following = pl.concat_list([minute.shift(-d).over("key", "value")
+                                        for d in range(span(rule))]).list.drop_nulls().list.sort()
+            gaps = [following.list.get(i + rule.count - 1, null_on_oob=True)
+                    - following.list.get(i, null_on_oob=True) < rule.minutes
+                    for i in range(span(rule) - rule.count + 1)]
+            found = (self._times.filter(pl.col("key").is_in(keys))
+                     .with_columns(pl.any_horizontal(gaps).fill_null(False).alias("bunched"))
+                     .group_by("key", "value")
+                     .agg(pl.len().alias("entries"), pl.col("bunched").any())
+                     .filter(pl.col("bunched")).sort(["entries", "value"], descending=[True, False]))
+            for key, value, entries, _ in found.iter_rows():
+                flapped.setdefault(key, {})[value] = entries
+        return flapped
+
     def merge(self, later: PolarsAggregator) -> None:
         """Fold in the aggregate of the input that follows ours (another part of a file)."""
         coarsest = max(self.bucket_every, later.bucket_every, key=_BUCKET_ORDER.index)
@@ -160,6 +215,9 @@ class PolarsAggregator:
         self._combine_stats(later._stats)
         self._combine_fields(later._fields)
         self._combine_buckets(later._buckets)
+        self.flap_shift = max(self.flap_shift, later.flap_shift)
+        self._rules.update(later._rules)
+        self._combine_times(later._times)
 
     @staticmethod
     def _sum_buckets(frame: pl.DataFrame) -> pl.DataFrame:
@@ -177,6 +235,7 @@ class PolarsAggregator:
         buckets: dict[str, dict[datetime, int]] = {}
         for key, bucket, count in self._buckets.sort("bucket").iter_rows():
             buckets.setdefault(key, {})[bucket] = count
+        flapped = self._flapped()
         return [
             KeyStats(
                 key=row["key"], pattern_id=row["pattern_id"], template=row["template"],
@@ -188,6 +247,7 @@ class PolarsAggregator:
                 fields={name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
                         for name, values in fields.get(row["key"], {}).items()},
                 buckets=buckets.get(row["key"], {}),
+                flapped=flapped.get(row["key"], {}),
             )
             for row in self._stats.iter_rows(named=True)
         ]

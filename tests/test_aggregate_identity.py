@@ -10,6 +10,7 @@ import pickle
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -33,7 +34,8 @@ def _snapshot(aggregator) -> tuple:
     stats = [(s.key, s.pattern_id, s.template, s.level, s.count, s.severity,
               repr(s.first_seen), repr(s.last_seen), s.services, s.containers, s.samples,
               s.latest, [(name, list(values.items())) for name, values in s.fields.items()],
-              [(repr(moment), count) for moment, count in s.buckets.items()])
+              [(repr(moment), count) for moment, count in s.buckets.items()],
+              list(s.flapped.items()))
              for s in aggregator.results()]
     return stats, aggregator.dropped_keys, aggregator.bucket_every
 
@@ -77,11 +79,34 @@ def _entry(rng: random.Random, patterns: list, number: int) -> Entry:
         template=template)
 
 
+def _disconnect(rng: random.Random, entry: Entry, pattern) -> Entry:
+    """The entry made a line of a flapping pattern: one of 300 nodes (or none); an odd
+    node's line often falls within 25 minutes of that node's burst, else any time, so some
+    nodes flap and some nearly do; in the entry's zone, or untimed."""
+    node = rng.randrange(300)
+    burst = node % 2 and rng.random() < 0.45
+    minutes = rng.randrange(25) if burst else rng.randrange(4 * 1440)
+    moment: datetime | None = START + timedelta(minutes=19 * node + minutes, seconds=node)
+    if entry.timestamp is None or moment is None:
+        moment = None
+    elif entry.timestamp.tzinfo is None:
+        moment = moment.replace(tzinfo=None)
+    else:
+        moment = moment.astimezone(entry.timestamp.tzinfo)
+    fields = [pair for pair in entry.fields if pair[0] != "node"]
+    if rng.random() < 0.95:
+        fields.append(("node", f"n{node}"))
+    return replace(entry, pattern=pattern, template=None, timestamp=moment, fields=fields)
+
+
 @pytest.fixture(scope="module")
 def generated(catalog) -> list[Entry]:
+    """70,000 synthetic entries, 5 % of them disconnects under a flapping rule."""
     rng = random.Random(16)
     patterns = [p for p in catalog.patterns if p.flapping is None][:30]
-    return [_entry(rng, patterns, number) for number in range(70_000)]
+    flapping = next(p for p in catalog.patterns if p.flapping)
+    entries = [_entry(rng, patterns, number) for number in range(70_000)]
+    return [_disconnect(rng, e, flapping) if rng.random() < 0.05 else e for e in entries]
 
 
 LOGS = sorted(FIXTURES.glob("*.log"))
@@ -101,7 +126,8 @@ def test_plain_and_polars_agree_on_every_fixture(pipeline, path):
 @pytest.fixture
 def small_bounds(monkeypatch):
     """Bounds the generated stream goes past: 3,000 unknown templates, ~20,000 values,
-    ~50,000 time buckets."""
+    ~50,000 time buckets, 300 flapping nodes."""
+    monkeypatch.setattr(aggregate, "FLAP_VALUES_KEPT", 200)
     monkeypatch.setattr(aggregate, "MAX_KEYS", 1000)
     monkeypatch.setattr(aggregate, "MAX_BUCKET_ROWS", 20_000)
     monkeypatch.setattr(aggregate, "FIELD_VALUES_KEPT", 5000)
@@ -112,6 +138,7 @@ def test_plain_and_polars_agree_on_a_stream_that_hits_every_cap(generated, small
     reference = _fed(PolarsAggregator(), generated, 5000)
     stats = plain.results()
     assert plain.dropped_keys > 0 and plain.value_sample.shift > 0
+    assert plain.window_sample.shift > 0 and 100 < len(plain.windows) <= 200
     assert 500 < sum(s.pattern_id is None for s in stats) <= 1000
     assert plain.bucket_every == "1h"
     assert max(len(s.containers) for s in stats) == MAX_CONTAINERS
@@ -173,3 +200,28 @@ def test_results_do_not_depend_on_batching_or_parts(generated, bounds, request):
     for batch in (1_000, 7_919):                 # the pipeline's 5,000 lies between
         assert _snapshot(_fed(Aggregator(), generated, batch)) == one_pass, batch
     assert _snapshot(_parts_merged(generated, [9_001, 50_000], 5_000)) == one_pass
+
+
+def _flapped(aggregator) -> set[str]:
+    return {value for s in aggregator.results() for value in s.flapped}
+
+
+@pytest.mark.parametrize("bounds", ["default", "small"])
+def test_a_node_flapping_across_a_part_boundary_is_found_once_parts_merge(generated, bounds,
+                                                                          request):
+    """Some nodes' ``count`` disconnects within ``minutes`` lie in two parts: neither part
+    finds them alone; merged, the parts' last and first times do, and the merged flapping
+    nodes are those of one pass (with every node tracked, and past a small bound)."""
+    if bounds == "small":
+        request.getfixturevalue("small_bounds")
+    cuts = [9_001, 20_000, 35_000, 50_000, 61_000]
+    bounds_ = [0, *cuts, len(generated)]
+    alone = set().union(*(_flapped(_fed(Aggregator(), generated[a:b], 5000))
+                          for a, b in zip(bounds_, bounds_[1:])))
+    one_pass = _flapped(_fed(Aggregator(), generated, 5000))
+    nodes = {value for e in generated if e.pattern and e.pattern.flapping
+             for name, value in e.fields if name == "node"}
+    assert 20 < len(one_pass) < len(nodes) - 20
+    assert all(int(node[1:]) % 2 for node in one_pass)     # only nodes with a burst flap
+    assert _flapped(_parts_merged(generated, cuts, 5_000)) == one_pass
+    assert len(one_pass - alone) >= 3

@@ -1,0 +1,68 @@
+"""Flapping windows: whether one value of a field (a node) had ``count`` entries within
+``minutes``, kept in memory flat in the number of its entries and mergeable part by part.
+
+The entries are looked for among any REACH × ``count`` consecutive entries of the value
+(in input order), not only ``count`` consecutive ones: a log whose lines of one node come
+from two or three interleaved timelines (two files, a stamp in another zone) still shows a
+burst of one of them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .catalog import Flapping
+
+REACH = 4
+
+
+def span(rule: Flapping) -> int:
+    """How many consecutive entries of a value a burst of ``count`` may spread over."""
+    return REACH * rule.count
+
+
+def bunched(minutes: Sequence[int], rule: Flapping) -> bool:
+    """Whether ``count`` of the times (epoch minutes) lie within ``minutes`` of each other."""
+    if len(minutes) < rule.count:
+        return False
+    ordered, last = sorted(minutes), rule.count - 1
+    return any(ordered[i + last] - ordered[i] < rule.minutes
+               for i in range(len(ordered) - last))
+
+
+@dataclass(slots=True)
+class Window:
+    """One value's timed entries under a flapping rule: the times (epoch minutes) of its
+    first and last ``span - 1``, how many, and whether ``count`` of any ``span``
+    consecutive ones fell within ``minutes``."""
+
+    head: array = field(default_factory=lambda: array("q"))
+    tail: array = field(default_factory=lambda: array("q"))
+    entries: int = 0
+    flapped: bool = False
+
+    def add(self, minute: int, rule: Flapping) -> None:
+        """One more entry, at ``minute``."""
+        self.entries += 1
+        kept, tail = span(rule) - 1, self.tail
+        if len(self.head) < kept:
+            self.head.append(minute)
+        if not self.flapped:
+            near = [t for t in tail if -rule.minutes < t - minute < rule.minutes]
+            near.append(minute)
+            self.flapped = bunched(near, rule)
+        tail.append(minute)
+        if len(tail) > kept:
+            del tail[0]
+
+    def merge(self, later: Window, rule: Flapping) -> None:
+        """Fold in the window of the same value over later input: ``span`` consecutive
+        entries across the boundary are among our last and its first ``span - 1``."""
+        kept, joined = span(rule) - 1, self.tail + later.head
+        self.flapped = self.flapped or later.flapped or any(
+            bunched(joined[i:i + kept + 1], rule) for i in range(max(len(joined) - kept, 1)))
+        self.head = (self.head + later.head)[:kept]
+        self.tail = (self.tail + later.tail)[max(len(self.tail) + len(later.tail) - kept, 0):]
+        self.entries += later.entries
