@@ -284,8 +284,8 @@ class Aggregator:
         for key, name, value in self.value_sample.thinned(triples, self.field_values, recheck):
             del self.fields[key][name][value]
             self.field_values -= 1
-        for pair in self.window_sample.thinned(self.windows, len(self.windows), recheck):
-            del self.windows[pair]
+        for key, value in self.window_sample.thinned(self.windows, len(self.windows), recheck):
+            del self.windows[key, value]
 
     def _cap_buckets(self) -> None:
         """Over MAX_BUCKET_ROWS (key, bucket) counts: coarser buckets, until they fit."""

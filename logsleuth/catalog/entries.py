@@ -86,8 +86,8 @@ class Hint:
 
 @dataclass(frozen=True)
 class Flapping:
-    """A pattern reported only when one value of ``field`` occurs ``count`` times and that
-    many entries fall within ``minutes`` (a node reconnecting again and again)."""
+    """A pattern reported only when one value of ``field`` has ``count`` entries within
+    ``minutes`` (a node reconnecting again and again; see :mod:`logsleuth.flapping`)."""
 
     field: str
     count: int
