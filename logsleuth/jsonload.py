@@ -3,11 +3,12 @@ JSON, or nests deeper than the parser goes, is None rather than an error; a valu
 is made a text again the standard library's way, and never fails for its depth.
 
 orjson parses a log's JSON line three times faster than the standard library; where it
-refuses a text the standard library reads (NaN, integers past 64 bits, lone surrogates),
-or is not installed, the standard library reads it, so the result never depends on it.
+refuses a text the standard library reads (NaN, 1e400, lone surrogates), reads an integer
+past 64 bits as a float, or is not installed, the standard library reads it, so the
+result never depends on it.
 
->>> loads('{"level":"error","n":1e400,"big":123456789012345678901234567890}')
-{'level': 'error', 'n': inf, 'big': 123456789012345678901234567890}
+>>> loads('{"level":"error","n":1e400}'), loads('{"id":[123456789012345678901234567890]}')
+({'level': 'error', 'n': inf}, {'id': [123456789012345678901234567890]})
 >>> loads("[" * 100_000 + "]" * 100_000) is None, loads("{not json") is None
 (True, True)
 >>> dumps(loads('{"code": 7, "text": "x"}')), dumps(loads("[" * 1000 + "]" * 1000))[:9]
@@ -26,18 +27,43 @@ try:
 except ImportError:  # pragma: no cover - orjson has wheels for the platforms we run on
     _fast_loads = None
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+_WIDE = 2.0 ** 63        # orjson reads an integer this wide or wider as a float
+
 
 def loads(text: str) -> object | None:
     """The value of a JSON text; None when it is not one (or nests too deep to read)."""
     if _fast_loads is not None:
         try:
-            return _fast_loads(text)
+            value = _fast_loads(text)
         except ValueError:
             pass
+        else:
+            if not _may_hold_wide_integer(value):
+                return value
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _may_hold_wide_integer(value: object) -> bool:
+    """Whether orjson's value may differ from the standard library's: it holds a float of
+    2**63 or more, which an integer past 64 bits becomes in orjson. A log line's object of
+    texts, integers and booleans is seen at C speed; others are walked (without recursion:
+    orjson reads 1024 levels)."""
+    if type(value) is dict and _PLAIN.issuperset(map(type, value.values())):
+        return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is dict:
+            pending.extend(item.values())
+        elif type(item) is list:
+            pending.extend(item)
+        elif type(item) is float and abs(item) >= _WIDE:
+            return True
+    return False
 
 
 def dumps(value: object) -> str:

@@ -108,7 +108,7 @@ class Pipeline:
             try:
                 result.interrupted = self._aggregate_source(source, stdin, result.progress,
                                                             batched)
-            except KeyboardInterrupt:           # between reads: planning, starting parts
+            except KeyboardInterrupt:           # between reads: while planning the parts
                 result.interrupted = True
             if result.interrupted:
                 break
@@ -129,8 +129,10 @@ class Pipeline:
         """Aggregate one source, a big plain file in parts on several cores; True when
         interrupted."""
         ranges = parallel.plan(self.scanner, source, self.options.jobs or parallel.usable_cores())
-        workers = [parallel.start(self, source, *part) for part in ranges[1:]]
-        interrupted = self._aggregate_range(source, stdin, progress, aggregator, *ranges[0])
+        with parallel.interrupts_held() as held:     # else a worker started would be lost
+            workers = [parallel.start(self, source, *part) for part in ranges[1:]]
+        interrupted = bool(held) or self._aggregate_range(source, stdin, progress, aggregator,
+                                                          *ranges[0])
         parts, interrupted = parallel.collect(workers, interrupted)
         with parallel.interrupts_held() as held:
             for part in parts:

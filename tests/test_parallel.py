@@ -191,3 +191,25 @@ def test_ctrl_c_while_waiting_for_a_worker_still_gets_its_result():
     results, interrupted = parallel.collect([worker], False)
     assert interrupted and results[0] is not None and results[0].progress.errors == ["part two"]
     assert stand_in.returncode == -signal.SIGINT          # it was told to stop
+
+
+def test_ctrl_c_while_workers_start_stops_and_waits_for_those_started(big_log, monkeypatch):
+    """Ctrl-C reaches the caller while it starts its second worker: the run is
+    interrupted, and the worker already started is told to stop and waited for (not left
+    running on its part, then a zombie, in a long-lived caller)."""
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    real_start, started = parallel.start, []
+
+    def start(*args):
+        if started:
+            os.kill(os.getpid(), signal.SIGINT)
+        worker = real_start(*args)
+        started.append(worker.pid)
+        return worker
+
+    monkeypatch.setattr(parallel, "start", start)
+    analysis = Pipeline(Options(jobs=3)).analyze([str(big_log)])
+    assert analysis.interrupted and started
+    for pid in started:
+        with pytest.raises(ChildProcessError):           # waited for already
+            os.waitpid(pid, os.WNOHANG)

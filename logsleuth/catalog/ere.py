@@ -29,7 +29,7 @@ def to_ere(pattern: str) -> str:
         if kind == "flags" and token.start == 0 and text == "(?i)":
             fold = True
         elif kind == "escape":
-            out.append(_ERE_ESCAPES.get(text, text if text[1] in _ERE_ESCAPED else text[1]))
+            out.append(_ERE_ESCAPES.get(text, text if text[1] in _ERE_ESCAPED else text[1:]))
         elif kind == "class":
             out.append(_ere_class(text, fold))
         elif kind == "open":

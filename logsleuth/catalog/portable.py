@@ -34,9 +34,10 @@ def compile_regex(pattern: str) -> regex.Pattern:
 
 
 class Token(NamedTuple):
-    """One piece of a regex: ``escape`` (``\\x``), ``class`` (a whole ``[...]``), ``open``
-    (``(``, ``(?:``, ``(?i:``, ``(?P<name>``), ``flags`` (``(?i)``), ``close``, ``alt``
-    (``|``) or ``char`` (anything else: literals, ``.``, quantifiers, anchors)."""
+    """One piece of a regex: ``escape`` (``\\x``, or all of a longer one like ``\\x41``),
+    ``class`` (a whole ``[...]``), ``open`` (``(``, ``(?:``, ``(?i:``, ``(?P<name>``),
+    ``flags`` (``(?i)``), ``close``, ``alt`` (``|``) or ``char`` (anything else: literals,
+    ``.``, quantifiers, anchors)."""
 
     kind: str
     text: str
@@ -57,10 +58,16 @@ def _class_end(pattern: str, start: int) -> int:
     return min(i + 1, len(pattern))
 
 
+_LONG_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|0[0-7]{0,2}"
+                          r"|[pPN]\{[^}]*\})")
+"""Escapes longer than two characters: one character (or class) each."""
+
+
 def _group_end(pattern: str, start: int) -> tuple[str, int]:
-    """The kind and end of the group opener at ``start`` (a ``(``)."""
+    """The kind and end of the group opener at ``start`` (a ``(``; an unclosed name runs
+    to the end)."""
     if pattern.startswith("(?P<", start):
-        return "open", pattern.index(">", start) + 1
+        return "open", (pattern.find(">", start) + 1) or len(pattern)
     if pattern.startswith("(?", start):
         i = start + 2
         while i < len(pattern) and pattern[i].isalpha():
@@ -82,7 +89,8 @@ def tokens(pattern: str) -> Iterator[Token]:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            kind, end = "escape", i + 2
+            long = _LONG_ESCAPE.match(pattern, i)
+            kind, end = "escape", long.end() if long else i + 2
         elif char == "[":
             kind, end = "class", _class_end(pattern, i)
         elif char == "(":
