@@ -49,10 +49,12 @@ class Window:
         kept, tail = span(rule) - 1, self.tail
         if len(self.head) < kept:
             self.head.append(minute)
-        if not self.flapped:
-            near = [t for t in tail if -rule.minutes < t - minute < rule.minutes]
-            near.append(minute)
-            self.flapped = bunched(near, rule)
+        if not self.flapped and len(tail) + 1 >= rule.count:    # else too few to bunch
+            low, high = minute - rule.minutes, minute + rule.minutes
+            near = [t for t in tail if low < t < high]
+            if len(near) + 1 >= rule.count:
+                near.append(minute)
+                self.flapped = bunched(near, rule)
         tail.append(minute)
         if len(tail) > kept:
             del tail[0]
