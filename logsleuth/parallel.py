@@ -40,8 +40,14 @@ HEAD_START = 24 << 20        # the first part is longer when workers start a new
 
 
 def forks() -> bool:
-    """Whether workers are forks of this process (Linux, no other thread running)."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    """Whether workers are forks of this process: on Linux, with no other thread running,
+    counted by the kernel (a library's native thread pool, such as Polars', counts too)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def usable_cores() -> int:

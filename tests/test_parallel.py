@@ -213,3 +213,14 @@ def test_ctrl_c_while_workers_start_stops_and_waits_for_those_started(big_log, m
     for pid in started:
         with pytest.raises(ChildProcessError):           # waited for already
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_native_thread_pool_in_the_caller_means_new_interpreters_not_forks():
+    """Polars' Rust threads are invisible to ``threading``; the kernel counts them."""
+    code = ("from logsleuth import parallel\n"
+            "print(parallel.forks(), end=' ')\n"
+            "import polars as pl\n"
+            "pl.DataFrame({'a': [1, 2]}).select(pl.col('a').sum())\n"
+            "import threading; print(threading.active_count(), parallel.forks())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["True", "1", "False"], done.stderr
