@@ -106,27 +106,33 @@ def test_a_part_stopped_by_ctrl_c_makes_the_whole_run_interrupted():
     assert later.asked_to_stop                 # the parts after it are told to stop too
 
 
-class _StubPipeline:
-    """Answers a part with where it ran; holds a lambda, so it cannot be pickled to a new
-    interpreter: only a fork can run it."""
+_FORKED_STUB = """
+import os
+from logsleuth import parallel
+from logsleuth.aggregate import Aggregator
+from logsleuth.progress import Progress
+from logsleuth.sources import Source
 
+class Stub:  # holds a lambda: it cannot be pickled to a new interpreter, only forked
     options = None
     unpicklable = staticmethod(lambda: None)
 
     def aggregate_part(self, source, begin, end):
-        from logsleuth.aggregate import Aggregator
-        from logsleuth.progress import Progress
-
         progress = Progress()
         progress.errors.append(f"{os.getppid()} {source.name} {begin}-{end}")
         return parallel.PartResult(progress, Aggregator(), False)
 
+print(parallel.forks())
+result = parallel.start(Stub(), Source("big.log", None), 10, 20).result()
+print(result.progress.errors == [f"{os.getpid()} big.log 10-20"])
+"""
+
 
 def test_a_worker_is_a_fork_that_starts_with_the_callers_catalog():
-    assert parallel.forks()
-    worker = parallel.start(_StubPipeline(), Source("big.log", None), 10, 20)
-    result = worker.result()
-    assert result is not None and result.progress.errors == [f"{os.getpid()} big.log 10-20"]
+    """In a fresh process (this suite's own runs Polars' threads, which rule forks out)."""
+    done = subprocess.run([sys.executable, "-c", _FORKED_STUB], capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 def test_with_another_thread_running_workers_are_new_interpreters(big_log, monkeypatch):
@@ -140,7 +146,6 @@ def test_with_another_thread_running_workers_are_new_interpreters(big_log, monke
     finally:
         release.set()
         waiting.join()
-    assert parallel.forks()
     assert split == Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
 
 
