@@ -133,6 +133,8 @@ def test_extra_catalog_directory_is_loaded(tmp_path):
      "'scan' must be a run of whole top-level pieces"),
     (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom|slow thing'\nscan = 'slow'"),
      "'scan' must be a run of whole top-level pieces"),
+    (GOOD.replace("regex = 'custom slow thing'", "regex = 'custom (?:slow )?thing'\nscan = '(?:slow )?'"),
+     "site.custom: 'scan' matches an empty line"),
     (GOOD.replace("regex = 'custom slow thing'",
                   "regex = 'custom slow (?P<what>[a-z]+)'\njson_fields = { who = ['user'] }"),
      "site.custom: 'json_fields' maps named groups of 'regex'"),

@@ -255,6 +255,9 @@ def _scan_part(path: Path, pid: str, scan: object, pattern: str) -> str:
     if not isinstance(scan, str) or (scan and not is_factor(scan, pattern)):
         raise CatalogError(f"{path}: {pid}: 'scan' must be a run of whole top-level pieces of "
                            "'regex' (its flags first; no alternatives)")
+    if scan and compile_regex(scan).search("") is not None:
+        raise CatalogError(f"{path}: {pid}: 'scan' matches an empty line: the scanner would "
+                           "propose every line; name a part with a literal")
     return scan
 
 
