@@ -5,6 +5,7 @@
  *   cut_long_lines(chunk, width)     every line cut at width bytes, and how to map back
  *   map_hits(chunk, hits, make)      (end, rule id) hits -> one `make` tuple per line, line count
  *   console_prefix(line)             the groups of envelope._CONSOLE_START's match, or None
+ *   digit_run(text, n)               whether text holds n ASCII digits in a row
  *
  * The byte loops run without the GIL on large chunks (the bytes objects are immutable and
  * held by the caller). No third-party build dependency: only Python.h.
@@ -631,6 +632,32 @@ console_prefix(PyObject *Py_UNUSED(module), PyObject *line)
                          substring_or_none(line, m.caller_start, m.caller_end), m.end);
 }
 
+/* ---------------------------------------------------------------- digit_run */
+
+static PyObject *
+digit_run(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t n;
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "digit_run() wants (str, int)");
+        return NULL;
+    }
+    n = PyLong_AsSsize_t(args[1]);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n <= 0)
+        Py_RETURN_TRUE;
+    Text t = {PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), PyUnicode_GET_LENGTH(args[0])};
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < t.len; i++) {
+        Py_UCS4 ch = AT(&t, i);
+        run = (ch >= '0' && ch <= '9') ? run + 1 : 0;
+        if (run >= n)
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static PyMethodDef methods[] = {
@@ -642,6 +669,8 @@ static PyMethodDef methods[] = {
      "map_hits(chunk, hits, make) -> ([make(index, start, end, rules), ...], newlines)"},
     {"console_prefix", console_prefix, METH_O,
      "(name, stamp, level, caller, end) of a Headscale console line's start, or None."},
+    {"digit_run", (PyCFunction)(void (*)(void))digit_run, METH_FASTCALL,
+     "digit_run(text, n) -> whether text holds n ASCII digits in a row"},
     {NULL, NULL, 0, NULL},
 };
 

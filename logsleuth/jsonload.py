@@ -21,6 +21,8 @@ import json
 import sys
 from typing import Callable
 
+from . import speedups
+
 _fast_loads: Callable[[str], object] | None
 try:
     from orjson import loads as _fast_loads
@@ -29,6 +31,7 @@ except ImportError:  # pragma: no cover - orjson has wheels for the platforms we
 
 _PLAIN = frozenset((str, int, bool, type(None)))
 _WIDE = 2.0 ** 63        # orjson reads an integer this wide or wider as a float
+_WIDE_DIGITS = 19        # ... which takes at least this many digits to write
 
 
 def loads(text: str) -> object | None:
@@ -39,12 +42,21 @@ def loads(text: str) -> object | None:
         except ValueError:
             pass
         else:
-            if not _may_hold_wide_integer(value):
+            if not _may_differ(text, value):
                 return value
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _may_differ(text: str, value: object) -> bool:
+    """Whether orjson's ``value`` of ``text`` may differ from the standard library's: the
+    text holds as many digits in a row as an integer past 64 bits takes (a scan in C, where
+    the extension was built), or else the value holds such an integer read as a float."""
+    if speedups.ACTIVE:
+        return speedups.digit_run(text, _WIDE_DIGITS)
+    return _may_hold_wide_integer(value)
 
 
 def _may_hold_wide_integer(value: object) -> bool:

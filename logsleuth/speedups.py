@@ -7,7 +7,8 @@ and in Python otherwise: one name each for every caller, identical results eithe
 - :func:`map_hits`: the scan's (end offset, rule id) hits turned into one record per line
   (index, start, end, rule ids) and the chunk's newline count, in one pass;
 - :func:`console_prefix`: the pieces of a Headscale console line's start (compose name,
-  stamp, level, caller) and where its message begins.
+  stamp, level, caller) and where its message begins;
+- :func:`digit_run`: whether a text holds so many ASCII digits in a row.
 """
 
 from __future__ import annotations
@@ -108,11 +109,22 @@ def console_prefix_py(line: str) -> ConsolePrefix | None:
     return match["name"], match["ts"], match["lvl"], match["caller"], match.end()
 
 
+@lru_cache(maxsize=4)
+def _digits(count: int) -> re.Pattern[str]:
+    return re.compile("[0-9]{%d}" % count)
+
+
+def digit_run_py(text: str, count: int) -> bool:
+    """Whether ``text`` holds ``count`` ASCII digits in a row."""
+    return count <= 0 or _digits(count).search(text) is not None
+
+
 strip_controls = strip_controls_py
 cut_long_lines = cut_long_lines_py
 map_hits = map_hits_py
 console_prefix = console_prefix_py
-NAMES = ("strip_controls", "cut_long_lines", "map_hits", "console_prefix")
+digit_run = digit_run_py
+NAMES = ("strip_controls", "cut_long_lines", "map_hits", "console_prefix", "digit_run")
 """The byte loops, each with a ``_py`` twin here and a C twin in the extension."""
 ACTIVE = False
 """Whether the C versions are the ones in use."""
@@ -127,4 +139,5 @@ if os.environ.get("LOGSLEUTH_NO_SPEEDUPS", "") in ("", "0"):
         cut_long_lines = _speedups.cut_long_lines
         map_hits = _speedups.map_hits
         console_prefix = _speedups.console_prefix
+        digit_run = _speedups.digit_run
         ACTIVE = True

@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from logsleuth import jsonload
+from logsleuth import jsonload, speedups
 from logsleuth.envelope import EnvelopeParser
 
 # headscale's JSON format; a request id as wide as a 128-bit number
@@ -34,3 +34,14 @@ def test_an_integer_past_64_bits_is_read_as_the_integer_with_or_without_orjson(m
 def test_any_json_text_reads_as_the_standard_library_reads_it(value):
     text = json.dumps(value)
     assert repr(jsonload.loads(text)) == repr(json.loads(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_without_the_extension_the_wide_integer_walk_decides_the_same(value):
+    text = json.dumps(value)
+    active, speedups.ACTIVE = speedups.ACTIVE, False          # the value is walked instead
+    try:
+        assert repr(jsonload.loads(text)) == repr(json.loads(text))
+    finally:
+        speedups.ACTIVE = active

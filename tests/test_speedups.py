@@ -162,6 +162,23 @@ def test_console_prefix_agree_on_any_line(line):
     assert c.console_prefix(line) == speedups.console_prefix_py(line)
 
 
+DIGIT_TEXTS = ["", "1" * 18, "1" * 19, "x" + "9" * 19 + "x", "12345678 9012345678901", "١" * 30,
+               "٣" + "0" * 18, "0" * 18 + "é", '{"id":340282366920938463463374607431768211455}']
+
+
+@pytest.mark.parametrize("count", [-1, 0, 1, 19, 20])
+@pytest.mark.parametrize("text", DIGIT_TEXTS)
+def test_digit_run_in_c_is_its_python_twin(text, count):
+    assert c.digit_run(text, count) == speedups.digit_run_py(text, count)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["0", "7", "9", "٣", "x", "é", " ", "\U0001f600"])).map("".join),
+       st.integers(min_value=0, max_value=6))
+def test_digit_run_agree_on_any_text(text, count):
+    assert c.digit_run(text, count) == speedups.digit_run_py(text, count)
+
+
 def test_nothing_leaks_on_success_or_error():
     chunk = (FIXTURES / "sample.log").read_bytes() + b"\x1b[31m\r\n"
     hits = [(end, rule + 10_000) for end, rule in _random_hits(chunk, 3)]   # not cached ints
@@ -172,6 +189,7 @@ def test_nothing_leaks_on_success_or_error():
             c.map_hits(chunk, hits, Candidate)
             c.cut_long_lines(chunk, 50)
             c.console_prefix(f"headscale-1  | {STAMP} INF a.go:1 > m")
+            c.digit_run("é" + "1" * 20, 19)
             for bad in ([(len(chunk) + 1, 1)], [(1, "x")]):
                 with pytest.raises((ValueError, TypeError)):
                     c.map_hits(chunk, bad, Candidate)
