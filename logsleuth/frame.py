@@ -128,9 +128,13 @@ class LineCutter:
             if newline < 0:
                 return None
             block, self._skipping = block[newline + 1:], False
-        data = self._carry + block if self._carry else block
-        cut = data.rfind(b"\n")
-        body, self._carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+        cut = block.rfind(b"\n")         # the carry holds no newline
+        if cut < 0:
+            body, self._carry = b"", self._carry + block
+        else:                           # one copy of the block's whole lines, not two
+            head = memoryview(block)[:cut + 1]
+            body = b"".join((self._carry, head)) if self._carry else bytes(head)
+            self._carry = block[cut + 1:]
         truncated = 0
         if len(self._carry) > self.max_line:
             body += self._carry[:self.max_line] + b"\n"
