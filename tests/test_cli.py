@@ -181,6 +181,19 @@ def test_patterns_subcommands():
                                f"{shown} shown\n")
 
 
+def test_patterns_test_shows_the_fields_a_json_line_gives(tmp_path):
+    log = tmp_path / "json.log"
+    log.write_text(
+        'headscale-1  | {"level":"info","node.id":7,"node.name":"büro-nas","time":1783000000,'
+        '"message":"node has disconnected"}\n'
+        "headscale-1  | 2026-07-14T11:30:00Z INF node has disconnected node=laptop-9 node.id=3\n",
+        encoding="utf-8")
+    test = run_cli(["patterns", "test", "conn.node_flapping", str(log)])
+    assert test.exit_code == 0
+    assert [line.rsplit("  ", 1)[-1] for line in test.stdout.splitlines()] == [
+        "{'node': 'büro-nas'}", "{'node': 'laptop-9'}"]
+
+
 def test_lint_reports_a_broken_user_pattern(tmp_path):
     (tmp_path / "site.toml").write_text('''
 [[pattern]]

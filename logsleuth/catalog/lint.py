@@ -47,18 +47,12 @@ def lint_words(pattern: Pattern) -> list[str]:
 
 
 def lifted(pattern: Pattern, line: str) -> tuple[tuple[str, str], ...] | None:
-    """The non-empty named groups the pattern lifts from a sample line (and, on a JSON
-    line, its ``json_fields``), as a sample states them; None when it does not match."""
-    match = pattern.compiled.search(_as_scanned(line))
-    if match is None:
-        return None
-    fields = [(k, v) for k, v in match.groupdict().items() if v]
-    if pattern.json_fields:
-        from ..envelope import EnvelopeParser
+    """What the pattern lifts from a sample line (see ``probe.fields_of``), sorted as a
+    sample states it; None when it does not match."""
+    from ..probe import fields_of
 
-        members = EnvelopeParser().parse(_as_scanned(line)).members
-        fields = fields if members is None else pattern.with_members(fields, members)
-    return tuple(sorted(fields))
+    fields = fields_of(pattern, _as_scanned(line))
+    return None if fields is None else tuple(sorted(fields.items()))
 
 
 def lint_samples(pattern: Pattern, catalog: Catalog | None = None) -> list[str]:

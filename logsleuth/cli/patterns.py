@@ -107,7 +107,7 @@ def patterns_test(env: Environment, pattern_id: str, file: Path, invert: bool,
     pattern = _pattern(load_catalog(pattern_dirs), pattern_id)
     matched = total = 0
     with open(file, "rb") as handle:
-        for line in probe(pattern.compiled, handle):
+        for line in probe(pattern, handle):
             total, matched = line.line_no, matched + line.matched
             if line.matched != invert:
                 suffix = f"  {line.fields}" if line.fields else ""
