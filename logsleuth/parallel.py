@@ -154,13 +154,31 @@ def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
     return Worker(process.pid, cast(io.BufferedReader, process.stdout), process.wait)
 
 
+def start_all(pipeline: Pipeline, source: Source,
+              ranges: list[tuple[int, int]]) -> tuple[list[Worker], list[tuple[int, int]]]:
+    """Workers on ``ranges``, in order, and the ranges left when the system refused one more
+    process (EAGAIN, ENOMEM...): the caller analyses those itself."""
+    workers: list[Worker] = []
+    for at, part in enumerate(ranges):
+        try:
+            workers.append(start(pipeline, source, *part))
+        except OSError:
+            return workers, ranges[at:]
+    return workers, []
+
+
 def _forked(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
     """Fork a worker. Ctrl-C is held back across the fork: the child takes it only once its
     own handlers are in place (not inside the interpreter's after-fork hooks)."""
     read_end, write_end = os.pipe()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:                                     # the child: never returns
             os.close(read_end)
             status = 1

@@ -130,7 +130,7 @@ class Pipeline:
         interrupted."""
         ranges = parallel.plan(self.scanner, source, self.options.jobs or parallel.usable_cores())
         with parallel.interrupts_held() as held:     # else a worker started would be lost
-            workers = [parallel.start(self, source, *part) for part in ranges[1:]]
+            workers, left = parallel.start_all(self, source, ranges[1:])
         interrupted = bool(held) or self._aggregate_range(source, stdin, progress, aggregator,
                                                           *ranges[0])
         parts, interrupted = parallel.collect(workers, interrupted)
@@ -143,6 +143,10 @@ class Pipeline:
                     progress.errors.append(f"{source.name}: a worker process failed; part "
                                            "of the file was not analysed")
         interrupted |= bool(held)
+        for begin, end in left:             # no process could be started for these: here
+            if interrupted:
+                break
+            interrupted = self._aggregate_range(source, stdin, progress, aggregator, begin, end)
         return interrupted
 
     def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,

@@ -51,6 +51,33 @@ def test_parts_give_the_same_analysis_as_one_pass(big_log, monkeypatch):
     assert one["findings"] and one == split
 
 
+def test_parts_no_process_could_be_started_for_are_analysed_in_the_caller(big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    one = Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
+    real_start, started = parallel.start, []
+
+    def start_one_then_refuse(*args):
+        if started:
+            raise BlockingIOError(11, "Resource temporarily unavailable")    # fork's EAGAIN
+        started.append(real_start(*args))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "start", start_one_then_refuse)
+    split = Pipeline(Options(jobs=4)).analyze([str(big_log)]).to_dict()
+    assert len(started) == 1 and split == one
+
+
+def test_a_fork_refused_leaves_no_pipe_open(monkeypatch):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError):
+        parallel._forked(Pipeline(Options()), Source("x", None), 0, 1)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
 def test_a_resumed_file_is_split_from_its_offset(big_log, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     offset = big_log.stat().st_size // 3
