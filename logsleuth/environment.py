@@ -38,8 +38,26 @@ def _is_pipe(stream: object) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
-def tune_collector() -> None:
-    """For a process that runs an analysis: a run makes millions of short-lived objects and
+def tune_process() -> None:
+    """For a process that runs an analysis. A run makes millions of short-lived objects and
     few cycles, so the young generation is collected every 50,000 allocations instead of
-    700 (about 5 % less CPU on busy logs)."""
+    700 (about 5 % less CPU on busy logs). It also allocates and frees a few blocks of a
+    MiB for each MiB read, which glibc maps anew and hands back to the system each time by
+    default (page faults: ~0.2 s of system time per GB): such blocks stay in the heap."""
     gc.set_threshold(50_000, 20, 20)
+    if sys.platform.startswith("linux"):
+        _keep_big_blocks()
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's mallopt parameters
+
+
+def _keep_big_blocks() -> None:
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt           # a no-op stub in musl
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 64 << 20)

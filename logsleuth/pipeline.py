@@ -18,7 +18,7 @@ from . import parallel
 from .aggregate import Aggregator, KeyStats
 from .classify import Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
-from .environment import tune_collector
+from .environment import tune_process
 from .options import Options
 from .outbound import release
 from .parallel import PartResult
@@ -200,7 +200,7 @@ class Batched:
 
 def run_part() -> None:
     """A worker interpreter: read its job from stdin, write the pickled PartResult to stdout."""
-    tune_collector()
+    tune_process()
 
     def analyse() -> PartResult:
         options, source, begin, end = pickle.loads(sys.stdin.buffer.read())

@@ -17,7 +17,7 @@ import click
 
 from .. import __version__
 from ..config import ConfigError, load
-from ..environment import Environment, tune_collector
+from ..environment import Environment, tune_process
 from ..status import ExitStatus
 from .output import fail, silence_stdout
 from .params import UsageProblem
@@ -165,7 +165,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _interrupt)
-    tune_collector()
+    tune_process()
     try:
         status = cli.main(prog_name="logsleuth", obj=Environment.current(),
                           standalone_mode=False)
