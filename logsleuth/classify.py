@@ -266,7 +266,7 @@ class Classifier:
                 template = self._template(env)
         else:
             template = self._template(env)
-        return Entry(self._source, line_no, line_no, env.service, self._container(text, env),
+        return Entry(self._source, line_no, line_no, env.service, env.container,
                      env.timestamp, env.level, pattern, severity, env, text, fields, template)
 
     def _template(self, env: Envelope) -> str:
@@ -328,12 +328,6 @@ class Classifier:
             if match:
                 return pattern, match
         return None
-
-    @staticmethod
-    def _container(text: str, env: Envelope) -> str | None:
-        if env.service is None or "|" not in text:
-            return env.service
-        return text.split("|", 1)[0].strip() or env.service
 
     def _continues_pending(self, entry: Entry) -> bool:
         pending = self._pending

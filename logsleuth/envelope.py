@@ -66,6 +66,7 @@ class Envelope:
     parsed: tuple[str, dict[str, str]] | None = None
     members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
     inferred: bool = False      # the time took its zone or year from the lines around it
+    container: str | None = None    # the compose container (``headscale-1``), else the service
 
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
@@ -174,6 +175,7 @@ class EnvelopeParser:
         elif env.timestamp is not None:
             self._learn_zone(rest)
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
+        env.container = compose["name"] if compose else service
         if env.timestamp is not None and env.timestamp is journald_ts:
             env.inferred = env.inferred or not (journald and journald.groupdict().get("ts"))
             return env
@@ -185,7 +187,8 @@ class EnvelopeParser:
         name, stamp, level, caller, end = prefix
         service, fmt = (None, "zerolog-console") if name is None else _console_service(name)
         moment = parse_time(stamp)
-        env = Envelope(line[end:], service, moment, _CONSOLE_LEVELS[level], caller, fmt)
+        env = Envelope(line[end:], service, moment, _CONSOLE_LEVELS[level], caller, fmt,
+                       container=name if name is not None else service)
         self._locked[service] = "zerolog-console"
         if self.clock.zone is None:
             self._learn_zone(stamp)         # the stamp's own zone is the first from it on

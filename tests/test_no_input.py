@@ -22,6 +22,10 @@ NOT_TEXT = bytes(range(256)) * 64 + b"\n"
     ([SAMPLE, "--until", "2024-10-01"], None, "0 of 30 lines in the window start → 2024-10-01T00:00:00Z"),
     ([SAMPLE, "--service", "headscal"], None,
      "0 of 30 lines from --service headscal (services in the input: headscale, headscale-1)"),
+    (["-", "--service", "caddy"],      # journald lines whose message holds a compose-like bar
+     b"Mar  2 23:18:12 vps headscale[999]: 2025-03-02T23:18:12Z ERR map failed | retrying\n"
+     b"Mar  2 23:18:13 vps tailscaled[41]: magicsock: endpoints changed: 1 | 2\n",
+     "0 of 2 lines from --service caddy (services in the input: headscale, tailscaled)"),
 ])
 def test_nothing_to_analyse_is_said_and_exits_3_even_with_fail_on_never(args, stdin, message):
     result = run_cli([*args, "--fail-on", "never", "--format", "text"], stdin)
