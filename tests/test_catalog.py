@@ -74,6 +74,16 @@ def test_scan_form_leaves_out_optional_tails_but_never_a_whole_alternative(regex
     assert scan_form(regex) == form
 
 
+@pytest.mark.parametrize("regex, form", [
+    (r'elapsed=(?P<ms>[0-9]{4,})', b'elapsed=(?:[0-9]{4})'),             # 1000 ms or more
+    (r'region (?:[0-9]+)|peers=[0-9]{2,3}|ab+?', b'region (?:[0-9])|peers=[0-9]{2}|ab'),
+    (r'config: (?P<d>[^\n]*)$|error: .*$', b'config: |error: '),
+    (r'x [0-9]+$|(?:ab+){2}|a{2}*|q\{|a(?=bc+)|^a*', rb'x [0-9]+$|(?:ab+){2}|a{2}*|q\{|a(?=bc+)|^a*'),
+])
+def test_scan_form_cuts_a_closing_repetition_to_its_least(regex, form):
+    assert scan_form(regex) == form
+
+
 def test_lint_proves_a_scan_part_on_the_samples(catalog):
     from dataclasses import replace
 

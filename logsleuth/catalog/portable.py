@@ -103,15 +103,15 @@ def tokens(pattern: str) -> Iterator[Token]:
 
 def scan_form(pattern: str) -> bytes:
     """The regex as the chunk scanner runs it: named groups made plain, negated classes
-    kept inside one line (so a match can never run across a newline), and an optional
-    group that ends an alternative left out: a line matches with it exactly when it matches
-    without it, and the scanner no longer reports a match for each way it can end.
+    kept inside one line (so a match can never run across a newline), and each alternative's
+    end cut to what a line needs (:func:`_without_needless_tails`): Hyperscan no longer
+    reports, and follows, every way it can end.
 
-    >>> scan_form(r'(?i)node (?P<a>x)(?:[^,]* node=(?P<n>[^ ]+))?|y(?:z)?')
-    b'(?i)node (?:x)|y'
+    >>> scan_form(r'(?i)node (?P<a>x)(?:[^,]* node=(?P<n>[^ ]+))?|y(?:z)?|t=[0-9]{4,}')
+    b'(?i)node (?:x)|y|t=[0-9]{4}'
     """
     out: list[str] = []
-    for token in _without_optional_tails(list(tokens(pattern))):
+    for token in _without_needless_tails(list(tokens(pattern))):
         if token.kind == "open" and token.text.startswith("(?P<"):
             out.append("(?:")
         elif token.kind == "class" and token.text.startswith("[^"):
@@ -144,22 +144,73 @@ def _group_start(items: list[Token], close: int) -> int:
     return 0
 
 
-def _without_optional_tails(items: list[Token]) -> list[Token]:
-    """The tokens with each top-level alternative's trailing ``(...)?`` groups removed
-    (never the whole alternative)."""
+def _without_needless_tails(items: list[Token]) -> list[Token]:
+    """The tokens with each top-level alternative's end cut to what a line needs (a line
+    matches the cut form exactly when it matches the whole), never to matching nothing."""
     flags = items[:1] if items and items[0].kind == "flags" else []
-    kept: list[list[Token]] = []
-    for alternative in _alternatives(items[len(flags):]):
-        while (len(alternative) > 2 and alternative[-1].text == "?"
-               and alternative[-2].kind == "close"):
-            start = _group_start(alternative, len(alternative) - 2)
-            if start == 0:
-                break
-            alternative = alternative[:start]
-        kept.append(alternative)
+    kept = [_cut_tail(alternative) for alternative in _alternatives(_with_bounds(items[len(flags):]))]
     bar = Token("alt", "|", 0)
     return flags + [token for index, alternative in enumerate(kept)
                     for token in ([bar] if index else []) + alternative]
+
+
+def _cut_tail(items: list[Token]) -> list[Token]:
+    """``items`` cut by :func:`_cut_once` while it still must consume a character."""
+    while (cut := _cut_once(items)) is not None and _consumes(cut):
+        items = cut
+    return items
+
+
+def _cut_once(items: list[Token]) -> list[Token] | None:
+    """``items`` less one needless end, or None: a closing ``[^\\n]*$``, a quantifier's excess
+    over its least (``x(?:y)?`` is ``x``, ``[0-9]{4,}`` is ``[0-9]{4}``), or the needless
+    end of a closing group without alternatives (never a look-around's)."""
+    if items and items[-1].text == "$" and (rest := _rest_of_line(items[:-1])) is not None:
+        return items[:rest]
+    last = len(items) - 1 - (len(items) > 2 and items[-1].text == "?" and _quantifier(items[-2]))
+    least = _least(items[last].text) if last > 0 and _quantifier(items[last]) else None
+    if least is not None:
+        atom = _group_start(items, last - 1) if items[last - 1].kind == "close" else last - 1
+        if _quantifier(items[atom]) or items[atom].kind in ("flags", "alt"):
+            return None
+        bound = [Token("char", f"{{{least}}}", 0)] if least > 1 else []
+        cut = items[:atom] if least == 0 else items[:last] + bound
+        return None if [t.text for t in cut] == [t.text for t in items] else cut
+    if items and items[-1].kind == "close":
+        start = _group_start(items, len(items) - 1)
+        inner = items[start + 1:-1]
+        looks_around = inner[:1] and inner[0].text == "?"
+        if not looks_around and len(_alternatives(inner)) == 1 and (cut := _cut_tail(inner)) != inner:
+            return items[:start + 1] + cut + items[-1:]
+    return None
+
+
+_ANY_CHAR = frozenset({"[^\\n]", "."})
+_BOUND = re.compile(r"\{([0-9]*)(?:,[0-9]*)?\}")
+
+
+def _rest_of_line(items: list[Token]) -> int | None:
+    """Where a closing ``[^\\n]*`` (or ``.*``, maybe in a group of its own) starts."""
+    start = _group_start(items, len(items) - 1) if items[-1:] and items[-1].kind == "close" else -1
+    body = items[start + 1:-1] if start >= 0 else items[-2:]
+    found = len(body) == 2 and body[0].text in _ANY_CHAR and body[1].text == "*"
+    return (start if start >= 0 else len(items) - 2) if found else None
+
+
+def _least(quantifier: str) -> int | None:
+    """The least repetition a quantifier asks for (None for a ``{`` that is no bound)."""
+    if quantifier in ("*", "?", "+"):
+        return int(quantifier == "+")
+    bound = _BOUND.fullmatch(quantifier)
+    return int(bound.group(1) or 0) if bound else None
+
+
+def _consumes(items: list[Token]) -> bool:
+    """Whether every match of the tokens holds at least one character."""
+    try:
+        return sre_parse.parse("".join(t.text for t in items)).getwidth()[0] > 0
+    except (re.error, RecursionError):
+        return False
 
 
 def is_factor(part: str, pattern: str) -> bool:
