@@ -136,3 +136,23 @@ def test_a_zstd_input_cut_anywhere_inside_a_frame_is_reported(tmp_path, name):
         path.write_bytes(whole[:cut])
         code, data = run_json([str(path)])
         assert code == 3 and "input ends early or is damaged" in data["errors"][0], (cut, data)
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipes")
+def test_a_pipe_into_logsleuth_is_widened_and_read_whole():
+    import fcntl
+    import os
+    import threading
+
+    from logsleuth.sources import PIPE_SIZE
+
+    read_end, write_end = os.pipe()
+    assert fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ) < PIPE_SIZE
+    lines = b"".join(b"headscale-1  | line %d\n" % n for n in range(200_000))
+    writer = threading.Thread(target=lambda: (os.write(write_end, lines), os.close(write_end)))
+    writer.start()                  # open_source peeks: the bytes must be on their way
+    with open(read_end, "rb") as stdin:
+        stream = open_source(Source("<stdin>", None), stdin)
+        assert fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ) == PIPE_SIZE
+        assert b"".join(chunk.data for chunk in frames(stream)) == lines
+    writer.join()
