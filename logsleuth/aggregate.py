@@ -64,6 +64,8 @@ class KeyStats:
     fields: dict[str, dict[str, int]] = field(default_factory=dict)
     buckets: dict[datetime, int] = field(default_factory=dict)
     flapped: dict[str, int] = field(default_factory=dict)   # value → timed entries
+    flapped_seen: tuple[datetime, datetime] | None = None   # the flapped values' first, last
+    flapped_samples: list[str] = field(default_factory=list)  # their first lines, top first
 
 
 @dataclass(slots=True)
@@ -239,7 +241,7 @@ class Aggregator:
             if entry.fields:
                 self._count_fields(key, entry.fields)
                 if tally.flapping is not None and moment is not None:
-                    self._track(key, tally.flapping, entry.fields, moment)
+                    self._track(key, tally.flapping, entry, moment)
         self._bound()
         if timed:
             self._cap_buckets()
@@ -255,10 +257,9 @@ class Aggregator:
                 values[value] = 1
                 self.field_values += 1
 
-    def _track(self, key: str, rule: Flapping, pairs: list[tuple[str, str]],
-               moment: datetime) -> None:
+    def _track(self, key: str, rule: Flapping, entry: Entry, moment: datetime) -> None:
         """Add the entry's time to the window of its value of the rule's field."""
-        value = next((value for name, value in pairs if name == rule.field), None)
+        line, value = entry.line, next((v for name, v in entry.fields if name == rule.field), None)
         if value is None:
             return
         window = self.windows.get((key, value))
@@ -266,7 +267,7 @@ class Aggregator:
             if not self.window_sample.admits(key, value):
                 return
             window = self.windows[key, value] = Window()
-        window.add((moment - EPOCH) // _MINUTE, rule)
+        window.add((moment - EPOCH) // _MINUTE, rule, moment, line)
 
     def _bound(self, recheck: bool = False) -> None:
         """Sample out unknown templates and field values past their bounds (``recheck``:
@@ -352,12 +353,12 @@ class Aggregator:
         buckets: dict[str, dict[datetime, int]] = {}
         for (key, start), count in sorted(self.buckets.items(), key=lambda kv: kv[0][1]):
             buckets.setdefault(key, {})[datetime.fromtimestamp(start, UTC)] = count
-        flapped: dict[str, dict[str, int]] = {}
+        flapped: dict[str, dict[str, Window]] = {}
         for (key, value), window in self.windows.items():
             if window.flapped:
-                flapped.setdefault(key, {})[value] = window.entries
+                flapped.setdefault(key, {})[value] = window
         return [
-            KeyStats(
+            _with_flapped(KeyStats(
                 key=key, pattern_id=t.pattern_id, template=t.template, level=t.level,
                 count=t.count, severity=SEVERITIES[t.severity] if t.severity >= 0 else None,
                 first_seen=_zoned(t.first_seen), last_seen=_zoned(t.last_seen),
@@ -365,10 +366,22 @@ class Aggregator:
                 samples=list(t.samples), latest=t.latest,
                 fields=ordered_fields(self.fields.get(key, {})),
                 buckets=buckets.get(key, {}),
-                flapped=top_values(flapped.get(key, {}), len(flapped.get(key, ()))),
-            )
+            ), flapped.get(key, {}))
             for key, t in self.tallies.items()
         ]
+
+
+def _with_flapped(stats: KeyStats, windows: dict[str, Window]) -> KeyStats:
+    """``stats`` with what it says about the key's values that flapped: their entries (most
+    first), the first and last time of any of them, the first line of the SAMPLES with the
+    most entries."""
+    stats.flapped = top_values({value: w.entries for value, w in windows.items()}, len(windows))
+    firsts = [w.first for w in windows.values() if w.first is not None]
+    lasts = [w.last for w in windows.values() if w.last is not None]
+    if firsts and lasts:
+        stats.flapped_seen = (min(firsts).astimezone(UTC), max(lasts).astimezone(UTC))
+    stats.flapped_samples = [windows[value].sample for value in list(stats.flapped)[:SAMPLES]]
+    return stats
 
 
 def _zoned(moment: datetime | None) -> datetime | None:

@@ -9,6 +9,7 @@ findings into one diagnosis; each rule is a small named function, its words live
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable, Mapping
 
@@ -32,17 +33,20 @@ def _top_values(fields: dict[str, dict[str, int]]) -> dict[str, str]:
     return {name: next(iter(values)) for name, values in fields.items() if values}
 
 
-def _flapped_first(pattern: Pattern, stats: KeyStats) -> dict[str, dict[str, int]]:
-    """The fields, those values of a flapping rule's field that flapped first (most entries
-    first), so the cause names a value that flapped, not merely the most frequent one."""
+def _as_flapped(pattern: Pattern, stats: KeyStats) -> KeyStats:
+    """A flapping pattern's statistics narrowed to the values that flapped: how many timed
+    entries they had, their first and last time, their first lines, and the rule's field
+    holding only them (most entries first), so the finding says how often and since when
+    the flapping nodes went, not every node's routine disconnects."""
     if pattern.flapping is None or not stats.flapped:
-        return stats.fields
-    name = pattern.flapping.field
-    counted = stats.fields.get(name, {})
-    values = {**{value: counted.get(value, n) for value, n in stats.flapped.items()},
-              **{value: n for value, n in counted.items() if value not in stats.flapped}}
-    return {name: dict(list(values.items())[:FIELD_VALUES]),
-            **{other: counts for other, counts in stats.fields.items() if other != name}}
+        return stats
+    first, last = stats.flapped_seen or (stats.first_seen, stats.last_seen)
+    name, samples = pattern.flapping.field, stats.flapped_samples or stats.samples
+    return replace(stats, count=sum(stats.flapped.values()), first_seen=first, last_seen=last,
+                   samples=samples, latest=samples[0],
+                   fields={name: dict(list(stats.flapped.items())[:FIELD_VALUES]),
+                           **{other: counts for other, counts in stats.fields.items()
+                              if other != name}})
 
 
 def _cause_and_fix(pattern: Pattern, fields: dict[str, dict[str, int]],
@@ -100,10 +104,11 @@ def build_findings(catalog: Catalog, stats: list[KeyStats], lang: str,
         pattern = catalog.get(item.pattern_id)
         if pattern.flapping and not item.flapped:     # routine unless one value flapped
             continue
+        item = _as_flapped(pattern, item)
         title, _, _ = pattern.localized(lang)
         if item.template:                      # one finding per message: say which
             title = f"{title}: {item.template}"
-        fields = _flapped_first(pattern, item)
+        fields = item.fields
         cause, fix = _cause_and_fix(pattern, fields, lang)
         severity = item.severity or pattern.severity
         findings.append(Finding(

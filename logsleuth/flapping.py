@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Sequence
 
 from .catalog import Flapping
@@ -35,16 +36,27 @@ def bunched(minutes: Sequence[int], rule: Flapping) -> bool:
 @dataclass(slots=True)
 class Window:
     """One value's timed entries under a flapping rule: the times (epoch minutes) of its
-    first and last ``span - 1``, how many, and whether ``count`` of any ``span``
-    consecutive ones fell within ``minutes``."""
+    first and last ``span - 1``, how many, whether ``count`` of any ``span`` consecutive
+    ones fell within ``minutes``; and, for the report, its earliest and latest time and its
+    first line."""
 
     head: array = field(default_factory=lambda: array("q"))
     tail: array = field(default_factory=lambda: array("q"))
     entries: int = 0
     flapped: bool = False
+    first: datetime | None = None
+    last: datetime | None = None
+    sample: str = ""
 
-    def add(self, minute: int, rule: Flapping) -> None:
-        """One more entry, at ``minute``."""
+    def add(self, minute: int, rule: Flapping, moment: datetime, line: str) -> None:
+        """One more entry, at ``moment`` (``minute``: the same in epoch minutes)."""
+        if self.first is None or self.last is None:
+            self.first = self.last = moment
+            self.sample = line
+        elif moment < self.first:
+            self.first = moment
+        elif moment > self.last:
+            self.last = moment
         self.entries += 1
         kept, tail = span(rule) - 1, self.tail
         if len(self.head) < kept:
@@ -68,3 +80,7 @@ class Window:
         self.head = (self.head + later.head)[:kept]
         self.tail = (self.tail + later.tail)[max(len(self.tail) + len(later.tail) - kept, 0):]
         self.entries += later.entries
+        if self.first is None or self.last is None:
+            self.first, self.last, self.sample = later.first, later.last, later.sample
+        elif later.first is not None and later.last is not None:
+            self.first, self.last = min(self.first, later.first), max(self.last, later.last)

@@ -29,7 +29,8 @@ from logsleuth.classify import Entry
 from logsleuth.flapping import span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
-_TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC")}
+_TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC"),
+                 "line": pl.String}
 
 _STATS_SCHEMA = {
     "key": pl.String, "pattern_id": pl.String, "template": pl.String, "level": pl.String,
@@ -166,7 +167,7 @@ class PolarsAggregator:
             value = next((v for name, v in entry.fields if rule and name == rule.field), None)
             if rule is not None and value is not None and entry.timestamp is not None:
                 self._rules[entry.key] = rule
-                rows.append((entry.key, value, entry.timestamp))
+                rows.append((entry.key, value, entry.timestamp, entry.line))
         if rows:
             self._combine_times(pl.DataFrame(rows, schema=_TIMES_SCHEMA, orient="row"))
 
@@ -181,10 +182,11 @@ class PolarsAggregator:
         self._times = times.join(pairs.filter(kept), on=["key", "value"], how="semi",
                                  maintain_order="left")
 
-    def _flapped(self) -> dict[str, dict[str, int]]:
+    def _flapped(self) -> dict[str, dict[str, tuple[int, datetime, datetime, str]]]:
         """Per key, its values with ``count`` entries within ``minutes`` among ``span``
-        consecutive ones: value → timed entries, most first."""
-        flapped: dict[str, dict[str, int]] = {}
+        consecutive ones: value → (timed entries, first and last time, first line), most
+        entries first."""
+        flapped: dict[str, dict[str, tuple[int, datetime, datetime, str]]] = {}
         for rule in set(self._rules.values()):
             keys = [key for key, of in self._rules.items() if of == rule]
             minute = pl.col("ts").dt.epoch("s") // 60
@@ -196,10 +198,12 @@ class PolarsAggregator:
             found = (self._times.filter(pl.col("key").is_in(keys))
                      .with_columns(pl.any_horizontal(gaps).fill_null(False).alias("bunched"))
                      .group_by("key", "value")
-                     .agg(pl.len().alias("entries"), pl.col("bunched").any())
+                     .agg(pl.len().alias("entries"), pl.col("bunched").any(),
+                          pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
+                          pl.col("line").first())
                      .filter(pl.col("bunched")).sort(["entries", "value"], descending=[True, False]))
-            for key, value, entries, _ in found.iter_rows():
-                flapped.setdefault(key, {})[value] = entries
+            for key, value, entries, _, first, last, line in found.iter_rows():
+                flapped.setdefault(key, {})[value] = (entries, first, last, line)
         return flapped
 
     def merge(self, later: PolarsAggregator) -> None:
@@ -247,11 +251,21 @@ class PolarsAggregator:
                 fields={name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
                         for name, values in fields.get(row["key"], {}).items()},
                 buckets=buckets.get(row["key"], {}),
-                flapped=flapped.get(row["key"], {}),
+                **_flapped_stats(flapped.get(row["key"], {}), clean),
             )
             for row in self._stats.iter_rows(named=True)
         ]
 
+
+
+def _flapped_stats(values: dict[str, tuple[int, datetime, datetime, str]],
+                   clean: Callable[[str], str]) -> dict:
+    """KeyStats' flapped, flapped_seen and flapped_samples from each flapped value's
+    (entries, first, last, first line)."""
+    seen = (min(v[1] for v in values.values()), max(v[2] for v in values.values())) \
+        if values else None
+    return {"flapped": {value: v[0] for value, v in values.items()}, "flapped_seen": seen,
+            "flapped_samples": [clean(v[3]) for v in list(values.values())[:SAMPLES]]}
 
 
 def _admitted(hashes: pl.Series, shift: int) -> pl.Series:

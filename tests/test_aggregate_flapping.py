@@ -45,6 +45,18 @@ def test_one_node_flapping_among_many_is_a_finding_naming_it(pipeline):
     assert next(iter(finding.fields["node"])) == "kiosk-lobby"
 
 
+def test_the_finding_counts_and_dates_the_flapping_node_not_every_node(pipeline):
+    """1,200 routine disconnects over ten hours around one node's five in 16 minutes: the
+    finding says five, from the first to the last of them, and shows that node's line."""
+    flapping = [(START + timedelta(hours=3, minutes=4 * i), _line(
+        START + timedelta(hours=3, minutes=4 * i), 999, "kiosk-lobby")) for i in range(5)]
+    (finding,) = analyze_text(pipeline, _log(_busy_server() + flapping)).findings
+    assert finding.count == 5 and finding.fields["node"] == {"kiosk-lobby": 5}
+    assert (finding.first_seen, finding.last_seen) == (START + timedelta(hours=3),
+                                                       START + timedelta(hours=3, minutes=16))
+    assert finding.samples and all("node.name=kiosk-lobby" in line for line in finding.samples)
+
+
 def test_a_burst_is_found_among_the_node_s_lines_of_another_timeline(pipeline):
     """The node's burst (5 within 20 minutes) alternates, line by line, with its lines of a
     day a year earlier, a day apart each: still a finding, naming it."""

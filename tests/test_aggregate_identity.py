@@ -35,7 +35,7 @@ def _snapshot(aggregator) -> tuple:
               repr(s.first_seen), repr(s.last_seen), s.services, s.containers, s.samples,
               s.latest, [(name, list(values.items())) for name, values in s.fields.items()],
               [(repr(moment), count) for moment, count in s.buckets.items()],
-              list(s.flapped.items()))
+              list(s.flapped.items()), repr(s.flapped_seen), s.flapped_samples)
              for s in aggregator.results()]
     return stats, aggregator.dropped_keys, aggregator.bucket_every
 
