@@ -206,7 +206,8 @@ def send_part(output: BinaryIO, analyse: Callable[[], PartResult],
     """A worker's life: Ctrl-C stops the analysis (what was found is sent), the pickled
     result goes to ``output``; the exit status. ``mask``: the signal mask to restore once
     the handlers are in place."""
-    signal.signal(signal.SIGINT, interrupt_once)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:     # else a background job's
+        signal.signal(signal.SIGINT, interrupt_once)
     signal.signal(signal.SIGTERM, interrupt_once)
     if mask is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -242,9 +243,11 @@ def collect(workers: list[Worker], interrupted: bool) -> tuple[list[PartResult |
 def interrupts_held() -> Iterator[list[int]]:
     """Ctrl-C inside the block waits until it ends (a merge cut halfway would count some
     entries twice); the yielded list is not empty when one came. Only the main thread
-    receives signals: elsewhere the block runs as is."""
+    receives signals, and a process that ignores Ctrl-C (started in the background) goes
+    on ignoring it: elsewhere the block runs as is."""
     came: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:    # a background job's
         yield came
         return
     previous = signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))

@@ -14,6 +14,8 @@ import time
 import pytest
 
 from logsleuth import Options, Pipeline, parallel
+from logsleuth.aggregate import Aggregator
+from logsleuth.progress import Progress
 from logsleuth.sources import Source
 
 from .conftest import FIXTURES
@@ -256,3 +258,35 @@ def test_a_native_thread_pool_in_the_caller_means_new_interpreters_not_forks():
             "import threading; print(threading.active_count(), parallel.forks())\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["True", "1", "False"], done.stderr
+
+
+@pytest.mark.parametrize("ignored", [True, False])
+def test_ctrl_c_in_a_merge_counts_only_where_the_process_takes_it(ignored):
+    """A job started in the background ignores Ctrl-C: a merge must not start taking it."""
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.default_int_handler)
+    try:
+        with parallel.interrupts_held() as held:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert held == ([] if ignored else [signal.SIGINT])
+        assert signal.getsignal(signal.SIGINT) is (signal.SIG_IGN if ignored
+                                                   else signal.default_int_handler)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_a_worker_of_a_background_job_goes_on_ignoring_ctrl_c():
+    seen = []
+
+    def analyse():
+        seen.append(signal.getsignal(signal.SIGINT))
+        return parallel.PartResult(Progress(), Aggregator(), False)
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    term = signal.getsignal(signal.SIGTERM)
+    try:
+        assert parallel.send_part(io.BytesIO(), analyse) == 0
+    finally:
+        signal.signal(signal.SIGINT, before)
+        signal.signal(signal.SIGTERM, term)
+    assert seen == [signal.SIG_IGN]
