@@ -1,6 +1,6 @@
 """JSON read from logs and reports, which anyone may have written: a text that is not
-JSON, or nests deeper than the parser goes, is None rather than an error; a value read
-is made a text again the standard library's way, and never fails for its depth.
+JSON, or nests deeper than MAX_DEPTH, is None rather than an error; a value read is made
+a text again the standard library's way, and never fails for its depth.
 
 orjson parses a log's JSON line three times faster than the standard library; where it
 refuses a text the standard library reads (NaN, 1e400, lone surrogates), reads an integer
@@ -11,7 +11,9 @@ result never depends on it.
 ({'level': 'error', 'n': inf}, {'id': [123456789012345678901234567890]})
 >>> loads("[" * 100_000 + "]" * 100_000) is None, loads("{not json") is None
 (True, True)
->>> dumps(loads('{"code": 7, "text": "x"}')), dumps(loads("[" * 1000 + "]" * 1000))[:9]
+>>> loads("[" * 512 + "]" * 512) is None, loads("[" * 513 + "]" * 513) is None
+(False, True)
+>>> dumps(loads('{"code": 7, "text": "x"}')), dumps(loads("[" * 512 + "]" * 512))[:9]
 ('{"code": 7, "text": "x"}', '[[[[[[[[[')
 """
 
@@ -34,8 +36,21 @@ _WIDE = 2.0 ** 63        # orjson reads an integer this wide or wider as a float
 _WIDE_DIGITS = 19        # ... which takes at least this many digits to write
 
 
+MAX_DEPTH = 512
+"""JSON nested deeper than this is not read (None): orjson reads 1024 levels, the standard
+library as many as the interpreter's stack lets it, which differs by version and caller;
+one bound for both keeps a line's reading the same everywhere."""
+
+
 def loads(text: str) -> object | None:
-    """The value of a JSON text; None when it is not one (or nests too deep to read)."""
+    """The value of a JSON text; None when it is not one, or nests deeper than MAX_DEPTH."""
+    value = _parsed(text)
+    if value is not None and _may_nest_deep(text) and _depth(value) > MAX_DEPTH:
+        return None
+    return value
+
+
+def _parsed(text: str) -> object | None:
     if _fast_loads is not None:
         try:
             value = _fast_loads(text)
@@ -48,6 +63,23 @@ def loads(text: str) -> object | None:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _may_nest_deep(text: str) -> bool:
+    """Whether the text holds enough brackets to nest past MAX_DEPTH (few lines do)."""
+    return len(text) > 2 * MAX_DEPTH and text.count("[") + text.count("{") > MAX_DEPTH
+
+
+def _depth(value: object) -> int:
+    """How deep lists and objects nest in ``value`` (without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1)
+                           for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _may_differ(text: str, value: object) -> bool:

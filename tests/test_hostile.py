@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth import classify as classify_module
+from logsleuth import jsonload
 from logsleuth.bundle import report as bundle_report
 from logsleuth.aggregate import Aggregator
 from logsleuth.envelope import split_fields
@@ -681,17 +682,22 @@ def test_a_json_message_with_a_lone_surrogate_escape_is_an_unknown_warning(escap
     assert result["lines"]["unknown"] == 2 and len(result["unknown"]) == 1
 
 
-@pytest.mark.parametrize("depth", [900, 1000, 1030, 100_000])
-def test_a_deeply_nested_json_line_is_read_without_a_crash(depth):
+@pytest.mark.parametrize("depth", [500, 900, 1000, 1030, 100_000])
+@pytest.mark.parametrize("orjson", [True, False])
+def test_a_deeply_nested_json_line_is_read_without_a_crash(depth, orjson, monkeypatch):
     """Nested past what the JSON parsers read (or what json.dumps writes from inside a
-    run): a line the parser reads keeps its level and message; one it cannot is plain text
-    (not a traceback, as a RecursionError from json.loads once was)."""
+    run): a line nested up to jsonload.MAX_DEPTH keeps its level and message; a deeper one
+    is plain text (not a traceback, as a RecursionError from json.loads once was), with
+    orjson or without it."""
+    if not orjson:
+        monkeypatch.setattr(jsonload, "_fast_loads", None)
     nested = "[" * depth + "]" * depth
     line = ('headscale-1  | {"level":"error","message":"map update failed","error":'
             f'{nested},"node":{nested}}}\n')
     done = run_cli(["events"], line)
     (entry,) = [json.loads(e) for e in done.stdout.splitlines()]
-    assert done.exit_code == 0 and entry["level"] == ("error" if depth <= 1000 else None)
-    assert entry["message"].startswith("map update failed" if depth <= 1000 else '{"level"')
+    readable = depth < jsonload.MAX_DEPTH
+    assert done.exit_code == 0 and entry["level"] == ("error" if readable else None)
+    assert entry["message"].startswith("map update failed" if readable else '{"level"')
     analysis = run_cli(["--format", "json", "-"], line)
     assert analysis.exit_code in (0, 1) and json.loads(analysis.stdout)["unknown"]
