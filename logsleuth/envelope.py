@@ -116,7 +116,8 @@ def service_name(container: str) -> str:
 
 def continuation_body(line: str, container: str | None) -> str | None:
     r"""A line's text without the compose prefix and docker stamp, for deciding whether it
-    continues an entry of ``container``; None when it belongs to another container.
+    continues an entry of ``container``; None when it belongs to another container (or,
+    in a system log, another program).
 
     >>> continuation_body("headscale-1  | \tmain.go:12 +0x1d", "headscale-1")
     '\tmain.go:12 +0x1d'
@@ -128,10 +129,21 @@ def continuation_body(line: str, container: str | None) -> str | None:
         if container is None or compose["name"] != container:
             return None
         line = line[compose.end():]
+    elif (system := _JOURNALD.match(line) or _journald_iso(line)) and system["ident"] != container:
+        return None
     outer = _OUTER_TS.match(line)
     if outer and not _LEVEL_TOKEN.match(line, outer.end()):
         line = line[outer.end():]
     return line
+
+
+def _journald_iso(text: str) -> re.Match | None:
+    """An ISO-stamped system log prefix (rsyslog, ``journalctl -o short-iso``), not a
+    console line's stamp and level."""
+    match = _JOURNALD_ISO.match(text)
+    if match and _LEVEL_TOKEN.match(text, match.start("host")):
+        return None
+    return match
 
 
 _ZONELESS_FORMATS = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone
@@ -159,7 +171,7 @@ class EnvelopeParser:
             rest = rest[compose.end():]
         journald = None
         if not rest.startswith("{"):        # a JSON line has no journald or docker stamp
-            journald = _JOURNALD.match(rest) or self._journald_iso(rest)
+            journald = _JOURNALD.match(rest) or _journald_iso(rest)
             if journald:
                 service = service or journald["ident"]
                 journald_ts = self._journald_time(journald)
@@ -216,12 +228,6 @@ class EnvelopeParser:
             env.format = f"{fmt}/{env.format}"
         env.timestamp = docker_ts or env.timestamp or journald_ts
         return env
-
-    def _journald_iso(self, rest: str) -> re.Match | None:
-        match = _JOURNALD_ISO.match(rest)
-        if match and _LEVEL_TOKEN.match(rest, match.start("host")):
-            return None
-        return match
 
     def _journald_time(self, match: re.Match) -> datetime | None:
         if "ts" in match.groupdict() and match["ts"]:

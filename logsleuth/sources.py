@@ -128,15 +128,17 @@ def wakeful(stdin: BinaryIO) -> BinaryIO:
 
 def _widen_pipe(fd: int) -> None:
     """Ask for a PIPE_SIZE pipe where the system has the call; keep the pipe as it is when
-    refused (the user's pipe memory is used up, a narrower system limit)."""
+    it is as wide already (a writer widened it further) or when refused (the user's pipe
+    memory is used up, a narrower system limit)."""
     try:
         import fcntl
     except ImportError:             # pragma: no cover - not on Windows' pipes
         return
-    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if setting is not None:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(fd, setting, PIPE_SIZE)
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    with contextlib.suppress(OSError):
+        if fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) < PIPE_SIZE:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
 
 def open_source(source: Source, stdin: BinaryIO) -> BinaryIO:

@@ -131,3 +131,26 @@ def test_a_deprecated_key_warning_never_outranks_the_fatal_error(pipeline):
     findings = analyze_text(pipeline, text).findings
     assert [(f.pattern_id, f.severity) for f in findings] == [
         ("deploy.port_in_use", "critical"), ("deploy.config_key_deprecated", "warning")]
+
+
+JOURNALD_PANIC = """\
+Mar  3 07:12:09 vpn headscale[812]: 2025/03/03 07:12:09 http: panic serving 10.0.0.7:51022: runtime error: index out of range [0] with length 0
+Mar  3 07:12:09 vpn headscale[812]: goroutine 90211 [running]:
+Mar  3 07:12:09 vpn headscale[812]: net/http.(*conn).serve.func1()
+Mar  3 07:12:09 vpn headscale[812]: #011/usr/local/go/src/net/http/server.go:1854 +0xbf
+"""
+
+
+@pytest.mark.parametrize("other", [
+    "Mar  3 07:12:10 vpn CRON[3104]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+    "Mar  3 07:12:10 vpn sudo[2211]:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls",
+    "2025-03-03T07:12:10.000001+00:00 vpn CRON[3104]: pam_unix(cron:session): session opened for user "
+    "root(uid=0) by (uid=0)",
+], ids=["cron", "sudo", "rsyslog-iso"])
+def test_a_trace_read_from_the_system_log_never_takes_another_process_line(other):
+    """Go trace bodies accept a journald/syslog prefix; a line of another program (a PAM
+    line ending in ``(uid=0)``, sudo's indented user) right after the trace is not a frame."""
+    events = [json.loads(line) for line in
+              run_cli(["events", "-"], JOURNALD_PANIC + other + "\n").stdout.splitlines()]
+    assert (events[0]["pattern_id"], events[0]["line_no"], events[0]["lines"]) == \
+        ("crash.handler_panic", 1, 4)

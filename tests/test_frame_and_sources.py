@@ -156,3 +156,22 @@ def test_a_pipe_into_logsleuth_is_widened_and_read_whole():
         assert fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ) == PIPE_SIZE
         assert b"".join(chunk.data for chunk in frames(stream)) == lines
     writer.join()
+
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipes")
+def test_a_pipe_wider_than_logsleuth_asks_for_is_never_narrowed(monkeypatch):
+    import fcntl
+    import os
+
+    from logsleuth import sources
+
+    monkeypatch.setattr(sources, "PIPE_SIZE", 256 << 10)      # a writer widened it further
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+    os.write(write_end, b"headscale-1  | line\n")
+    with open(read_end, "rb") as stdin:
+        stream = sources.wakeful(stdin)
+        assert fcntl.fcntl(read_end, fcntl.F_GETPIPE_SZ) == 1 << 20
+        assert stream.read1(100) == b"headscale-1  | line\n"
+    os.close(write_end)

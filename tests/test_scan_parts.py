@@ -58,8 +58,9 @@ def test_a_broken_group_name_with_a_scan_part_is_a_catalog_error(tmp_path, regex
 
 
 _ATOMS = st.sampled_from(["a", "b", "=", " ", r"\.", r"\x61", r"\x3d", "[ab]", "[^a]",
-                          "[0-9]", ".", "1", "6"])
-_QUANTIFIERS = st.sampled_from(["", "", "?", "*", "+", "{2}", "{1,2}", "??"])
+                          "[0-9]", ".", "1", "6", r"[^\n]", r"\{", "[{]", "[$]"])
+_QUANTIFIERS = st.sampled_from(["", "", "?", "*", "+", "{2}", "{1,2}", "??", "{2,}", "*?",
+                                "+?", "{2,}?"])
 _OPENERS = st.sampled_from(["(?:", "(?P<g>", "(?i:", "(", "(?:|"])
 
 
@@ -85,13 +86,15 @@ def _uncached(text: str):
 
 @st.composite
 def _regex_run_and_line(draw):
-    """A regex (flags, anchors, groups, escapes, bounds), a run of its text, a line it
-    matches, and a line its scan form matches or a short one of their characters."""
+    """A regex (flags, anchors, groups, escapes, bounds, closing rests of the line), a run
+    of its text, a line it matches, and a line its scan form matches, a short one of their
+    characters, or the matching line with a character or two more (past a cut tail)."""
     body = draw(_REGEXES)
     if body.count("(?P<g>") > 1:
         body = body.replace("(?P<g>", "(?:")
     flags = draw(st.sampled_from(["", "(?i)"]))
-    regex = flags + draw(st.sampled_from(["", "^"])) + body + draw(st.sampled_from(["", "$"]))
+    regex = flags + draw(st.sampled_from(["", "^"])) + body + \
+        draw(st.sampled_from(["", "$", r"[^\n]*$", ".*$", r"(?P<rest>[^\n]*)$", ".+$", "[^a]*$"]))
     try:
         _uncached(regex)
         re.compile(regex, re.ASCII)
@@ -102,7 +105,8 @@ def _regex_run_and_line(draw):
     part = (flags if flags and not run.startswith(flags) else "") + run
     matching = draw(st.from_regex(re.compile(regex, re.ASCII)).filter(lambda s: "\n" not in s))
     other = draw(st.from_regex(re.compile(scan_form(regex).decode(), re.ASCII))
-                 | st.text("ab= .16", max_size=8))
+                 | st.text("ab= .16", max_size=8)
+                 | st.text("ab= .16{$", min_size=1, max_size=2).map(matching.__add__))
     return regex, part, matching, other.replace("\n", "")
 
 
