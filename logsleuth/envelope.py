@@ -21,11 +21,14 @@ _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
 _CONSOLE_TS = re.compile(rf"(?P<ts>{RFC3339}) ")
 _LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
+_HOST = r"(?P<host>[^\s\[\]]+)"     # a host name: no blank or bracket (a docker-stamped
+#                                    "<stamp> \t[signal SIGSEGV: ..." frame is no syslog line);
+#                                    syslog without one (BusyBox, some relays) has the program first
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
-    r"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
+    rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?(?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
 )
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) (?P<host>[^ ]+) (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) {_HOST} (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
 _CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
 _STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")

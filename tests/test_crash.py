@@ -154,3 +154,20 @@ def test_a_trace_read_from_the_system_log_never_takes_another_process_line(other
               run_cli(["events", "-"], JOURNALD_PANIC + other + "\n").stdout.splitlines()]
     assert (events[0]["pattern_id"], events[0]["line_no"], events[0]["lines"]) == \
         ("crash.handler_panic", 1, 4)
+
+
+def test_a_docker_stamped_trace_after_an_indented_panic_is_one_entry():
+    """``docker logs -t`` stamps every frame, a tab after the stamp: ``<stamp> \\t[signal
+    SIGSEGV: ...`` is a frame, not a syslog line of a program named SIGSEGV."""
+    stamp = "2025-06-17T05:03:36Z \t"
+    trace = "\n".join([
+        " panic: runtime error: invalid memory address or nil pointer dereference",
+        f"{stamp}[signal SIGSEGV: segmentation violation code=0x1 addr=0x48 pc=0xc4f37f]",
+        f"{stamp}",
+        f"{stamp}goroutine 266 [running]:",
+        f"{stamp}tailscale.com/net/netcheck.makeProbePlanInitial(0xc0031f6b70, 0xc00033af50)",
+        f"{stamp}tailscale.com@v1.78.1/net/netcheck/netcheck.go:548 +0xbf",
+        f"{stamp}created by tailscale.com/wgengine/magicsock.(*Conn).updateNetInfo in goroutine 9",
+    ]) + "\n"
+    events = [json.loads(line) for line in run_cli(["events", "-"], trace).stdout.splitlines()]
+    assert [(e["line_no"], e["lines"]) for e in events] == [(1, 7)]

@@ -131,3 +131,20 @@ def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
                                                  slow.format, slow.caller, slow.message,
                                                  slow.fields), line
     assert len(lines) >= 600                  # 150 fixture lines × 4 prefixes, + reference data
+
+
+@pytest.mark.parametrize("line, service, level, moment", [
+    # syslog without a host name (BusyBox, some relays): the program comes first
+    ('Aug 24 09:24:05 authelia[19969]: {"level":"error","msg":"Access Request failed",'
+     '"time":"2024-08-24T09:24:05Z"}', "authelia", "error", "2024-08-24T09:24:05+00:00"),
+    ("Mar  2 23:18:12 vps headscale[999]: 2025-03-02T23:18:12Z ERR map failed", "headscale",
+     "error", "2025-03-02T23:18:12+00:00"),
+    # no syslog lines: a docker-stamped Go frame, a Node app's "[module] LEVEL:" line
+    ("2025-06-17T05:03:36Z \t[signal SIGSEGV: segmentation violation code=0x1 addr=0x48]",
+     None, None, "2025-06-17T05:03:36+00:00"),
+    ("2024-07-19T09:23:14.581Z [api] ERROR: Headscale API is unreachable", None, None,
+     "2024-07-19T09:23:14.581000+00:00"),
+])
+def test_a_syslog_prefix_needs_a_host_without_brackets_or_none(line, service, level, moment):
+    env = EnvelopeParser(year=2024).parse(line)
+    assert (env.service, env.level, env.timestamp.isoformat()) == (service, level, moment)
