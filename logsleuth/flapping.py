@@ -17,6 +17,9 @@ from typing import Sequence
 from .catalog import Flapping
 
 REACH = 4
+SAMPLE_CHARS = 2048
+"""A window keeps its first line up to this long: one per tracked value, so a line cut
+only at the 64 KiB match window would make 20,000 of them weigh a gigabyte."""
 
 
 def span(rule: Flapping) -> int:
@@ -52,7 +55,7 @@ class Window:
         """One more entry, at ``moment`` (``minute``: the same in epoch minutes)."""
         if self.first is None or self.last is None:
             self.first = self.last = moment
-            self.sample = line
+            self.sample = line[:SAMPLE_CHARS]
         elif moment < self.first:
             self.first = moment
         elif moment > self.last:

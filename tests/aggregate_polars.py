@@ -26,7 +26,7 @@ from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats
                                  stable_hash)
 from logsleuth.catalog import SEVERITIES, Flapping
 from logsleuth.classify import Entry
-from logsleuth.flapping import span
+from logsleuth.flapping import SAMPLE_CHARS, span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
 _TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC"),
@@ -200,7 +200,7 @@ class PolarsAggregator:
                      .group_by("key", "value")
                      .agg(pl.len().alias("entries"), pl.col("bunched").any(),
                           pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-                          pl.col("line").first())
+                          pl.col("line").first().str.slice(0, SAMPLE_CHARS))
                      .filter(pl.col("bunched")).sort(["entries", "value"], descending=[True, False]))
             for key, value, entries, _, first, last, line in found.iter_rows():
                 flapped.setdefault(key, {})[value] = (entries, first, last, line)

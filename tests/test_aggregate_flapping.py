@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from logsleuth.catalog import Flapping
+from logsleuth.flapping import SAMPLE_CHARS, Window
+
 from .conftest import analyze_text
 
 START = datetime(2026, 7, 14, 0, 0, tzinfo=timezone.utc)
@@ -66,3 +69,10 @@ def test_a_burst_is_found_among_the_node_s_lines_of_another_timeline(pipeline):
     (finding,) = analyze_text(pipeline, text).findings
     assert "kiosk-lobby lost its long-poll session" in finding.cause
     assert analyze_text(pipeline, "".join(other * 2)).findings == []
+
+
+def test_a_flapping_window_keeps_a_bounded_first_line():
+    window, rule = Window(), Flapping(field="node", count=5, minutes=30)
+    window.add(0, rule, START, "node has disconnected node=x " + "y" * 100_000)
+    window.add(1, rule, START + timedelta(minutes=1), "node has disconnected node=x")
+    assert len(window.sample) == SAMPLE_CHARS and window.sample.startswith("node has disconnected")
