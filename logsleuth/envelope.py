@@ -35,7 +35,8 @@ _SERVICE_INDEX = re.compile(r"[-_]\d+$")
 
 _CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
                    "ERR": "error", "FTL": "fatal", "PNC": "panic", "???": None}
-_JSON_LEVELS = {"trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"}
+_JSON_LEVEL_NAMES = {name: name for name in ("trace", "debug", "info", "warn", "error", "fatal",
+                                             "panic")} | {"warning": "warn"}
 # Lines that carry no level of their own but say how bad they are by their first word.
 _BARE_PREFIX_LEVELS = (
     ("Error: initializing: ", "fatal"),                      # v0.29 `headscale serve` start-up
@@ -156,6 +157,9 @@ class EnvelopeParser:
     """Parses lines of one source; remembers, per service, which inner format worked, and
     (in its :class:`Clock`) the zone and latest date the lines have shown."""
 
+    json_shortcut = True
+    """A JSON line skips the general steps (:meth:`_json`); off, they give the same."""
+
     def __init__(self, year: int | None = None, clock: Clock | None = None) -> None:
         self.clock = clock or Clock(year=year)
         self._locked: dict[str | None, str] = {}
@@ -169,9 +173,10 @@ class EnvelopeParser:
         service, docker_ts, journald_ts, fmt, rest = None, None, None, "plain", line
         compose = _COMPOSE.match(rest)
         if compose:
-            service = service_name(compose["name"])
-            fmt = "compose-v1" if "_" in compose["name"] and compose["name"][-1].isdigit() else "compose"
+            service, fmt = _compose_service(compose["name"])
             rest = rest[compose.end():]
+        if self.json_shortcut and rest.startswith("{"):
+            return self._json(rest, service, fmt, compose["name"] if compose else None)
         journald = None
         if not rest.startswith("{"):        # a JSON line has no journald or docker stamp
             journald = _JOURNALD.match(rest) or _journald_iso(rest)
@@ -208,6 +213,23 @@ class EnvelopeParser:
         if self.clock.zone is None:
             self._learn_zone(stamp)         # the stamp's own zone is the first from it on
         self.clock.saw(moment)
+        return env
+
+    def _json(self, text: str, service: str | None, fmt: str,
+              container: str | None) -> Envelope:
+        """A JSON line, compose-wrapped or not (no journald or docker stamp precedes a
+        brace): what the steps of :meth:`parse` give for it, without them."""
+        env = _zerolog_json(text)
+        if env is None:
+            env = _plain(text)
+        else:
+            self._locked[service] = "zerolog-json"
+        if container is not None:
+            env.format = f"{fmt}/{env.format}"
+        env.service, env.container = service, container if container is not None else service
+        if env.timestamp is not None:
+            self._learn_zone(text)
+            self.clock.saw(env.timestamp)
         return env
 
     def _learn_zone(self, text: str) -> None:
@@ -258,10 +280,18 @@ class EnvelopeParser:
 
 
 @lru_cache(maxsize=256)
+def _compose_service(container: str) -> tuple[str, str]:
+    """The service of a compose container, and the wrapping's format (v1 names its
+    containers ``project_service_1``)."""
+    compose = "compose-v1" if "_" in container and container[-1].isdigit() else "compose"
+    return service_name(container), compose
+
+
+@lru_cache(maxsize=256)
 def _console_service(container: str) -> tuple[str, str]:
     """The service of a compose-wrapped console line's container, and the line's format."""
-    compose = "compose-v1" if "_" in container and container[-1].isdigit() else "compose"
-    return service_name(container), f"{compose}/zerolog-console"
+    service, compose = _compose_service(container)
+    return service, f"{compose}/zerolog-console"
 
 
 def _zerolog_console(text: str) -> Envelope | None:
@@ -286,17 +316,21 @@ def _zerolog_json(text: str) -> Envelope | None:
     data = jsonload.loads(text)
     if not isinstance(data, dict):
         return None
-    level = str(data.pop("level", "")).lower()
-    message = data.pop("message", data.pop("msg", ""))
-    timestamp = unix_time(data.pop("time", None)) or _zap_time(data.pop("ts", None))
+    pop = data.pop          # a third of a busy log's candidates are JSON lines: kept lean
+    level = _JSON_LEVEL_NAMES.get(str(pop("level", "")).lower())
+    message = pop("message", pop("msg", ""))
+    stamp = pop("time", None)
+    timestamp = None if stamp is None else unix_time(stamp)
+    if timestamp is None:
+        stamp = pop("ts", None)
+        timestamp = None if stamp is None else _zap_time(stamp)
     logtail = data.get("logtail")
     if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
-        message = message or str(data.pop("text")).rstrip("\n")
+        message = message or str(pop("text")).rstrip("\n")
         timestamp = timestamp or unix_time(logtail.get("client_time"))
-    caller = data.pop("caller", None)
-    return Envelope(body=str(message), timestamp=timestamp,
-                    level=("warn" if level == "warning" else level) if level in _JSON_LEVELS else None,
-                    caller=caller, format="zerolog-json", members=data)
+    # (body, service, timestamp, level, caller, format, parsed, members) by position
+    return Envelope(str(message), None, timestamp, level, pop("caller", None), "zerolog-json",
+                    None, data)
 
 
 def _zap_time(value: object) -> datetime | None:

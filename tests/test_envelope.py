@@ -133,6 +133,34 @@ def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
     assert len(lines) >= 600                  # 150 fixture lines × 4 prefixes, + reference data
 
 
+_JSON_LINES = [
+    '{"level":"error","msg":"dial failed","ts":1782864002.924,"error":"x"}',
+    '{"level":"WARNING","message":"m","msg":"also","time":"2024-05-01T10:00:00+02:00","ts":5}',
+    '{"level":"info","message":null,"time":1714557600123}',
+    '{"level":7,"message":"no time","caller":"x.go:1"}',
+    '{"logtail":{"client_time":"2024-05-01T10:00:00Z"},"text":"magicsock: x\\n"}',
+    '{"ts":42,"msg":"a small ts is no time"}',
+    '{not json', '["a list"]', '{}',
+]
+
+
+@pytest.mark.parametrize("prefix", ["", "headscale-1  | ", "caddy_caddy_1 | "])
+def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix):
+    lines = [prefix + line for line in _JSON_LINES] + [
+        prefix + line for line in _every_line() if line.startswith("{")]
+    fast = EnvelopeParser(year=2026)
+    fast_results = [fast.parse(line) for line in lines]
+    monkeypatch.setattr(EnvelopeParser, "json_shortcut", False)
+    general = EnvelopeParser(year=2026)
+    for line, quick in zip(lines, fast_results):
+        slow = general.parse(line)
+        assert (quick.service, quick.container, quick.timestamp, quick.level, quick.format,
+                quick.caller, quick.message, quick.fields, quick.inferred) == (
+            slow.service, slow.container, slow.timestamp, slow.level, slow.format,
+            slow.caller, slow.message, slow.fields, slow.inferred), line
+    assert fast.clock == general.clock
+
+
 @pytest.mark.parametrize("line, service, level, moment", [
     # syslog without a host name (BusyBox, some relays): the program comes first
     ('Aug 24 09:24:05 authelia[19969]: {"level":"error","msg":"Access Request failed",'
