@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from .catalog import Flapping
-from .flapping import Window
+from .flapping import SAMPLE_CHARS, Window, sample_of
 from .severity import SEVERITIES, Severity
 from .classify import Entry
 
@@ -108,9 +108,12 @@ class Tally:
         if container is not None and container not in containers \
                 and len(containers) < MAX_CONTAINERS:
             containers[container] = None
+        line = entry.line
+        if len(line) > SAMPLE_CHARS:
+            line = sample_of(line)
         if len(self.samples) < SAMPLES:
-            self.samples.append(entry.line)
-        self.latest = entry.line
+            self.samples.append(line)
+        self.latest = line
 
     def merge(self, later: Tally) -> None:
         """Fold in the tally of the same key over later input."""

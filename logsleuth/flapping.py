@@ -4,7 +4,8 @@
 The entries are looked for among any REACH × ``count`` consecutive entries of the value
 (in input order), not only ``count`` consecutive ones: a log whose lines of one node come
 from two or three interleaved timelines (two files, a stamp in another zone) still shows a
-burst of one of them.
+burst of one of them. Texts kept as samples (a window's first line, a key's samples) are
+cut by :func:`sample_of`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,19 @@ from typing import Sequence
 from .catalog import Flapping
 
 REACH = 4
-SAMPLE_CHARS = 2048
-"""A window keeps its first line up to this long: one per tracked value, so a line cut
-only at the 64 KiB match window would make 20,000 of them weigh a gigabyte."""
+SAMPLE_CHARS = 4096
+"""An entry's text kept as a sample (a key's, a window's) is at most this long."""
+
+
+def sample_of(text: str) -> str:
+    """An entry's text as kept for a sample: cut to SAMPLE_CHARS characters, with a ``…``
+    when it was cut. A key keeps a few, so 20,000 unknown templates of 64 KiB lines
+    would otherwise weigh gigabytes.
+
+    >>> len(sample_of("x" * 9000)), sample_of("x" * 9000)[-2:], sample_of("short")
+    (4097, 'x…', 'short')
+    """
+    return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + "…"
 
 
 def span(rule: Flapping) -> int:
@@ -41,7 +52,7 @@ class Window:
     """One value's timed entries under a flapping rule: the times (epoch minutes) of its
     first and last ``span - 1``, how many, whether ``count`` of any ``span`` consecutive
     ones fell within ``minutes``; and, for the report, its earliest and latest time and its
-    first line."""
+    first line (cut: :func:`sample_of`)."""
 
     head: array = field(default_factory=lambda: array("q"))
     tail: array = field(default_factory=lambda: array("q"))
@@ -55,7 +66,7 @@ class Window:
         """One more entry, at ``moment`` (``minute``: the same in epoch minutes)."""
         if self.first is None or self.last is None:
             self.first = self.last = moment
-            self.sample = line[:SAMPLE_CHARS]
+            self.sample = sample_of(line)
         elif moment < self.first:
             self.first = moment
         elif moment > self.last:

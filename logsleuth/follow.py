@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Iterator
 from .aggregate import Aggregator
 from .classify import Entry
 from .frame import LineCutter
-from .pipeline import AGGREGATE_BATCH, Pipeline
+from .pipeline import Pipeline
 from .progress import Progress
 from .reader import SourceReader
 from .result import Analysis
@@ -173,7 +173,6 @@ class Follower:
         self._scan = SourceReader(pipeline.scanner, pipeline.options, name, self.progress)
         self._seen: set[str] = set()
         self._cutter = LineCutter()
-        self._unaggregated: list[Entry] = []
 
     def feed(self, block: bytes | None) -> list[Entry]:
         """Take a block (``None``: the current file ended); return the first entry of each
@@ -182,9 +181,7 @@ class Follower:
         if chunk is None:
             return []
         entries = self._scan.chunk(chunk) + self._scan.release()
-        self._unaggregated.extend(entries)
-        if len(self._unaggregated) >= AGGREGATE_BATCH:
-            self._aggregate()
+        self.aggregator.add(entries)
         new = []
         for entry in entries:
             key = entry.key
@@ -197,11 +194,5 @@ class Follower:
 
     def analysis(self, interrupted: bool = False) -> Analysis:
         """The findings so far, as a batch run would report them."""
-        self._aggregate()
         return self.pipeline.snapshot([self.name], self.progress, self.aggregator, interrupted)
 
-    def _aggregate(self) -> None:
-        """Merge the entries seen since the last merge (a merge costs the same however few
-        entries it holds, so small pipe reads are not merged one by one)."""
-        entries, self._unaggregated = self._unaggregated, []
-        self.aggregator.add(entries)

@@ -28,8 +28,6 @@ from .result import Analysis, Cause, Finding
 from .sources import InputError, Source, expand, open_source
 from .templates import merge_templated
 
-AGGREGATE_BATCH = 5_000   # entries per Polars merge (~15 ms each however small); bounds memory
-
 
 class Pipeline:
     """Holds the compiled catalog; runs inputs through every stage."""
@@ -103,18 +101,14 @@ class Pipeline:
     def aggregate(self, sources: list[Source], stdin: BinaryIO) -> PartResult:
         """Aggregate the sources one after another; Ctrl-C stops at the source it hit."""
         result = PartResult(Progress(), Aggregator(), False)
-        batched = Batched(result.aggregator)
         for source in sources:
             try:
                 result.interrupted = self._aggregate_source(source, stdin, result.progress,
-                                                            batched)
+                                                            result.aggregator)
             except KeyboardInterrupt:           # between reads: while planning the parts
                 result.interrupted = True
             if result.interrupted:
                 break
-        with parallel.interrupts_held() as held:
-            batched.flush()
-        result.interrupted |= bool(held)
         return result
 
     def aggregate_part(self, source: Source, begin: int, end: int) -> PartResult:
@@ -125,7 +119,7 @@ class Pipeline:
         return result
 
     def _aggregate_source(self, source: Source, stdin: BinaryIO, progress: Progress,
-                          aggregator: Batched) -> bool:
+                          aggregator: Aggregator) -> bool:
         """Aggregate one source, a big plain file in parts on several cores; True when
         interrupted."""
         ranges = parallel.plan(self.scanner, source, self.options.jobs or parallel.usable_cores())
@@ -150,8 +144,10 @@ class Pipeline:
         return interrupted
 
     def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,
-                         aggregator: Aggregator | Batched, begin: int, end: int) -> bool:
-        """Aggregate a source from byte ``begin`` to ``end`` (-1: to its end)."""
+                         aggregator: Aggregator, begin: int, end: int) -> bool:
+        """Aggregate a source from byte ``begin`` to ``end`` (-1: to its end), each chunk's
+        entries as they come: an entry's text lives no longer than its chunk, so hostile
+        input of long lines weighs a chunk's worth, not thousands of entries' worth."""
         source = replace(source, offset=begin)
         try:
             stream = open_source(source, stdin)
@@ -161,41 +157,16 @@ class Pipeline:
         except KeyboardInterrupt:               # Ctrl-C before the first byte arrived
             return True
         limit = None if end < 0 else end - begin
-        pending: list[Entry] = []
+        entries = read_source(self.scanner, self.options, source, stream, progress, limit)
         try:
-            for batch in read_source(self.scanner, self.options, source, stream, progress, limit):
-                pending.extend(batch)
-                if len(pending) >= AGGREGATE_BATCH:
-                    aggregator.add(pending)
-                    pending = []
+            for batch in entries:
+                with parallel.interrupts_held() as held:     # a batch counts whole or not at all
+                    aggregator.add(batch)
+                if held:
+                    return True
         except KeyboardInterrupt:
-            aggregator.add(pending)
             return True
-        aggregator.add(pending)
         return False
-
-
-class Batched:
-    """An aggregator that is fed AGGREGATE_BATCH entries at a time across sources: a Polars
-    merge costs ~15 ms however small, so one per tiny file made 100,000 files take minutes."""
-
-    def __init__(self, aggregator: Aggregator) -> None:
-        self._aggregator = aggregator
-        self._pending: list[Entry] = []
-
-    def add(self, entries: list[Entry]) -> None:
-        self._pending.extend(entries)
-        if len(self._pending) >= AGGREGATE_BATCH:
-            self.flush()
-
-    def merge(self, later: Aggregator) -> None:
-        """Fold in a later part's aggregate, after the entries that come before it."""
-        self.flush()
-        self._aggregator.merge(later)
-
-    def flush(self) -> None:
-        self._aggregator.add(self._pending)
-        self._pending = []
 
 
 def run_part() -> None:

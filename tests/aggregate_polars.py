@@ -26,7 +26,7 @@ from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats
                                  stable_hash)
 from logsleuth.catalog import SEVERITIES, Flapping
 from logsleuth.classify import Entry
-from logsleuth.flapping import SAMPLE_CHARS, span
+from logsleuth.flapping import sample_of, span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
 _TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC"),
@@ -76,7 +76,7 @@ class PolarsAggregator:
                 "ts": [e.timestamp for e in entries],
                 "service": [e.service for e in entries],
                 "container": [e.container for e in entries],
-                "line": [e.line for e in entries],
+                "line": [sample_of(e.line) for e in entries],
             },
             schema={"key": pl.String, "pattern_id": pl.String, "template": pl.String,
                     "level": pl.String, "severity": pl.Int8, "ts": pl.Datetime("us", "UTC"),
@@ -200,7 +200,7 @@ class PolarsAggregator:
                      .group_by("key", "value")
                      .agg(pl.len().alias("entries"), pl.col("bunched").any(),
                           pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-                          pl.col("line").first().str.slice(0, SAMPLE_CHARS))
+                          pl.col("line").first())
                      .filter(pl.col("bunched")).sort(["entries", "value"], descending=[True, False]))
             for key, value, entries, _, first, last, line in found.iter_rows():
                 flapped.setdefault(key, {})[value] = (entries, first, last, line)

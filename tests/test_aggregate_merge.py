@@ -43,3 +43,26 @@ def test_the_window_and_the_latest_sample_come_from_the_last_batch(long_log_resu
     locked = next(f for f in long_log_result.findings if f.pattern_id == "db.sqlite_locked")
     assert (locked.first_seen, locked.last_seen) == (START, START + timedelta(seconds=BATCHES))
     assert "node.id=99" in locked.samples[-1]
+
+
+def test_a_key_keeps_its_samples_and_latest_line_cut_to_a_bounded_length():
+    """Every kept text is cut (with a '…'): 20,000 unknown templates of 64 KiB lines would
+    otherwise weigh gigabytes."""
+    from datetime import datetime, timezone
+
+    from logsleuth.aggregate import Aggregator
+    from logsleuth.classify import Entry
+    from logsleuth.envelope import Envelope
+    from logsleuth.flapping import SAMPLE_CHARS
+
+    moment = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    long_line = "ERR upstream said: " + "é" * 100_000
+    entries = [Entry("x", n, n, "headscale", "headscale-1", moment, "error", None, None,
+                     Envelope(long_line), long_line, [], "upstream said: <*>")
+               for n in range(5)]
+    aggregator = Aggregator()
+    aggregator.add(entries)
+    (stats,) = aggregator.results()
+    assert stats.count == 5
+    assert [len(s) for s in stats.samples] == [SAMPLE_CHARS + 1] * 3
+    assert stats.latest == stats.samples[0] and stats.latest.endswith("é…")

@@ -628,7 +628,8 @@ def test_patterns_test_shows_log_lines_through_the_boundary(tmp_path):
     assert raw_controls(result.stdout) == [] and "hunter22" not in result.stdout
 
 
-def test_many_tiny_files_are_aggregated_in_batches_not_one_merge_each(tmp_path, monkeypatch):
+def test_many_tiny_files_are_each_counted_as_they_are_read(tmp_path, monkeypatch):
+    """A merge is plain Python (microseconds): no file's entries wait for a bigger one."""
     for number in range(300):
         (tmp_path / f"h{number:03}.log").write_text(LOCKED_LINE)
     merges: list[int] = []
@@ -641,7 +642,26 @@ def test_many_tiny_files_are_aggregated_in_batches_not_one_merge_each(tmp_path, 
 
     monkeypatch.setattr(Aggregator, "add", counted)
     data = json.loads(run_cli([str(tmp_path / "*.log"), "--format", "json"]).stdout)
-    assert data["findings"][0]["count"] == 300 and merges == [300]
+    assert data["findings"][0]["count"] == 300 and merges == [1] * 300
+
+
+def test_ctrl_c_while_a_batch_is_counted_counts_it_once_and_stops(tmp_path, monkeypatch):
+    import signal
+
+    from logsleuth.sources import expand
+
+    log = tmp_path / "h.log"
+    log.write_text(LOCKED_LINE * 50)
+    original = Aggregator.add
+
+    def interrupted(self, entries):
+        os.kill(os.getpid(), signal.SIGINT)         # Ctrl-C arrives as the batch is counted
+        original(self, entries)
+
+    monkeypatch.setattr(Aggregator, "add", interrupted)
+    result = Pipeline(Options(jobs=1)).aggregate(expand([str(log)]), io.BytesIO())
+    assert result.interrupted      # the batch in hand is counted once (the last line, held
+    assert [t.count for t in result.aggregator.tallies.values()] == [49]   # back, is not read)
 
 
 def test_summary_markdown_keeps_a_backtick_inside_its_code_span(tmp_path):
