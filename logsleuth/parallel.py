@@ -149,8 +149,14 @@ def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
     process = subprocess.Popen([sys.executable, "-c", _WORKER_MAIN],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(pickle.dumps((pipeline.options, source, begin, end)))
-    process.stdin.close()
+    try:
+        process.stdin.write(pickle.dumps((pipeline.options, source, begin, end)))
+        process.stdin.close()
+    except OSError:                     # it died before reading its job: the caller takes it
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        raise
     return Worker(process.pid, cast(io.BufferedReader, process.stdout), process.wait)
 
 

@@ -80,6 +80,25 @@ def test_a_fork_refused_leaves_no_pipe_open(monkeypatch):
     assert len(os.listdir("/proc/self/fd")) == before
 
 
+def test_a_new_interpreter_that_dies_before_its_job_is_reaped_and_its_part_done_here(
+        big_log, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
+    one = Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def dead_on_arrival(*_args, **kwargs):          # gone before its job is written
+        started.append(real_popen([sys.executable, "-c", "pass"], **kwargs))
+        os.waitid(os.P_PID, started[-1].pid, os.WEXITED | os.WNOWAIT)     # ended, not reaped
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "forks", lambda: False)
+    monkeypatch.setattr(subprocess, "Popen", dead_on_arrival)
+    split = Pipeline(Options(jobs=3)).analyze([str(big_log)]).to_dict()
+    assert split == one and len(started) == 1          # the rest: no more tries
+    assert all(process.returncode is not None and process.stdout.closed for process in started)
+
+
 def test_a_resumed_file_is_split_from_its_offset(big_log, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     offset = big_log.stat().st_size // 3
