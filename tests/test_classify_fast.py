@@ -40,6 +40,10 @@ _LANE_LINES = [
     'headscale-1  | {{"level":"error","error":"","message":"empty error for {n:x}"}}',
     'headscale  | WARN: the config key "dns.base_domain" is deprecated',
     'headscale  | WARN: the config key "dns.base_domain" is deprecated',
+    # long texts (memoised by digest): a crash loop's query, and one whose words change
+    'headscale-1  | 2026-07-01T10:00:{s:02d}Z ERR update failed error="value too long; query: '
+    'UPDATE nodes SET ' + ' '.join(f'c{i}={{d}}' for i in range(300)) + ' WHERE id={n}"',
+    'headscale-1  | 2026-07-01T10:00:{s:02d}Z ERR dump {n:x}: ' + 'ab{d} ' * 500 + 'node.name=x{n:x}',
 ]
 
 
@@ -137,6 +141,19 @@ def test_memo_keys_texts_by_their_digit_shape(text):
     first = memo.template("console", text, lambda: made.append(text) or text)
     again = memo.template("console", text.replace("9", "3"), lambda: made.append("x") or "x")
     assert first == again == masks.template_of(text) and made == [text]
+
+
+def test_memo_keeps_long_texts_by_digest_apart_from_short_ones(monkeypatch):
+    computed = []
+    monkeypatch.setattr(masks, "template_of", lambda m: computed.append(m) or m[:8])
+    memo = masks.TemplateMemo(str)
+    long_one, long_two = "x1 " + "y" * 3000, "x2 " + "y" * 3000
+    other = "x1 " + "y" * 2999 + "z"                  # same length, another shape
+    assert memo.template("console", long_one, lambda: long_one) == long_one[:8]
+    assert memo.template("console", long_two, lambda: long_two) == long_one[:8]
+    memo.template("console", other, lambda: other)
+    assert computed == [long_one, other]
+    assert all(len(key[1]) == 1 and len(key[1][0]) == 16 for key in memo._known)
 
 
 def test_memo_reads_a_new_text_by_its_message_when_only_other_fields_differ(monkeypatch):
