@@ -15,7 +15,7 @@ from functools import lru_cache
 from . import jsonload
 from .fields import split_fields
 from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
-from .timeparse import LINE_ZONE, Clock, parse_time, unix_time, zone_of
+from .timeparse import Clock, line_zone, parse_time, unix_time, zone_of
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
@@ -237,9 +237,9 @@ class EnvelopeParser:
         of a file reads its zone-less lines the same (parallel parts equal one pass)."""
         if self.clock.zone is not None:
             return
-        zoned = LINE_ZONE.search(text)
-        if zoned:
-            self.clock.zone = zone_of(zoned["zone"])
+        zone = line_zone(text)
+        if zone is not None:
+            self.clock.zone = zone_of(zone)
 
     def _dated(self, env: Envelope) -> Envelope:
         self.clock.saw(env.timestamp)

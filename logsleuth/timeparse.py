@@ -113,7 +113,24 @@ def unix_time(value: object) -> datetime | None:
     return None
 
 
-LINE_ZONE = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
+_ZONE_AFTER_HOUR = re.compile(r":\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
+
+
+def line_zone(text: str) -> str | None:
+    """The zone (``Z``, ``+02:00``) of the first ``hh:mm:ss`` time in ``text`` that has one.
+    Looked for from the colon after the hour: a regex that starts with a literal skips
+    ahead fast, one that starts with ``\\d`` tries every position (50 µs on a 3 KB JSON line).
+
+    >>> line_zone('{"ts":1.5,"at":"2024-05-01T10:00:00.5+02:00"}'), line_zone("1:00:00Z 10:00")
+    ('+02:00', None)
+    """
+    pos = 0
+    while (match := _ZONE_AFTER_HOUR.search(text, pos)) is not None:
+        hour = match.start()
+        if hour >= 2 and text[hour - 2:hour].isdecimal():     # what \d takes
+            return match["zone"]
+        pos = hour + 1
+    return None
 _ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logsleuth.redact import redact
-from logsleuth.timeparse import parse_when
+from logsleuth.timeparse import line_zone, parse_when
 
 SECRETS = [
     ("key=a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718", "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"),
@@ -59,3 +61,27 @@ def test_parse_when(text, expected):
 def test_parse_when_rejects_nonsense():
     with pytest.raises(ValueError):
         parse_when("last blue moon", NOW)
+
+
+_ZONE_ANYWHERE = __import__("re").compile(
+    r"\d\d:\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")   # the plain form
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789٣²:.Z+- x", max_size=40))   # ² is a digit, not \d
+def test_line_zone_finds_what_a_search_from_every_position_finds(text):
+    plain = _ZONE_ANYWHERE.search(text)
+    assert line_zone(text) == (plain["zone"] if plain else None)
+
+
+@pytest.mark.parametrize("text, zone", [
+    ('{"level":"error","ts":1782864002.9,"msg":"x","at":"2026-07-01T10:00:00.123+05:30"}',
+     "+05:30"),
+    ("2024-05-01T10:00:00Z INF up", "Z"),
+    ("Mar  2 23:18:12 vps headscale[1]: 2025-03-02T23:18:12-0700 WRN x", "-0700"),
+    ("at 10:00 and 1:00:00Z and ٣٣:00:00+01:00", "+01:00"),
+    ("2024/05/01 10:00:00 no zone here", None),
+    ("²²:00:00+01:00 then 10:00:00Z", "Z"),          # ² is a digit, but not a decimal one
+])
+def test_line_zone_on_real_shapes(text, zone):
+    assert line_zone(text) == zone
