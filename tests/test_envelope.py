@@ -161,6 +161,35 @@ def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix
     assert fast.clock == general.clock
 
 
+class _EagerSyslogTime(EnvelopeParser):
+    """Reads every system-log prefix's time before the rest of its line."""
+
+    def _syslog_time_now(self, match):
+        return True
+
+
+@pytest.mark.parametrize("zone", ["Z", "+05:30", None])
+def test_a_syslog_time_read_only_when_needed_gives_what_reading_it_first_gives(zone):
+    prefixes = ["May  1 10:00:00 host headscale[12]: ", "Dec 31 23:59:59 tailscaled[7]: ",
+                "2030-05-01T10:00:00.5+02:00 vps headscale[3]: "]     # the latest time seen
+    bodies = ["2024-05-01T10:00:00Z ERR a time of its own, first"] + [
+        line.split("| ", 1)[-1] for line in _every_line()] + [
+        "2024/05/01 10:00:00 control: no zone of its own", "plain text, no time",
+        "2024-05-01T10:00:00Z 2024-05-01T09:00:00Z ERR docker stamp, then the line's"]
+    lines = [prefix + body for body in bodies for prefix in prefixes]
+    if zone is not None:                     # a zone known from the start (the usual case)
+        lines.insert(0, f"2024-05-01T10:00:00{zone} INF teaches the zone")
+    else:          # the zone comes after the syslog time: that time was read as UTC
+        lines.insert(0, "May  1 10:00:00 host headscale[12]: 2024-05-01T10:00:00+02:00 INF up")
+    lazy, eager = EnvelopeParser(year=2024), _EagerSyslogTime(year=2024)
+    for line in lines:
+        quick, slow = lazy.parse(line), eager.parse(line)
+        assert (quick.service, quick.timestamp, quick.level, quick.format, quick.inferred,
+                quick.message) == (slow.service, slow.timestamp, slow.level, slow.format,
+                                   slow.inferred, slow.message), line
+        assert lazy.clock == eager.clock, line
+
+
 @pytest.mark.parametrize("line, service, level, moment", [
     # syslog without a host name (BusyBox, some relays): the program comes first
     ('Aug 24 09:24:05 authelia[19969]: {"level":"error","msg":"Access Request failed",'
