@@ -188,6 +188,11 @@ class EnvelopeParser:
                     deferred = journald
                 rest = rest[journald.end():]
                 fmt = "journald"
+                console = console_prefix(rest) if compose is None else None
+                if console is not None and console[0] is None:
+                    env = self._syslog_console(rest, console, service)
+                    if env is not None:
+                        return env
             outer = _OUTER_TS.match(rest)
             if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
                 docker_ts = parse_time(outer["ts"])     # docker -t column
@@ -236,6 +241,21 @@ class EnvelopeParser:
             self._learn_zone(text)
             self.clock.saw(env.timestamp)
         return env
+
+    def _syslog_console(self, text: str, prefix: ConsolePrefix,
+                        service: str | None) -> Envelope | None:
+        """A console line under a system-log prefix (``journalctl -u headscale``): what the
+        steps of :meth:`parse` give for it, without them; None when its stamp is no time
+        (the prefix's time stands in then: the general steps)."""
+        _, stamp, level, caller, end = prefix
+        moment = parse_time(stamp)
+        if moment is None:
+            return None
+        self._locked[service] = "zerolog-console"
+        self._learn_zone(text)
+        self.clock.saw(moment)
+        return Envelope(text[end:], service, moment, _CONSOLE_LEVELS[level], caller,
+                        "journald/zerolog-console", container=service)
 
     def _learn_zone(self, text: str) -> None:
         """The source's zone is its first zoned line's: fixed once known, so that any part

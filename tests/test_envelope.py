@@ -119,17 +119,19 @@ def _every_line():
 def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
     from logsleuth import envelope
 
-    lines = _every_line()
+    lines = ["May  1 10:00:00 host headscale[12]: 2026-05-01T10:00:00+05:30 INF zone first",
+             *_every_line()]
     fast = EnvelopeParser(year=2026)
     fast_results = [fast.parse(line) for line in lines]
     monkeypatch.setattr(envelope, "console_prefix", lambda line: None)   # never matches
     general = EnvelopeParser(year=2026)
     for line, quick in zip(lines, fast_results):
         slow = general.parse(line)
-        assert (quick.service, quick.timestamp, quick.level, quick.format, quick.caller,
-                quick.message, quick.fields) == (slow.service, slow.timestamp, slow.level,
-                                                 slow.format, slow.caller, slow.message,
-                                                 slow.fields), line
+        assert (quick.service, quick.container, quick.timestamp, quick.level, quick.format,
+                quick.caller, quick.message, quick.fields, quick.inferred) == (
+            slow.service, slow.container, slow.timestamp, slow.level, slow.format,
+            slow.caller, slow.message, slow.fields, slow.inferred), line
+    assert fast.clock == general.clock
     assert len(lines) >= 600                  # 150 fixture lines × 4 prefixes, + reference data
 
 
