@@ -1,5 +1,6 @@
-"""Lift the wrapping off a log line: compose prefix, docker/journald timestamps, zerolog
-console or JSON, cobra ``Error:`` lines, Go std-log lines (net/http, tailscaled), plain text.
+"""Lift the wrapping off a log line: compose prefix, docker/journald timestamps; then the
+inner format (:mod:`logsleuth.formats`: zerolog console or JSON, cobra ``Error:`` lines, Go
+std-log lines, plain text) gives its :class:`Envelope`.
 
 Only lines the scan picked are parsed here, so clarity beats micro-speed. Per compose
 service the inner format that parsed last is tried first (the format is "locked on").
@@ -8,19 +9,17 @@ service the inner format that parsed last is tried first (the format is "locked 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from . import jsonload
-from .fields import split_fields
+from .fields import split_fields  # noqa: F401 (callers' name)
+from .formats import (CONSOLE_LEVELS, INNER_PARSERS, LEVEL_TOKEN, Envelope, plain,
+                      zerolog_json)
 from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
-from .timeparse import Clock, line_zone, parse_time, unix_time, zone_of
+from .timeparse import Clock, line_zone, parse_time, zone_of
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
-_CONSOLE_TS = re.compile(rf"(?P<ts>{RFC3339}) ")
-_LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
 _HOST = r"(?P<host>[^\s\[\]]+)"     # a host name: no blank or bracket (a docker-stamped
 #                                    "<stamp> \t[signal SIGSEGV: ..." frame is no syslog line);
 #                                    syslog without one (BusyBox, some relays) has the program first
@@ -29,68 +28,10 @@ _JOURNALD = re.compile(
     rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?(?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
 )
 _JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) {_HOST} (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
-_CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
-_STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")
 
-_CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
-                   "ERR": "error", "FTL": "fatal", "PNC": "panic", "???": None}
-_JSON_LEVEL_NAMES = {name: name for name in ("trace", "debug", "info", "warn", "error", "fatal",
-                                             "panic")} | {"warning": "warn"}
-# Lines that carry no level of their own but say how bad they are by their first word.
-_BARE_PREFIX_LEVELS = (
-    ("Error: initializing: ", "fatal"),                      # v0.29 `headscale serve` start-up
-    ("Error: headscale ran into an error", "fatal"),         # failures: the process exits
-    ("Error: ", "error"),            # any other cobra command error (CLI)
-    ("Fatal config error: ", "fatal"),
-    ("FATAL: ", "fatal"),            # deprecation block continuation
-    ("WARN: ", "warn"),
-    ("fatal error: ", "fatal"),      # Go runtime
-    ("panic: ", "panic"),
-)
-_TAILSCALED_PREFIXES = ("magicsock:", "control:", "netcheck:", "wgengine", "Received error",
-                        "derphttp", "health", "logtail", "ipnlocal", "tstun", "is CONFIG_TUN",
-                        "router:", "dns:", "portmapper", "monitor:", "linkChange", "backend error")
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-
-
-@dataclass(slots=True)
-class Envelope:
-    """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
-    off the message, and a JSON line's other members made texts, only when someone asks
-    for them (most entries never need them)."""
-
-    body: str
-    service: str | None = None
-    timestamp: datetime | None = None
-    level: str | None = None
-    caller: str | None = None
-    format: str = "plain"
-    parsed: tuple[str, dict[str, str]] | None = None
-    members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
-    inferred: bool = False      # the time took its zone or year from the lines around it
-    container: str | None = None    # the compose container (``headscale-1``), else the service
-
-    def _split(self) -> tuple[str, dict[str, str]]:
-        if self.parsed is None:
-            if self.members is not None:
-                message, fields = self.body, {k: v if isinstance(v, str) else jsonload.dumps(v)
-                                              for k, v in self.members.items()}
-            elif self.format.endswith("zerolog-console"):
-                message, fields = split_fields(self.body)
-            else:
-                message, fields = self.body, {}
-            self.parsed = (message.strip(), fields)
-        return self.parsed
-
-    @property
-    def message(self) -> str:
-        return self._split()[0]
-
-    @property
-    def fields(self) -> dict[str, str]:
-        return self._split()[1]
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -136,7 +77,7 @@ def continuation_body(line: str, container: str | None) -> str | None:
     elif (system := _JOURNALD.match(line) or _journald_iso(line)) and system["ident"] != container:
         return None
     outer = _OUTER_TS.match(line)
-    if outer and not _LEVEL_TOKEN.match(line, outer.end()):
+    if outer and not LEVEL_TOKEN.match(line, outer.end()):
         line = line[outer.end():]
     return line
 
@@ -145,7 +86,7 @@ def _journald_iso(text: str) -> re.Match | None:
     """An ISO-stamped system log prefix (rsyslog, ``journalctl -o short-iso``), not a
     console line's stamp and level."""
     match = _JOURNALD_ISO.match(text)
-    if match and _LEVEL_TOKEN.match(text, match.start("host")):
+    if match and LEVEL_TOKEN.match(text, match.start("host")):
         return None
     return match
 
@@ -194,7 +135,7 @@ class EnvelopeParser:
                     if env is not None:
                         return env
             outer = _OUTER_TS.match(rest)
-            if outer and not _LEVEL_TOKEN.match(rest, outer.end()):
+            if outer and not LEVEL_TOKEN.match(rest, outer.end()):
                 docker_ts = parse_time(outer["ts"])     # docker -t column
                 rest = rest[outer.end():]
         env = self._inner(rest, service)
@@ -217,7 +158,7 @@ class EnvelopeParser:
         name, stamp, level, caller, end = prefix
         service, fmt = (None, "zerolog-console") if name is None else _console_service(name)
         moment = parse_time(stamp)
-        env = Envelope(line[end:], service, moment, _CONSOLE_LEVELS[level], caller, fmt,
+        env = Envelope(line[end:], service, moment, CONSOLE_LEVELS[level], caller, fmt,
                        container=name if name is not None else service)
         self._locked[service] = "zerolog-console"
         if self.clock.zone is None:
@@ -229,9 +170,9 @@ class EnvelopeParser:
               container: str | None) -> Envelope:
         """A JSON line, compose-wrapped or not (no journald or docker stamp precedes a
         brace): what the steps of :meth:`parse` give for it, without them."""
-        env = _zerolog_json(text)
+        env = zerolog_json(text)
         if env is None:
-            env = _plain(text)
+            env = plain(text)
         else:
             self._locked[service] = "zerolog-json"
         if container is not None:
@@ -254,7 +195,7 @@ class EnvelopeParser:
         self._locked[service] = "zerolog-console"
         self._learn_zone(text)
         self.clock.saw(moment)
-        return Envelope(text[end:], service, moment, _CONSOLE_LEVELS[level], caller,
+        return Envelope(text[end:], service, moment, CONSOLE_LEVELS[level], caller,
                         "journald/zerolog-console", container=service)
 
     def _learn_zone(self, text: str) -> None:
@@ -300,16 +241,16 @@ class EnvelopeParser:
         others in their order (at most one of them takes any text)."""
         locked = self._locked.get(service)
         if locked is not None:
-            env = _INNER_PARSERS[locked](text)
+            env = INNER_PARSERS[locked](text)
             if env is not None:
                 return env
-        for name, inner in _INNER_PARSERS.items():
+        for name, inner in INNER_PARSERS.items():
             if name != locked:
                 env = inner(text)
                 if env is not None:
                     self._locked[service] = name
                     return env
-        return _plain(text)
+        return plain(text)
 
 
 @lru_cache(maxsize=256)
@@ -325,79 +266,6 @@ def _console_service(container: str) -> tuple[str, str]:
     """The service of a compose-wrapped console line's container, and the line's format."""
     service, compose = _compose_service(container)
     return service, f"{compose}/zerolog-console"
-
-
-def _zerolog_console(text: str) -> Envelope | None:
-    match = _CONSOLE_TS.match(text)
-    if not match:
-        return None
-    level = _LEVEL_TOKEN.match(text, match.end())
-    if not level:
-        return None
-    rest = text[level.end():]
-    caller = _CALLER.match(rest)
-    if caller:
-        rest = rest[caller.end():]
-    return Envelope(body=rest, timestamp=parse_time(match["ts"]),
-                    level=_CONSOLE_LEVELS[level["lvl"]],
-                    caller=caller["caller"] if caller else None, format="zerolog-console")
-
-
-def _zerolog_json(text: str) -> Envelope | None:
-    if not text.startswith("{"):
-        return None
-    data = jsonload.loads(text)
-    if not isinstance(data, dict):
-        return None
-    pop = data.pop          # a third of a busy log's candidates are JSON lines: kept lean
-    level = _JSON_LEVEL_NAMES.get(str(pop("level", "")).lower())
-    message = pop("message", pop("msg", ""))
-    stamp = pop("time", None)
-    timestamp = None if stamp is None else unix_time(stamp)
-    if timestamp is None:
-        stamp = pop("ts", None)
-        timestamp = None if stamp is None else _zap_time(stamp)
-    logtail = data.get("logtail")
-    if isinstance(logtail, dict) and "text" in data:   # tailscaled / tsnet logtail line
-        message = message or str(pop("text")).rstrip("\n")
-        timestamp = timestamp or unix_time(logtail.get("client_time"))
-    # (body, service, timestamp, level, caller, format, parsed, members) by position
-    return Envelope(str(message), None, timestamp, level, pop("caller", None), "zerolog-json",
-                    None, data)
-
-
-def _zap_time(value: object) -> datetime | None:
-    """zap's (Caddy's) ``ts``: Unix seconds, or an ISO string; a small number is some other
-    count, not a time.
-
-    >>> _zap_time(1717000000.5).isoformat(), _zap_time(42)
-    ('2024-05-29T16:26:40.500000+00:00', None)
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e9:
-        return None
-    return unix_time(value)
-
-
-def _go_stdlog(text: str) -> Envelope | None:
-    match = _STDLOG.match(text)
-    if not match:
-        return None
-    message = text[match.end():]
-    moment = parse_time(match["ts"].replace("/", "-").replace(" ", "T"))
-    fmt = "tailscaled" if message.startswith(_TAILSCALED_PREFIXES) else "go-log"
-    return Envelope(body=message, timestamp=moment, format=fmt)
-
-
-def _plain(text: str) -> Envelope:
-    for prefix, level in _BARE_PREFIX_LEVELS:
-        if text.startswith(prefix):
-            return Envelope(body=text, level=level, format="cli")
-    fmt = "tailscaled" if text.startswith(_TAILSCALED_PREFIXES) else "plain"
-    return Envelope(body=text, format=fmt)
-
-
-_INNER_PARSERS = {"zerolog-console": _zerolog_console, "zerolog-json": _zerolog_json,
-                  "go-log": _go_stdlog}
 
 
 def message_with_error(env: Envelope) -> str:

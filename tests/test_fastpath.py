@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from logsleuth import envelope, masks, speedups, timeparse
+from logsleuth import envelope, formats, masks, speedups, timeparse
 from logsleuth.bundle.report import report
 from logsleuth.classify import MAX_MATCH_CHARS
 from logsleuth.options import Options
@@ -115,7 +115,8 @@ def _general_paths(monkeypatch) -> None:
         b"", chunk).replace(b"\r", b""))
     monkeypatch.setattr("logsleuth.classify.TemplateMemo", _NoMemo)
     monkeypatch.setattr("logsleuth.jsonload._fast_loads", None)      # the stdlib's json
-    eager = envelope._zerolog_json
+    monkeypatch.setattr(envelope.EnvelopeParser, "json_shortcut", False)
+    eager = formats.zerolog_json
 
     def json_fields_at_once(text):
         env = eager(text)
@@ -123,7 +124,7 @@ def _general_paths(monkeypatch) -> None:
             env.message                                  # noqa: B018 (makes the fields)
         return env
 
-    monkeypatch.setitem(envelope._INNER_PARSERS, "zerolog-json", json_fields_at_once)
+    monkeypatch.setitem(formats.INNER_PARSERS, "zerolog-json", json_fields_at_once)
 
 
 def test_fast_and_general_paths_agree_on_every_fixture_and_a_busy_log(inputs, monkeypatch,
