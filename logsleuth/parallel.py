@@ -156,6 +156,8 @@ def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
         process.kill()
         process.wait()
         process.stdout.close()
+        with contextlib.suppress(OSError):      # a write that failed leaves its buffer unsent
+            process.stdin.close()
         raise
     return Worker(process.pid, cast(io.BufferedReader, process.stdout), process.wait)
 

@@ -342,3 +342,25 @@ def test_a_worker_stopped_while_counting_still_sends_its_part_when_the_caller_st
     assert status == 0
     part = pickle.loads(output.getvalue())
     assert part.interrupted and part.progress.lines.total > 0
+
+
+def test_a_new_interpreter_that_dies_before_a_big_job_is_written_leaves_no_pipe_open(
+        catalog, monkeypatch):
+    """A job bigger than the pipe's buffer (options that carry their catalog) fails in the
+    write itself, not in the close: the pipe to the dead child is closed all the same."""
+    pipeline = Pipeline(Options(jobs=3, catalog=catalog))
+    assert len(pickle.dumps(pipeline.options)) > 1 << 16
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def dead_on_arrival(*_args, **kwargs):
+        started.append(real_popen([sys.executable, "-c", "pass"], **kwargs))
+        os.waitid(os.P_PID, started[-1].pid, os.WEXITED | os.WNOWAIT)
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "forks", lambda: False)
+    monkeypatch.setattr(subprocess, "Popen", dead_on_arrival)
+    with pytest.raises(OSError):
+        parallel.start(pipeline, Source("big.log", None), 0, 1)
+    (process,) = started
+    assert process.returncode is not None and process.stdout.closed and process.stdin.closed
