@@ -10,6 +10,7 @@ cut by :func:`sample_of`.
 
 from __future__ import annotations
 
+import string
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,16 +22,32 @@ REACH = 4
 SAMPLE_CHARS = 4096
 """An entry's text kept as a sample (a key's, a window's) is at most this long."""
 
+_BOUNDS = " \t\n\"'"     # what ends a word: a blank, a quote
+_WORD_MAX = 256         # a word (a URL, a quoted value) a cut falls in is dropped up to this long
+_TOKEN_MAX = 1024       # else this much of the token (key, JWT, hex, base64) it falls in
+_TOKEN_CHARS = string.ascii_letters + string.digits + "_.~+/=-"
+
 
 def sample_of(text: str) -> str:
     """An entry's text as kept for a sample: cut to SAMPLE_CHARS characters, with a ``…``
     when it was cut. A key keeps a few, so 20,000 unknown templates of 64 KiB lines
-    would otherwise weigh gigabytes.
+    would otherwise weigh gigabytes. The cut never leaves part of a word or token: a
+    secret cut short no longer has the shape redaction masks (on the way out).
 
-    >>> len(sample_of("x" * 9000)), sample_of("x" * 9000)[-2:], sample_of("short")
-    (4097, 'x…', 'short')
+    >>> len(sample_of("x" * 9000)), sample_of("ab cd" * 2000)[-4:], sample_of("short")
+    (3073, 'ab …', 'short')
     """
-    return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + "…"
+    if len(text) <= SAMPLE_CHARS:
+        return text
+    kept = text[:SAMPLE_CHARS]
+    if text[SAMPLE_CHARS] not in _BOUNDS:              # the cut falls inside a word
+        bound = max(kept.rfind(mark, SAMPLE_CHARS - _WORD_MAX) for mark in _BOUNDS)
+        if bound >= 0:
+            kept = kept[:bound + 1]
+        else:
+            token = len(kept) - len(kept.rstrip(_TOKEN_CHARS))
+            kept = kept[:SAMPLE_CHARS - min(token, _TOKEN_MAX)]
+    return kept + "…"
 
 
 def span(rule: Flapping) -> int:

@@ -156,6 +156,8 @@ def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
         process.kill()
         process.wait()
         process.stdout.close()
+        with contextlib.suppress(OSError):      # a write that failed leaves its buffer unsent
+            process.stdin.close()
         raise
     return Worker(process.pid, cast(io.BufferedReader, process.stdout), process.wait)
 
@@ -250,25 +252,38 @@ def interrupts_held() -> Iterator[list[int]]:
     """Ctrl-C inside the block waits until it ends (a merge cut halfway would count some
     entries twice); the yielded list is not empty when one came. Only the main thread
     receives signals, and a process that ignores Ctrl-C (started in the background) goes
-    on ignoring it: elsewhere the block runs as is."""
+    on ignoring it: elsewhere the block runs as is. A worker (:func:`interrupt_once`) that
+    took one, held or not, ignores the next: its caller's, while it sends its part."""
     came: list[int] = []
     if threading.current_thread() is not threading.main_thread() \
             or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:    # a background job's
         yield came
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))
+
+    def hold(signum: int, _frame: object) -> None:
+        came.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
     try:
         yield came
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if signal.getsignal(signal.SIGINT) is hold:     # else interrupt_once took a SIGTERM
+            signal.signal(signal.SIGINT, previous)
+            if came and previous is interrupt_once:
+                _ignore_stops()
 
 
 def interrupt_once(_signum: int, _frame: object) -> None:
     """Ctrl-C reaches a worker twice (from the terminal and from the parent): stop at the
     first, then finish sending what was found."""
+    _ignore_stops()
+    raise KeyboardInterrupt
+
+
+def _ignore_stops() -> None:
+    """A worker that was told to stop ignores being told again."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
 
 
 # Ctrl-C while the worker is still importing ends it quietly (no traceback on the terminal).

@@ -75,5 +75,5 @@ def test_a_flapping_window_keeps_a_bounded_first_line():
     window, rule = Window(), Flapping(field="node", count=5, minutes=30)
     window.add(0, rule, START, "node has disconnected node=x " + "y" * 100_000)
     window.add(1, rule, START + timedelta(minutes=1), "node has disconnected node=x")
-    assert len(window.sample) == SAMPLE_CHARS + 1 and window.sample.startswith("node has disconnected")
+    assert len(window.sample) <= SAMPLE_CHARS + 1 and window.sample.startswith("node has disconnected")
     assert window.sample.endswith("y…")

@@ -309,3 +309,58 @@ def test_a_worker_of_a_background_job_goes_on_ignoring_ctrl_c():
         signal.signal(signal.SIGINT, before)
         signal.signal(signal.SIGTERM, term)
     assert seen == [signal.SIG_IGN]
+
+
+@pytest.mark.parametrize("first", [signal.SIGINT, signal.SIGTERM])
+def test_a_worker_stopped_while_counting_still_sends_its_part_when_the_caller_stops_it_too(
+        first, monkeypatch):
+    """The terminal's Ctrl-C (or a group's SIGTERM) reaches a worker as it counts a batch;
+    the caller's own Ctrl-C follows while the worker is still busy: it must not cut the
+    worker short, or the part it found is lost without a word."""
+    source = Source("locked.log", FIXTURES / "compose-v2-sqlite-locked.log")
+    pipeline, real_add = Pipeline(Options(jobs=1)), Aggregator.add
+
+    def counted_as_stopped(self, entries):
+        os.kill(os.getpid(), first)
+        time.sleep(0.05)
+        real_add(self, entries)
+
+    def analyse():
+        part = pipeline.aggregate_part(source, 0, -1)
+        os.kill(os.getpid(), signal.SIGINT)         # the caller's stop (collect → interrupt)
+        time.sleep(0.05)
+        return part
+
+    monkeypatch.setattr(Aggregator, "add", counted_as_stopped)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    output = io.BytesIO()
+    try:
+        status = parallel.send_part(output, analyse)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert status == 0
+    part = pickle.loads(output.getvalue())
+    assert part.interrupted and part.progress.lines.total > 0
+
+
+def test_a_new_interpreter_that_dies_before_a_big_job_is_written_leaves_no_pipe_open(
+        catalog, monkeypatch):
+    """A job bigger than the pipe's buffer (options that carry their catalog) fails in the
+    write itself, not in the close: the pipe to the dead child is closed all the same."""
+    pipeline = Pipeline(Options(jobs=3, catalog=catalog))
+    assert len(pickle.dumps(pipeline.options)) > 1 << 16
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def dead_on_arrival(*_args, **kwargs):
+        started.append(real_popen([sys.executable, "-c", "pass"], **kwargs))
+        os.waitid(os.P_PID, started[-1].pid, os.WEXITED | os.WNOWAIT)
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "forks", lambda: False)
+    monkeypatch.setattr(subprocess, "Popen", dead_on_arrival)
+    with pytest.raises(OSError):
+        parallel.start(pipeline, Source("big.log", None), 0, 1)
+    (process,) = started
+    assert process.returncode is not None and process.stdout.closed and process.stdin.closed

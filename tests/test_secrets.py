@@ -145,3 +145,31 @@ def test_the_corpus_really_reaches_the_output_without_redaction(inputs):
 def test_short_public_node_keys_stay_readable(inputs):
     for args in (["analyze", str(inputs[0])], ["report", str(inputs[1])]):
         assert "[Zk3vP]" in run_cli([*args, "--format", "json"]).stdout
+
+
+@pytest.mark.parametrize("pad", [" ", "."])
+@pytest.mark.parametrize("secret", [s for s in CORPUS if " " not in s])
+def test_a_sample_cut_inside_a_secret_leaves_no_part_of_it_unmasked(secret, pad):
+    """A kept sample is cut at SAMPLE_CHARS before it is redacted on the way out: a secret
+    the cut falls in must not show its first part (a 48-hex key cut to 47 no longer has
+    the shape redaction knows); also when no blank is near (a run of dots before it)."""
+    from logsleuth.flapping import SAMPLE_CHARS, sample_of
+    from logsleuth.redact import redact
+
+    line = CORPUS[secret]
+    at = line.index(secret)
+    blank = line.rfind(" ", 0, at) + 1          # columns of blanks pad the line before it
+    for inside in range(4, len(secret)):
+        padded = line[:blank] + pad * (SAMPLE_CHARS - inside - at) + line[blank:]
+        assert padded.index(secret) + inside == SAMPLE_CHARS
+        shown = redact(sample_of(padded))
+        assert secret[:inside] not in shown, shown[-80:]
+
+
+def test_a_long_line_s_sample_shows_no_part_of_a_key_the_cut_falls_in(tmp_path):
+    pad = " " * (4096 - len("2024-05-01T10:00:01Z ERR upstream said:  key=") - 40)
+    log = tmp_path / "long.log"
+    log.write_text(f"2024-05-01T10:00:01Z ERR upstream said: {pad} key={HEX48} and more\n" * 3)
+    out = run_cli([str(log), "--format", "json"]).stdout
+    assert '"example": "2024-05-01T10:00:01Z ERR upstream said:' in out     # its sample
+    assert HEX48[:40] not in out
