@@ -23,11 +23,13 @@ _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
 _HOST = r"(?P<host>[^\s\[\]]+)"     # a host name: no blank or bracket (a docker-stamped
 #                                    "<stamp> \t[signal SIGSEGV: ..." frame is no syslog line);
 #                                    syslog without one (BusyBox, some relays) has the program first
+_IDENT = r"(?P<ident>[^ \[:0-9][^ \[:]*)"    # a program name: no digit first ("<docker stamp>
+#                                          2026/07/14 11:10:02 magicsock: ..." is no syslog line)
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
-    rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?(?P<ident>[^ \[:]+)(?:\[\d+\])?: ?"
+    rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?{_IDENT}(?:\[\d+\])?: ?"
 )
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) {_HOST} (?P<ident>[^ \[:]+)(?:\[\d+\])?: ?")
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) {_HOST} {_IDENT}(?:\[\d+\])?: ?")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")
 
 _MONTHS = {m: i for i, m in enumerate(

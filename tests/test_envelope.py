@@ -163,6 +163,22 @@ def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix
     assert fast.clock == general.clock
 
 
+@pytest.mark.parametrize("line, fmt, body", [
+    # docker logs -t / compose logs -t before a Go std-log line: no syslog "host 11: " prefix
+    ("headscale-1  | 2026-07-01T00:00:00.123456789Z 2026/07/14 11:10:02 magicsock: home DERP "
+     "changing", "compose/tailscaled", "magicsock: home DERP changing"),
+    ("2026-07-01T00:00:00Z 2024/05/01 10:00:00 http: TLS handshake error from 1.2.3.4:5: EOF",
+     "go-log", "http: TLS handshake error from 1.2.3.4:5: EOF"),
+    # real system-log lines still are
+    ("2025-03-02T23:18:12.5+01:00 vps tailscaled[7]: magicsock: x", "journald/tailscaled",
+     "magicsock: x"),
+    ("Mar  2 23:18:12 vps k3s[1]: E0302 23:18:12 failed", "journald/plain", "E0302 23:18:12 failed"),
+])
+def test_a_docker_stamp_before_a_go_log_time_is_no_syslog_prefix(line, fmt, body):
+    env = EnvelopeParser(year=2026).parse(line)
+    assert (env.format, env.body) == (fmt, body)
+
+
 class _EagerSyslogTime(EnvelopeParser):
     """Reads every system-log prefix's time before the rest of its line."""
 
