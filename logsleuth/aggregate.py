@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from .catalog import Flapping
-from .flapping import SAMPLE_CHARS, Window, sample_of
+from .flapping import SAMPLE_CHARS, SAMPLE_REACH, Window, keep_sample, show_sample
 from .severity import SEVERITIES, Severity
 from .classify import Entry
 
@@ -109,8 +109,8 @@ class Tally:
                 and len(containers) < MAX_CONTAINERS:
             containers[container] = None
         line = entry.line
-        if len(line) > SAMPLE_CHARS:
-            line = sample_of(line)
+        if len(line) > SAMPLE_CHARS + SAMPLE_REACH:
+            line = keep_sample(line)
         if len(self.samples) < SAMPLES:
             self.samples.append(line)
         self.latest = line
@@ -366,7 +366,7 @@ class Aggregator:
                 count=t.count, severity=SEVERITIES[t.severity] if t.severity >= 0 else None,
                 first_seen=_zoned(t.first_seen), last_seen=_zoned(t.last_seen),
                 services=sorted(t.services), containers=sorted(t.containers),
-                samples=list(t.samples), latest=t.latest,
+                samples=[show_sample(s) for s in t.samples], latest=show_sample(t.latest),
                 fields=ordered_fields(self.fields.get(key, {})),
                 buckets=buckets.get(key, {}),
             ), flapped.get(key, {}))
@@ -383,7 +383,7 @@ def _with_flapped(stats: KeyStats, windows: dict[str, Window]) -> KeyStats:
     lasts = [w.last for w in windows.values() if w.last is not None]
     if firsts and lasts:
         stats.flapped_seen = (min(firsts).astimezone(UTC), max(lasts).astimezone(UTC))
-    stats.flapped_samples = [windows[value].sample for value in list(stats.flapped)[:SAMPLES]]
+    stats.flapped_samples = [show_sample(windows[v].sample) for v in list(stats.flapped)[:SAMPLES]]
     return stats
 
 

@@ -5,49 +5,54 @@ The entries are looked for among any REACH × ``count`` consecutive entries of t
 (in input order), not only ``count`` consecutive ones: a log whose lines of one node come
 from two or three interleaved timelines (two files, a stamp in another zone) still shows a
 burst of one of them. Texts kept as samples (a window's first line, a key's samples) are
-cut by :func:`sample_of`.
+bounded by :func:`keep_sample` and shown by :func:`show_sample`.
 """
 
 from __future__ import annotations
 
-import string
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Sequence
 
 from .catalog import Flapping
+from .redact import redact
 
 REACH = 4
 SAMPLE_CHARS = 4096
-"""An entry's text kept as a sample (a key's, a window's) is at most this long."""
+"""A sample (a key's, a window's first line) shows at most this much of an entry's text."""
+SAMPLE_REACH = 4096
+"""... and keeps this much more until it is shown: a secret the cut falls in is still
+whole when redaction looks for it (a 48-hex key cut to 40, or a quoted password cut
+between its words, no longer has a shape redaction knows)."""
 
-_BOUNDS = " \t\n\"'"     # what ends a word: a blank, a quote
-_WORD_MAX = 256         # a word (a URL, a quoted value) a cut falls in is dropped up to this long
-_TOKEN_MAX = 1024       # else this much of the token (key, JWT, hex, base64) it falls in
-_TOKEN_CHARS = string.ascii_letters + string.digits + "_.~+/=-"
+
+def keep_sample(text: str) -> str:
+    """An entry's text as kept for a sample (bounded: a key keeps a few, so 20,000 unknown
+    templates of 64 KiB lines would otherwise weigh gigabytes); cheap, per entry."""
+    if len(text) <= SAMPLE_CHARS + SAMPLE_REACH:
+        return text
+    return text[:SAMPLE_CHARS + SAMPLE_REACH] + "…"
 
 
-def sample_of(text: str) -> str:
-    """An entry's text as kept for a sample: cut to SAMPLE_CHARS characters, with a ``…``
-    when it was cut. A key keeps a few, so 20,000 unknown templates of 64 KiB lines
-    would otherwise weigh gigabytes. The cut never leaves part of a word or token: a
-    secret cut short no longer has the shape redaction masks (on the way out).
+def show_sample(text: str) -> str:
+    """A kept sample as results show it: a text longer than SAMPLE_CHARS is redacted, then
+    cut (with a ``…``), also when the output is not redacted: cut first, a secret could show
+    its first part. Once per key and result.
 
-    >>> len(sample_of("x" * 9000)), sample_of("ab cd" * 2000)[-4:], sample_of("short")
-    (3073, 'ab …', 'short')
+    >>> key = "hskey-auth-" + "Zx9" * 12
+    >>> shown = show_sample("x " * 2040 + f"token={key} and more")
+    >>> len(shown), shown.endswith("token=[REDACTED]…"), key[:16] in shown
+    (4097, True, False)
+    >>> show_sample("short")
+    'short'
     """
     if len(text) <= SAMPLE_CHARS:
         return text
-    kept = text[:SAMPLE_CHARS]
-    if text[SAMPLE_CHARS] not in _BOUNDS:              # the cut falls inside a word
-        bound = max(kept.rfind(mark, SAMPLE_CHARS - _WORD_MAX) for mark in _BOUNDS)
-        if bound >= 0:
-            kept = kept[:bound + 1]
-        else:
-            token = len(kept) - len(kept.rstrip(_TOKEN_CHARS))
-            kept = kept[:SAMPLE_CHARS - min(token, _TOKEN_MAX)]
-    return kept + "…"
+    masked = redact(text)
+    if len(masked) <= SAMPLE_CHARS:
+        return masked
+    return masked[:SAMPLE_CHARS] + "…"
 
 
 def span(rule: Flapping) -> int:
@@ -69,7 +74,7 @@ class Window:
     """One value's timed entries under a flapping rule: the times (epoch minutes) of its
     first and last ``span - 1``, how many, whether ``count`` of any ``span`` consecutive
     ones fell within ``minutes``; and, for the report, its earliest and latest time and its
-    first line (cut: :func:`sample_of`)."""
+    first line (:func:`keep_sample`)."""
 
     head: array = field(default_factory=lambda: array("q"))
     tail: array = field(default_factory=lambda: array("q"))
@@ -83,7 +88,7 @@ class Window:
         """One more entry, at ``moment`` (``minute``: the same in epoch minutes)."""
         if self.first is None or self.last is None:
             self.first = self.last = moment
-            self.sample = sample_of(line)
+            self.sample = keep_sample(line)
         elif moment < self.first:
             self.first = moment
         elif moment > self.last:

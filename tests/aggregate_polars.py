@@ -26,7 +26,7 @@ from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats
                                  stable_hash)
 from logsleuth.catalog import SEVERITIES, Flapping
 from logsleuth.classify import Entry
-from logsleuth.flapping import sample_of, span
+from logsleuth.flapping import keep_sample, show_sample, span
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
 _TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC"),
@@ -76,7 +76,7 @@ class PolarsAggregator:
                 "ts": [e.timestamp for e in entries],
                 "service": [e.service for e in entries],
                 "container": [e.container for e in entries],
-                "line": [sample_of(e.line) for e in entries],
+                "line": [keep_sample(e.line) for e in entries],
             },
             schema={"key": pl.String, "pattern_id": pl.String, "template": pl.String,
                     "level": pl.String, "severity": pl.Int8, "ts": pl.Datetime("us", "UTC"),
@@ -247,7 +247,8 @@ class PolarsAggregator:
                 severity=SEVERITIES[row["severity"]] if row["severity"] >= 0 else None,
                 first_seen=row["first_seen"], last_seen=row["last_seen"],
                 services=sorted(row["services"]), containers=sorted(row["containers"]),
-                samples=[clean(s) for s in row["samples"]], latest=clean(row["latest"]),
+                samples=[clean(show_sample(s)) for s in row["samples"]],
+                latest=clean(show_sample(row["latest"])),
                 fields={name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
                         for name, values in fields.get(row["key"], {}).items()},
                 buckets=buckets.get(row["key"], {}),
@@ -265,7 +266,7 @@ def _flapped_stats(values: dict[str, tuple[int, datetime, datetime, str]],
     seen = (min(v[1] for v in values.values()), max(v[2] for v in values.values())) \
         if values else None
     return {"flapped": {value: v[0] for value, v in values.items()}, "flapped_seen": seen,
-            "flapped_samples": [clean(v[3]) for v in list(values.values())[:SAMPLES]]}
+            "flapped_samples": [clean(show_sample(v[3])) for v in list(values.values())[:SAMPLES]]}
 
 
 def _admitted(hashes: pl.Series, shift: int) -> pl.Series:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from logsleuth.catalog import Flapping
-from logsleuth.flapping import SAMPLE_CHARS, Window
+from logsleuth.flapping import SAMPLE_CHARS, SAMPLE_REACH, Window, show_sample
 
 from .conftest import analyze_text
 
@@ -75,5 +75,6 @@ def test_a_flapping_window_keeps_a_bounded_first_line():
     window, rule = Window(), Flapping(field="node", count=5, minutes=30)
     window.add(0, rule, START, "node has disconnected node=x " + "y" * 100_000)
     window.add(1, rule, START + timedelta(minutes=1), "node has disconnected node=x")
-    assert len(window.sample) <= SAMPLE_CHARS + 1 and window.sample.startswith("node has disconnected")
-    assert window.sample.endswith("y…")
+    assert len(window.sample) == SAMPLE_CHARS + SAMPLE_REACH + 1
+    assert window.sample.startswith("node has disconnected") and window.sample.endswith("y…")
+    assert len(show_sample(window.sample)) == SAMPLE_CHARS + 1
