@@ -157,10 +157,10 @@ def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix
     for line, quick in zip(lines, fast_results):
         slow = general.parse(line)
         assert (quick.service, quick.container, quick.timestamp, quick.level, quick.format,
-                quick.caller, quick.message, quick.fields, quick.inferred) == (
+                quick.caller, quick.message, quick.fields, quick.inferred, quick.members) == (
             slow.service, slow.container, slow.timestamp, slow.level, slow.format,
-            slow.caller, slow.message, slow.fields, slow.inferred), line
-    assert fast.clock == general.clock
+            slow.caller, slow.message, slow.fields, slow.inferred, slow.members), line
+    assert (fast.clock, fast._locked) == (general.clock, general._locked)
 
 
 @pytest.mark.parametrize("line, fmt, body", [
