@@ -2,8 +2,10 @@
 inner format (:mod:`logsleuth.formats`: zerolog console or JSON, cobra ``Error:`` lines, Go
 std-log lines, plain text) gives its :class:`Envelope`.
 
-Only lines the scan picked are parsed here, so clarity beats micro-speed. Per compose
-service the inner format that parsed last is tried first (the format is "locked on").
+Only lines the scan picked are parsed here. The usual shapes (console lines bare, under a
+compose or system-log prefix, and JSON lines) skip the general steps; tests hold each such
+shortcut to them. Per service the inner format that parsed last is tried first (the format
+is "locked on").
 """
 
 from __future__ import annotations
