@@ -187,7 +187,7 @@ class Classifier:
                 self._merge(entry)
                 continue
             if pending is not None:
-                done.append(self._complete(pending))
+                done.extend(self._complete(pending))
             if entry.timestamp is None and self._lookback is not None:
                 entry.near_time = self._lookback.near_time(chunk, candidate.start)
             self._pending = entry
@@ -202,7 +202,7 @@ class Classifier:
     def flush(self) -> list[Entry]:
         """The held-back entry at the end of the source."""
         pending, self._pending, self._open_trace = self._pending, None, None
-        return [self._complete(pending)] if pending else []
+        return self._complete(pending) if pending else []
 
     def entry(self, chunk: bytes, first_line: int, candidate: Candidate,
               rules: RuleSet | None = None) -> Entry | None:
@@ -280,12 +280,15 @@ class Classifier:
         message = message_of(env)
         return self._templates.template("message", message, lambda: message)
 
-    def _complete(self, entry: Entry) -> Entry:
-        """A finished entry: fatal with no pattern that explains it is an unexplained crash."""
+    def _complete(self, entry: Entry) -> list[Entry]:
+        """A finished entry: fatal with no pattern that explains it is an unexplained crash;
+        an info trace (a pasted document) that none of its lines explains is no entry."""
         fallback = self._catalog.unexplained_fatal
+        if entry.pattern is None and entry.level == "info":
+            return []
         if entry.pattern is None and entry.level in _ELEVATING_LEVELS and fallback is not None:
             entry.pattern, entry.severity = fallback, "critical"
-        return entry
+        return [entry]
 
     def _sort(self, rule_ids: frozenset[int]) -> RuleSet:
         """What a line's rules say. The scan engines match exactly what the regexes match

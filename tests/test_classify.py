@@ -78,3 +78,21 @@ def test_secrets_are_redacted_in_samples_and_unknown(pipeline):
     dumped = str(result.to_dict())
     assert key not in dumped and "s3cretpw" not in dumped
     assert "[REDACTED]" in dumped
+
+
+def test_pasted_json_error_body_is_one_entry_of_its_known_line(pipeline):
+    """A browser-shown OAuth error body: every line of the document is evidence of the oidc
+    finding, not only the one line a pattern knows."""
+    text = ('{\n  "code": "OAUTH_RESPONSE_BODY_ERROR",\n  "error": {\n    "name": "invalid_client",\n'
+            '    "description": "Client secret mismatch for client headplane-web"\n  }\n}\n')
+    result = analyze_text(pipeline, text)
+    assert [(f.category, f.count) for f in result.findings] == [("oidc", 1)]
+    assert result.lines.matched == 7 and result.unknown == []
+
+
+def test_pasted_json_document_that_says_nothing_known_is_neither_finding_nor_unknown(pipeline):
+    text = ('{\n  "Regions": {\n    "901": {\n      "RegionID": 901,\n      "RegionCode": "fra",\n'
+            '      "Nodes": []\n    }\n  }\n}\n'
+            '2026-07-14T09:12:03Z INF listening and serving HTTP on: 0.0.0.0:8080\n')
+    result = analyze_text(pipeline, text)
+    assert result.findings == [] and result.unknown == []

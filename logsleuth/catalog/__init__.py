@@ -338,8 +338,8 @@ def _parse_ignore(path: Path, raw: dict) -> Ignore:
 def _parse_trace(path: Path, raw: dict) -> Trace:
     tid = _require(path, raw, "id")
     level = raw.get("level", "")
-    if level not in ("", "error", "fatal", "panic"):
-        raise CatalogError(f"{path}: {tid}: 'level' must be error, fatal or panic")
+    if level not in ("", "info", "error", "fatal", "panic"):
+        raise CatalogError(f"{path}: {tid}: 'level' must be info, error, fatal or panic")
     if not raw.get("start") and not raw.get("frame"):
         raise CatalogError(f"{path}: {tid}: a trace needs 'start' or 'frame'")
     match, no_match = _samples(path, raw, tid)
