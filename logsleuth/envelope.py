@@ -22,11 +22,12 @@ from .timeparse import Clock, line_zone, parse_time, zone_of
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
-_HOST = r"(?P<host>[^\s\[\]]+)"     # a host name: no blank or bracket (a docker-stamped
-#                                    "<stamp> \t[signal SIGSEGV: ..." frame is no syslog line);
-#                                    syslog without one (BusyBox, some relays) has the program first
-_IDENT = r"(?P<ident>[^ \[:0-9][^ \[:]*)"    # a program name: no digit first ("<docker stamp>
-#                                          2026/07/14 11:10:02 magicsock: ..." is no syslog line)
+# A host name holds no blank, bracket, brace or quote (a docker-stamped "<stamp> \t[signal
+# SIGSEGV: ..." frame, or "<stamp> {"msg":"two words","error":...}", is no syslog line); syslog
+# without one (BusyBox, some relays) has the program first. A program name does not start
+# with a digit either ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line).
+_HOST = r'(?P<host>[^\s\[\]{}"]+)'
+_IDENT = r'(?P<ident>[^ \[:0-9{}"][^ \[:{}"]*)'
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?{_IDENT}(?:\[\d+\])?: ?"

@@ -169,12 +169,17 @@ def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix
      "changing", "compose/tailscaled", "magicsock: home DERP changing"),
     ("2026-07-01T00:00:00Z 2024/05/01 10:00:00 http: TLS handshake error from 1.2.3.4:5: EOF",
      "go-log", "http: TLS handshake error from 1.2.3.4:5: EOF"),
+    # ... or a JSON line whose words in quotes could pass for a host and a program
+    ('caddy-1  | 2026-07-01T00:00:00.123Z {"level":"error","msg":"handled request","request":'
+     '{"uri":"/ts2021"},"status":502}', "compose/zerolog-json", "handled request"),
+    ('2026-07-01T00:00:00.123Z {"level":"error","msg":"two words","error":"x"}', "zerolog-json",
+     "two words"),
     # real system-log lines still are
     ("2025-03-02T23:18:12.5+01:00 vps tailscaled[7]: magicsock: x", "journald/tailscaled",
      "magicsock: x"),
     ("Mar  2 23:18:12 vps k3s[1]: E0302 23:18:12 failed", "journald/plain", "E0302 23:18:12 failed"),
 ])
-def test_a_docker_stamp_before_a_go_log_time_is_no_syslog_prefix(line, fmt, body):
+def test_a_docker_stamp_before_a_go_log_time_or_json_is_no_syslog_prefix(line, fmt, body):
     env = EnvelopeParser(year=2026).parse(line)
     assert (env.format, env.body) == (fmt, body)
 
