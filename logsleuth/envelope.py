@@ -22,17 +22,21 @@ from .timeparse import Clock, line_zone, parse_time, zone_of
 
 _COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
-# A host name holds no blank, bracket, brace or quote (a docker-stamped "<stamp> \t[signal
-# SIGSEGV: ..." frame, or "<stamp> {"msg":"two words","error":...}", is no syslog line); syslog
-# without one (BusyBox, some relays) has the program first. A program name does not start
-# with a digit either ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line).
-_HOST = r'(?P<host>[^\s\[\]{}"]+)'
+# A host name holds no blank, bracket, brace or quote and does not end with a colon (a
+# docker-stamped "<stamp> \t[signal SIGSEGV: ..." frame, "<stamp> Error: initializing: ..."
+# or "<stamp> {"msg":"two words","error":...}" is no syslog line); syslog without one
+# (BusyBox, some relays) has the program first. A program name does not start with a digit
+# ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line).
+_HOST = r'(?P<host>[^\s\[\]{}"]*[^\s\[\]{}":])'
 _IDENT = r'(?P<ident>[^ \[:0-9{}"][^ \[:{}"]*)'
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?{_IDENT}(?:\[\d+\])?: ?"
 )
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{RFC3339}) {_HOST} {_IDENT}(?:\[\d+\])?: ?")
+# rsyslog's and journalctl's ISO stamps carry at most microseconds: docker's -t stamp, nine
+# digits always ("<stamp> fatal error: out of memory"), is no system-log prefix
+_SYSLOG_ISO_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:?\d\d)"
+_JOURNALD_ISO = re.compile(rf"(?P<ts>{_SYSLOG_ISO_STAMP}) {_HOST} {_IDENT}(?:\[\d+\])?: ?")
 _SERVICE_INDEX = re.compile(r"[-_]\d+$")
 
 _MONTHS = {m: i for i, m in enumerate(

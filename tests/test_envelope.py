@@ -184,6 +184,40 @@ def test_a_docker_stamp_before_a_go_log_time_or_json_is_no_syslog_prefix(line, f
     assert (env.format, env.body) == (fmt, body)
 
 
+_WRAPPERS = ["headscale-1  | ", "headscale-1  | 2026-07-01T00:00:00.123456789Z ",
+             "2026-07-01T00:00:00.123456789Z ", "May  1 10:00:00 vps headscale[12]: ",
+             "2024-05-01T10:00:00.5+02:00 vps headscale[12]: ", "Jun 30 23:59:59 headscale: "]
+
+
+def _bare_lines() -> list[str]:
+    """Every fixture and reference line that carries no wrapping of its own."""
+    from logsleuth.envelope import _OUTER_TS
+    from logsleuth.formats import LEVEL_TOKEN
+
+    bare = []
+    for line in sorted(set(_every_line())):
+        outer = _OUTER_TS.match(line)
+        stamped = outer is not None and not LEVEL_TOKEN.match(line, outer.end())
+        env = EnvelopeParser(year=2026).parse(line)
+        if line.strip() and not stamped and "/" not in env.format and env.service is None:
+            bare.append(line)
+    return bare
+
+
+def test_the_inner_reading_does_not_depend_on_the_wrapping():
+    """A compose prefix, a docker -t stamp, both, or a system-log prefix before a line leave
+    its level, message and inner format as they are ('<stamp> Error: initializing: ...',
+    '<stamp> fatal error: ...' and '<stamp> {"msg":"two words",...}' once read as syslog)."""
+    bare = _bare_lines()
+    assert len(bare) > 200
+    for line in bare:
+        alone = EnvelopeParser(year=2026).parse(line)
+        for wrapper in _WRAPPERS:
+            wrapped = EnvelopeParser(year=2026).parse(wrapper + line)
+            assert (wrapped.level, wrapped.message) == (alone.level, alone.message), wrapper + line
+            assert wrapped.format.endswith(alone.format), wrapper + line
+
+
 class _EagerSyslogTime(EnvelopeParser):
     """Reads every system-log prefix's time before the rest of its line."""
 
