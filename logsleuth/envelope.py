@@ -69,12 +69,14 @@ def service_name(container: str) -> str:
 
 
 def continuation_body(line: str, container: str | None) -> str | None:
-    r"""A line's text without the compose prefix and docker stamp, for deciding whether it
-    continues an entry of ``container``; None when it belongs to another container (or,
-    in a system log, another program).
+    r"""A line's text without the compose or system-log prefix and docker stamp, for
+    deciding whether it continues an entry of ``container``; None when it belongs to another
+    container (or, in a system log, another program).
 
     >>> continuation_body("headscale-1  | \tmain.go:12 +0x1d", "headscale-1")
     '\tmain.go:12 +0x1d'
+    >>> continuation_body("May  1 10:00:00 vps headplane[7]:   }", "headplane")
+    '  }'
     >>> continuation_body("web-1  | at x (y.js:1:2)", "headscale-1") is None
     True
     """
@@ -83,8 +85,10 @@ def continuation_body(line: str, container: str | None) -> str | None:
         if container is None or compose["name"] != container:
             return None
         line = line[compose.end():]
-    elif (system := _JOURNALD.match(line) or _journald_iso(line)) and system["ident"] != container:
-        return None
+    elif system := _JOURNALD.match(line) or _journald_iso(line):
+        if system["ident"] != container:
+            return None
+        line = line[system.end():]
     outer = _OUTER_TS.match(line)
     if outer and not LEVEL_TOKEN.match(line, outer.end()):
         line = line[outer.end():]

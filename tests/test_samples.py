@@ -42,6 +42,30 @@ def test_every_sample_yields_its_pattern_and_stated_fields(pattern, pipeline):
             assert tuple(sorted(entry.fields)) == sample.fields, (sample.line, dict(entry.fields))
 
 
+_WRAPPERS = ["headscale-1  | ", "2026-07-01T00:00:00.123456789Z ",
+             "headscale-1  | 2026-07-01T00:00:00.123456789Z ", "May  1 10:00:00 vps headscale[12]: ",
+             "2024-05-01T10:00:00.5+02:00 vps headscale[12]: "]
+
+
+def _is_wrapped(line: str) -> bool:
+    from logsleuth.envelope import _COMPOSE, _JOURNALD, _OUTER_TS, _journald_iso
+
+    return bool(_COMPOSE.match(line) or _JOURNALD.match(line) or _journald_iso(line)
+                or _OUTER_TS.match(line))
+
+
+@pytest.mark.parametrize("pattern", _patterns(load_catalog()))
+def test_every_bare_sample_yields_its_pattern_under_any_wrapping(pattern, pipeline):
+    """The wrapping is part of a message's family: compose logs, docker -t stamps, both, and
+    the system log (journald's short and ISO forms) print the same message."""
+    bare = [s for s in pattern.samples if "\n" not in s.line and not _is_wrapped(s.line)]
+    for sample, wrapper in ((s, w) for s in bare for w in _WRAPPERS):
+        entries = classify_alone(pipeline, wrapper + sample.line)
+        assert [e.pattern_id for e in entries] == [sample.winner or pattern.id], wrapper + sample.line
+        if sample.fields is not None:
+            assert tuple(sorted(entries[0].fields)) == sample.fields, wrapper + sample.line
+
+
 def test_every_pattern_with_named_groups_states_fields(catalog):
     """At least one sample of each such pattern says what it lifts (lint enforces it too)."""
     missing = [p.id for p in catalog.patterns
