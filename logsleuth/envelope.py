@@ -151,6 +151,8 @@ class EnvelopeParser:
             if outer and not LEVEL_TOKEN.match(rest, outer.end()):
                 docker_ts = parse_time(outer["ts"])     # docker -t column
                 rest = rest[outer.end():]
+                if journald is None and (env := self._stamped(rest, service, fmt, compose, docker_ts)):
+                    return env
         env = self._inner(rest, service)
         if deferred is not None and env.timestamp is None and docker_ts is None:
             journald_ts = self._journald_time(deferred)
@@ -179,10 +181,10 @@ class EnvelopeParser:
         self.clock.saw(moment)
         return env
 
-    def _json(self, text: str, service: str | None, fmt: str,
-              container: str | None) -> Envelope:
-        """A JSON line, compose-wrapped or not (no journald or docker stamp precedes a
-        brace): what the steps of :meth:`parse` give for it, without them."""
+    def _json(self, text: str, service: str | None, fmt: str, container: str | None,
+              docker_ts: datetime | None = None) -> Envelope:
+        """A JSON line, compose-wrapped or not, maybe after a docker -t stamp (``docker_ts``,
+        the time then): what the steps of :meth:`parse` give for it, without them."""
         env = zerolog_json(text)
         if env is None:
             env = plain(text)
@@ -193,8 +195,30 @@ class EnvelopeParser:
         env.service, env.container = service, container if container is not None else service
         if env.timestamp is not None:
             self._learn_zone(text)
-            self.clock.saw(env.timestamp)
+        env.timestamp = docker_ts or env.timestamp
+        self.clock.saw(env.timestamp)
         return env
+
+    def _stamped(self, text: str, service: str | None, fmt: str, compose: re.Match | None,
+                 docker_ts: datetime | None) -> Envelope | None:
+        """A JSON or console line after a docker -t stamp (``docker compose logs -t``),
+        compose-wrapped or not: what the steps of :meth:`parse` give for it, without them;
+        None for any other line."""
+        container = compose["name"] if compose else None
+        if self.json_shortcut and text.startswith("{"):
+            return self._json(text, service, fmt, container, docker_ts)
+        console = console_prefix(text)
+        if console is None or console[0] is not None:
+            return None
+        _, stamp, level, caller, end = console
+        if parse_time(stamp) is not None:
+            self._learn_zone(text)
+        self._locked[service] = "zerolog-console"
+        moment = docker_ts or parse_time(stamp)
+        self.clock.saw(moment)
+        return Envelope(text[end:], service, moment, CONSOLE_LEVELS[level], caller,
+                        f"{fmt}/zerolog-console" if compose else "zerolog-console",
+                        container=container if compose else service)
 
     def _syslog_console(self, text: str, prefix: ConsolePrefix,
                         service: str | None) -> Envelope | None:

@@ -65,15 +65,21 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         raise ValueError(f"'{text}' is not a valid time ({exc})") from None
 
 
-_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z", re.ASCII)
+_MICROSECONDS_Z = len("2024-05-01T10:00:00.123456Z")
 
 
 @lru_cache(maxsize=4096)        # log lines of the same second share their stamp
 def parse_time(text: str) -> datetime | None:
-    """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime."""
-    if _UTC_STAMP.fullmatch(text):              # the usual stamp: read as it is
+    """RFC 3339 (any fraction length, ``Z`` or offset) to an aware UTC datetime.
+
+    >>> parse_time("2024-05-01T10:00:00.123456789Z").isoformat()     # docker's -t stamp
+    '2024-05-01T10:00:00.123456+00:00'
+    """
+    if _UTC_STAMP.fullmatch(text):      # the usual stamps (docker's nanoseconds cut to micro)
         try:
-            return datetime.fromisoformat(text)
+            return datetime.fromisoformat(text if len(text) <= _MICROSECONDS_Z
+                                          else text[:_MICROSECONDS_Z - 1] + "Z")
         except ValueError:
             return None
     main, _, rest = text.partition(".")

@@ -119,7 +119,8 @@ def _every_line():
 def test_the_console_fast_path_gives_what_the_general_path_gives(monkeypatch):
     from logsleuth import envelope
 
-    lines = ["May  1 10:00:00 host headscale[12]: 2026-05-01T10:00:00+05:30 INF zone first",
+    lines = ["2030-05-01T10:00:00.123456789Z 2026-05-01T10:00:00+03:00 INF -t: zone, latest",
+             "May  1 10:00:00 host headscale[12]: 2026-05-01T10:00:00+05:30 INF zone next",
              *_every_line()]
     fast = EnvelopeParser(year=2026)
     fast_results = [fast.parse(line) for line in lines]
@@ -146,7 +147,8 @@ _JSON_LINES = [
 ]
 
 
-@pytest.mark.parametrize("prefix", ["", "headscale-1  | ", "caddy_caddy_1 | "])
+@pytest.mark.parametrize("prefix", ["", "headscale-1  | ", "caddy_caddy_1 | ", "2026-07-01T00:00:00.123456789Z ",
+                                    "caddy-1  | 2026-07-01T00:00:00.123456789Z "])
 def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix):
     lines = [prefix + line for line in _JSON_LINES] + [
         prefix + line for line in _every_line() if line.startswith("{")]
