@@ -13,7 +13,7 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple, cast
 
@@ -174,7 +174,10 @@ class Classifier:
             pending = self._pending
             if pending is not None and line_no <= pending.last_line:
                 entry = self.entry(chunk, first_line, candidate, rules)
-                if entry is not None:                 # a line inside a trace already taken
+                if entry is not None and pending.level == "info" and pending.category \
+                        and entry.category not in (None, pending.category):  # a pasted document's
+                    done.append(replace(entry, near_time=pending.near_time))  # other problem
+                elif entry is not None:               # a line inside a trace already taken
                     self._merge(entry, keep_text=False)
                 continue
             if frame is not None and (pending is None or pending.last_line != line_no - 1):

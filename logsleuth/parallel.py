@@ -1,12 +1,12 @@
 """Several cores on one big file: split a plain file into line-aligned parts, analyse each
 part in its own process, and fold the parts' aggregates together in file order.
 
-A part starts just before a line that begins a timed entry continuing nothing, so merged
-continuation lines and "an untimed entry takes the last time seen" come out exactly as in
-one pass. On Linux, in a process with no other thread, a worker is a fork of the caller:
-it starts at once with the compiled catalog. Elsewhere it is a fresh interpreter fed
-through a pipe (a fork copies other threads' locks, held or not, and macOS's system
-libraries do not survive one).
+A part starts just before a line that begins a timed entry continuing nothing (nor could
+continue a trace), so merged continuation lines and traces, and "an untimed entry takes the
+last time seen", come out exactly as in one pass. On Linux, in a process with no other
+thread, a worker is a fork of the caller: it starts at once with the compiled catalog.
+Elsewhere it is a fresh interpreter fed through a pipe (a fork copies other threads' locks,
+held or not, and macOS's system libraries do not survive one).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, cast
 
 from .classify import Classifier
-from .envelope import strip_controls
+from .envelope import continuation_body, decode_line, strip_controls
 from .progress import Progress
 from .scan import candidates
 from .sources import Source, compression
@@ -96,10 +96,18 @@ def clean_start(scanner: Scanner, path: Path, near: int) -> int | None:
         found, _ = candidates(line, scanner.engine)
         entry = classifier.entry(line, 1, found[0]) if found else None
         if entry is not None and entry.timestamp is not None and not (
-                entry.pattern is not None and entry.pattern.continuation):
+                entry.pattern is not None and entry.pattern.continuation) \
+                and not _may_continue_a_trace(scanner, line, entry.container):
             return near + pos
         pos = end
     return None
+
+
+def _may_continue_a_trace(scanner: Scanner, line: bytes, container: str | None) -> bool:
+    """Whether a line could continue a trace begun above it: with docker -t every line of a
+    stack or of a pasted JSON document is timed, and a known one is an entry by itself."""
+    body = continuation_body(decode_line(line.rstrip(b"\n")), container)
+    return body is not None and any(t.compiled_body.match(body) for t in scanner.catalog.traces)
 
 
 @dataclass

@@ -96,3 +96,17 @@ def test_pasted_json_document_that_says_nothing_known_is_neither_finding_nor_unk
             '2026-07-14T09:12:03Z INF listening and serving HTTP on: 0.0.0.0:8080\n')
     result = analyze_text(pipeline, text)
     assert result.findings == [] and result.unknown == []
+
+
+def test_a_pasted_document_listing_problems_of_several_kinds_reports_each(pipeline):
+    """``tailscale status --json``: its Health list names independent problems; the document
+    takes the category of the first, and a problem of another kind is not swallowed."""
+    text = ('{\n  "Version": "1.76.6-t1234abcd-gabcdef123",\n  "BackendState": "Running",\n'
+            '  "Health": [\n    "not connected to home DERP region 900",\n'
+            '    "Unable to connect to the Tailscale coordination server to synchronize the '
+            'state of your tailnet. Peer reachability might degrade over time."\n  ],\n'
+            '  "MagicDNSSuffix": "tailnet.example.com"\n}\n')
+    result = analyze_text(pipeline, text)
+    assert sorted((f.category, f.count) for f in result.findings) == [
+        ("derp", 1), ("node_offline", 1)]
+    assert result.unknown == []

@@ -53,6 +53,29 @@ def test_parts_give_the_same_analysis_as_one_pass(big_log, monkeypatch):
     assert one["findings"] and one == split
 
 
+def test_no_part_starts_inside_a_trace_whose_lines_are_all_timed(tmp_path, monkeypatch):
+    """docker logs -t stamps every line of a pasted JSON error body: its known lines are
+    timed entries of their own, but a part starting at one would cut the document in two
+    (two findings where one pass finds one)."""
+    monkeypatch.setattr(parallel, "MIN_PART", 1 << 10)
+    stamp = "2025-01-04T10:00:00.123456789Z "
+    document = ["{", '  "code": "OAUTH_RESPONSE_BODY_ERROR",', '  "error": {',
+                '    "name": "invalid_client",', '    "description": "Client not found."', "  }", "}"]
+    before = [f"{stamp}routine line {n}" for n in range(200)] + [stamp + document[0], stamp + document[1]]
+    after = [stamp + line for line in document[2:]] + [
+        f"{stamp}2025-01-04T10:00:{n % 60:02d}Z ERR failed to write to node node.id={n}"
+        for n in range(200)]
+    head, tail = "\n".join(before) + "\n", "\n".join(after) + "\n"
+    path = tmp_path / "stamped.log"          # the middle of the file falls inside the document
+    path.write_text(f"{stamp}lead\n" * ((len(tail) - len(head)) // 36) + head + tail)
+    ranges = parallel.plan(Pipeline(Options()).scanner, Source(str(path), path), 2)
+    data = path.read_bytes()
+    assert len(ranges) == 2 and data.index(b'"description"') < ranges[1][0]
+    one = Pipeline(Options(jobs=1)).analyze([str(path)]).to_dict()
+    assert [f["category"] for f in one["findings"]] == ["oidc"]
+    assert Pipeline(Options(jobs=2)).analyze([str(path)]).to_dict() == one
+
+
 def test_parts_no_process_could_be_started_for_are_analysed_in_the_caller(big_log, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     one = Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
