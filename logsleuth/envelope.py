@@ -25,10 +25,10 @@ _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
 # A host name holds no blank, bracket, brace or quote and does not end with a colon (a
 # docker-stamped "<stamp> \t[signal SIGSEGV: ..." frame, "<stamp> Error: initializing: ..."
 # or "<stamp> {"msg":"two words","error":...}" is no syslog line); syslog without one
-# (BusyBox, some relays) has the program first. A program name does not start with a digit
-# ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line).
+# (BusyBox, some relays) has the program first. A program name is not all digits
+# ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line; "3proxy[8]:" is).
 _HOST = r'(?P<host>[^\s\[\]{}"]*[^\s\[\]{}":])'
-_IDENT = r'(?P<ident>[^ \[:0-9{}"][^ \[:{}"]*)'
+_IDENT = r'(?P<ident>(?![0-9]+[\[:])[^ \[:{}"]+)'
 _JOURNALD = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?{_IDENT}(?:\[\d+\])?: ?"

@@ -180,6 +180,7 @@ def test_the_json_shortcut_gives_what_the_general_path_gives(monkeypatch, prefix
     ("2025-03-02T23:18:12.5+01:00 vps tailscaled[7]: magicsock: x", "journald/tailscaled",
      "magicsock: x"),
     ("Mar  2 23:18:12 vps k3s[1]: E0302 23:18:12 failed", "journald/plain", "E0302 23:18:12 failed"),
+    ("Mar  2 23:18:12 vps 3proxy[812]: 1709421492.123 error", "journald/plain", "1709421492.123 error"),
 ])
 def test_a_docker_stamp_before_a_go_log_time_or_json_is_no_syslog_prefix(line, fmt, body):
     env = EnvelopeParser(year=2026).parse(line)
