@@ -80,6 +80,8 @@ def continuation_body(line: str, container: str | None) -> str | None:
     >>> continuation_body("web-1  | at x (y.js:1:2)", "headscale-1") is None
     True
     """
+    if not line[:1].isalnum():      # an indented frame, a JSON body line: no prefix at all
+        return line
     compose = _COMPOSE.match(line)
     if compose:
         if container is None or compose["name"] != container:
