@@ -45,7 +45,8 @@ PATTERNS = click.option("--patterns", "pattern_dirs", multiple=True, metavar="DI
 LANG = click.option("--lang", type=_choice("lang"), default="en", show_default=True,
                     help="Language of titles, causes and fixes (zh: the guide's own words).")
 NO_REDACT = click.option("--no-redact", is_flag=True,
-                         help="Show secrets (keys, tokens, passwords) unmasked.")
+                         help="Show secrets (keys, tokens, passwords) unmasked (a sample cut at "
+                              "4,096 characters stays masked).")
 FAIL_ON = click.option("--fail-on", type=_choice("fail_on"), default="warning",
                        show_default=True, help="Exit 1 when a finding has at least this severity.")
 COLOR = click.option("--color", type=_choice("color"), default="auto", show_default=True,
