@@ -213,10 +213,11 @@ class EnvelopeParser:
         if console is None or console[0] is not None:
             return None
         _, stamp, level, caller, end = console
-        if parse_time(stamp) is not None:
+        own = parse_time(stamp)
+        if own is not None:
             self._learn_zone(text)
         self._locked[service] = "zerolog-console"
-        moment = docker_ts or parse_time(stamp)
+        moment = docker_ts or own
         self.clock.saw(moment)
         return Envelope(text[end:], service, moment, CONSOLE_LEVELS[level], caller,
                         f"{fmt}/zerolog-console" if compose else "zerolog-console",
