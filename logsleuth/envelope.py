@@ -278,7 +278,10 @@ class EnvelopeParser:
 
     def _inner(self, text: str, service: str | None) -> Envelope:
         """The inner format's envelope: the service's locked-on format first, then the
-        others in their order (at most one of them takes any text)."""
+        others in their order (at most one of them takes any text). Each of them wants a
+        digit (a stamp) or a brace first: a text that starts otherwise is plain at once."""
+        if not (text[:1].isdecimal() or text[:1] == "{"):
+            return plain(text)
         locked = self._locked.get(service)
         if locked is not None:
             env = INNER_PARSERS[locked](text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logsleuth.envelope import EnvelopeParser, split_fields, strip_controls
 from logsleuth.timeparse import parse_time
@@ -265,3 +267,15 @@ def test_a_syslog_time_read_only_when_needed_gives_what_reading_it_first_gives(z
 def test_a_syslog_prefix_needs_a_host_without_brackets_or_none(line, service, level, moment):
     env = EnvelopeParser(year=2024).parse(line)
     assert (env.service, env.level, env.timestamp.isoformat()) == (service, level, moment)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+       .filter(lambda t: not (t[0].isdecimal() or t[0] == "{")))
+def test_no_inner_format_takes_a_text_that_starts_without_a_digit_or_brace(text):
+    """What lets EnvelopeParser._inner read such a text as plain without trying them."""
+    from logsleuth.formats import INNER_PARSERS
+
+    for stamp in ("", "2024-05-01T10:00:00Z INF ", "2024/05/01 10:00:00 ", '{"level":"error"}'):
+        candidate = text + stamp        # what follows does not matter: the start does
+        assert all(inner(candidate) is None for inner in INNER_PARSERS.values()), candidate
