@@ -20,7 +20,10 @@ from .formats import (CONSOLE_LEVELS, INNER_PARSERS, LEVEL_TOKEN, Envelope, plai
 from .speedups import RFC3339, ConsolePrefix, console_prefix, strip_controls  # noqa: F401 (callers' name)
 from .timeparse import Clock, line_zone, parse_time, zone_of
 
-_COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?")
+# docker compose's "headscale-1  | " (v1: "headscale_1  | "), or kubectl logs --prefix's
+# "[pod/headscale-7d9f6c-x2x/headscale] "
+_COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?"
+                      r"|\[pod/(?P<pod>[^/\]\s]+)/(?P<kname>[^\]\s]+)\] ")
 _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
 # A host name holds no blank, bracket, brace or quote and does not end with a colon (a
 # docker-stamped "<stamp> \t[signal SIGSEGV: ..." frame, "<stamp> Error: initializing: ..."
@@ -80,11 +83,11 @@ def continuation_body(line: str, container: str | None) -> str | None:
     >>> continuation_body("web-1  | at x (y.js:1:2)", "headscale-1") is None
     True
     """
-    if not line[:1].isalnum():      # an indented frame, a JSON body line: no prefix at all
+    if not (line[:1].isalnum() or line[:1] == "["):    # an indented frame, a JSON body line
         return line
     compose = _COMPOSE.match(line)
     if compose:
-        if container is None or compose["name"] != container:
+        if container is None or (compose["name"] or compose["pod"]) != container:
             return None
         line = line[compose.end():]
     elif system := _JOURNALD.match(line) or _journald_iso(line):
@@ -127,12 +130,12 @@ class EnvelopeParser:
             # precede it, and the console parser is the one that takes it.
             return self._console(line, console)
         service, docker_ts, journald_ts, fmt, rest = None, None, None, "plain", line
-        compose = _COMPOSE.match(rest)
+        compose, container = _COMPOSE.match(rest), None
         if compose:
-            service, fmt = _compose_service(compose["name"])
+            container, service, fmt = _wrapping(compose)
             rest = rest[compose.end():]
         if self.json_shortcut and rest.startswith("{"):
-            return self._json(rest, service, fmt, compose["name"] if compose else None)
+            return self._json(rest, service, fmt, container)
         journald = deferred = None
         if not rest.startswith("{"):        # a JSON line has no journald or docker stamp
             journald = _JOURNALD.match(rest) or _journald_iso(rest)
@@ -153,7 +156,7 @@ class EnvelopeParser:
             if outer and not LEVEL_TOKEN.match(rest, outer.end()):
                 docker_ts = parse_time(outer["ts"])     # docker -t column
                 rest = rest[outer.end():]
-                if journald is None and (env := self._stamped(rest, service, fmt, compose, docker_ts)):
+                if journald is None and (env := self._stamped(rest, service, fmt, container, docker_ts)):
                     return env
         env = self._inner(rest, service)
         if deferred is not None and env.timestamp is None and docker_ts is None:
@@ -163,7 +166,7 @@ class EnvelopeParser:
         elif env.timestamp is not None:
             self._learn_zone(rest)
         env = self._finish(env, service, fmt, compose is not None, docker_ts, journald_ts)
-        env.container = compose["name"] if compose else service
+        env.container = container if compose else service
         if env.timestamp is not None and env.timestamp is journald_ts:
             env.inferred = env.inferred or not (journald and journald.groupdict().get("ts"))
             return env
@@ -201,12 +204,11 @@ class EnvelopeParser:
         self.clock.saw(env.timestamp)
         return env
 
-    def _stamped(self, text: str, service: str | None, fmt: str, compose: re.Match | None,
+    def _stamped(self, text: str, service: str | None, fmt: str, container: str | None,
                  docker_ts: datetime | None) -> Envelope | None:
         """A JSON or console line after a docker -t stamp (``docker compose logs -t``),
         compose-wrapped or not: what the steps of :meth:`parse` give for it, without them;
         None for any other line."""
-        container = compose["name"] if compose else None
         if self.json_shortcut and text.startswith("{"):
             return self._json(text, service, fmt, container, docker_ts)
         console = console_prefix(text)
@@ -219,9 +221,10 @@ class EnvelopeParser:
         self._locked[service] = "zerolog-console"
         moment = docker_ts or own
         self.clock.saw(moment)
+        wrapped = container is not None
         return Envelope(text[end:], service, moment, CONSOLE_LEVELS[level], caller,
-                        f"{fmt}/zerolog-console" if compose else "zerolog-console",
-                        container=container if compose else service)
+                        f"{fmt}/zerolog-console" if wrapped else "zerolog-console",
+                        container=container if wrapped else service)
 
     def _syslog_console(self, text: str, prefix: ConsolePrefix,
                         service: str | None) -> Envelope | None:
@@ -294,6 +297,13 @@ class EnvelopeParser:
                     self._locked[service] = name
                     return env
         return plain(text)
+
+
+def _wrapping(prefix: re.Match) -> tuple[str, str, str]:
+    """The container (compose's, or kubectl's pod), service and format of a prefix."""
+    if prefix["name"] is None:
+        return prefix["pod"], prefix["kname"], "kubectl"
+    return prefix["name"], *_compose_service(prefix["name"])
 
 
 @lru_cache(maxsize=256)

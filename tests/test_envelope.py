@@ -191,7 +191,8 @@ def test_a_docker_stamp_before_a_go_log_time_or_json_is_no_syslog_prefix(line, f
 
 _WRAPPERS = ["headscale-1  | ", "headscale-1  | 2026-07-01T00:00:00.123456789Z ",
              "2026-07-01T00:00:00.123456789Z ", "May  1 10:00:00 vps headscale[12]: ",
-             "2024-05-01T10:00:00.5+02:00 vps headscale[12]: ", "Jun 30 23:59:59 headscale: "]
+             "2024-05-01T10:00:00.5+02:00 vps headscale[12]: ", "Jun 30 23:59:59 headscale: ",
+             "[pod/headscale-7d9f6c-x2x/headscale] "]
 
 
 def _bare_lines() -> list[str]:
@@ -210,7 +211,7 @@ def _bare_lines() -> list[str]:
 
 
 def test_the_inner_reading_does_not_depend_on_the_wrapping():
-    """A compose prefix, a docker -t stamp, both, or a system-log prefix before a line leave
+    """A compose prefix, a docker -t stamp, both, a system-log prefix or kubectl's before a line leave
     its level, message and inner format as they are ('<stamp> Error: initializing: ...',
     '<stamp> fatal error: ...' and '<stamp> {"msg":"two words",...}' once read as syslog)."""
     bare = _bare_lines()
