@@ -1,6 +1,96 @@
-"""The optional C extension (logsleuth/_speedups.c): everything else is in pyproject.toml.
-Without a compiler the build only warns, and logsleuth runs its pure-Python twins."""
+"""The optional compiled parts; everything else is in pyproject.toml.
+
+- ``logsleuth/_speedups.c``: the byte loops (ANSI strip, hits to lines, console prefix);
+- the per-line path (``logsleuth.compiled.MODULES``), compiled by mypyc from its typed
+  sources, all together or not at all, with a manifest of the sources it was compiled from.
+
+Without a compiler (or mypyc) the build only warns, and logsleuth runs its pure-Python code.
+"""
+
+import ast
+import hashlib
+import json
+import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
-setup(ext_modules=[Extension("logsleuth._speedups", ["logsleuth/_speedups.c"], optional=True)])
+PACKAGE = Path("logsleuth")
+
+
+def _compiled_names() -> tuple[list[str], str]:
+    """``MODULES`` and ``MANIFEST`` of logsleuth/compiled.py, read without importing it."""
+    found = {}
+    for node in ast.parse((PACKAGE / "compiled.py").read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = node.value
+    return list(ast.literal_eval(found["MODULES"])), ast.literal_eval(found["MANIFEST"])
+
+
+class BuildExt(build_ext):
+    """build_ext plus the mypyc-compiled modules, kept only when every one of them built."""
+
+    compiled: list[Extension] = []
+
+    def finalize_options(self) -> None:
+        modules, _ = _compiled_names()
+        if not self.compiled:
+            self.compiled = self._mypyc(modules)
+            self.distribution.ext_modules = [*(self.distribution.ext_modules or []),
+                                             *self.compiled]
+        super().finalize_options()
+
+    def run(self) -> None:
+        modules, manifest = _compiled_names()
+        super().run()
+        compiled = self.compiled
+        outputs = [Path(self.get_ext_fullpath(ext.name)) for ext in compiled]
+        places = {Path(self.build_lib) / PACKAGE}
+        if self.inplace or getattr(self, "editable_mode", False):
+            places.add(PACKAGE)
+        built = bool(compiled) and all(self._present(path.name, places) for path in outputs)
+        for place in places:
+            self._settle(place, modules, manifest, built)
+
+    @staticmethod
+    def _mypyc(modules: list[str]) -> list[Extension]:
+        try:
+            from mypyc.build import mypycify
+        except ImportError:
+            print("warning: mypyc is not installed: the per-line path stays pure Python",
+                  file=sys.stderr)
+            return []
+        try:
+            extensions = mypycify([str(PACKAGE / f"{name}.py") for name in modules],
+                                  opt_level="3", group_name="logsleuth")
+        except (Exception, SystemExit) as exc:      # mypyc reports type errors by exiting
+            print(f"warning: mypyc failed ({exc}): the per-line path stays pure Python",
+                  file=sys.stderr)
+            return []
+        for extension in extensions:
+            extension.optional = True
+        return extensions
+
+    @staticmethod
+    def _present(filename: str, places: set[Path]) -> bool:
+        """Whether a compiled extension was written (top-level ones beside the package)."""
+        return any((place / filename).exists() or (place.parent / filename).exists()
+                   for place in places)
+
+    @staticmethod
+    def _settle(place: Path, modules: list[str], manifest: str, built: bool) -> None:
+        """Write the manifest of the compiled sources beside the package; when some module
+        did not compile, none runs (no manifest: logsleuth.compiled loads the sources)."""
+        if not built:
+            (place / manifest).unlink(missing_ok=True)
+            print("warning: the per-line path did not compile: it stays pure Python",
+                  file=sys.stderr)
+            return
+        digests = {name: hashlib.sha256((PACKAGE / f"{name}.py").read_bytes()).hexdigest()
+                   for name in modules}
+        (place / manifest).write_text(json.dumps(digests, indent=1) + "\n")
+
+
+setup(ext_modules=[Extension("logsleuth._speedups", ["logsleuth/_speedups.c"], optional=True)],
+      cmdclass={"build_ext": BuildExt})

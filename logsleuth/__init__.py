@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from . import compiled  # noqa: F401  (before any module it may compile is imported)
+
 __version__ = "0.1.0"
 _LAZY = {"Options": "options", "Pipeline": "pipeline", "analyze": "api",
          "analyze_bundle": "api",

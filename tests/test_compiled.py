@@ -1,0 +1,97 @@
+"""The compiled per-line path (mypyc, :mod:`logsleuth.compiled`) gives exactly what its
+sources give: every fixture and a generated busy log, the analysis and every entry, in one
+pass and in parts on forked and on spawned workers (which send compiled objects back).
+
+In-process the tests run the sources (the root ``conftest.py``); here a child process runs
+the compiled modules, where they were built.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logsleuth import compiled, parallel
+from logsleuth.options import Options
+from logsleuth.pipeline import Pipeline
+
+from .conftest import ROOT
+from .test_fastpath import _run, inputs  # noqa: F401 (the fixture)
+
+_CHILD = """
+import pickle, sys
+from logsleuth import compiled, classify, parallel
+from logsleuth.catalog import load_catalog
+from logsleuth.options import Options
+from logsleuth.pipeline import Pipeline
+from tests.test_fastpath import _run
+assert compiled.ACTIVE and not classify.__file__.endswith(".py"), classify.__file__
+paths = pickle.loads(sys.stdin.buffer.read())
+catalog = load_catalog(())
+runs = {str(path): _run(path, catalog) for path in paths}
+parallel.MIN_PART, parallel.HEAD_START = 1 << 18, 0     # the generated log in parts
+busy = str(paths[-1])
+parts = {"fork": Pipeline(Options(jobs=3, catalog=catalog)).analyze([busy]).to_dict()}
+parallel.forks = lambda: False
+parts["spawn"] = Pipeline(Options(jobs=3, catalog=catalog)).analyze([busy]).to_dict()
+sys.stdout.buffer.write(pickle.dumps((runs, parts)))
+"""
+
+
+def _compiled_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items()
+            if name not in ("LOGSLEUTH_NO_COMPILED", "LOGSLEUTH_NO_SPEEDUPS")}
+
+
+def _compiled_runs(paths: list[Path]) -> tuple[dict, dict]:
+    probe = subprocess.run([sys.executable, "-c", "import logsleuth.compiled as c; print(c.ACTIVE)"],
+                           capture_output=True, text=True, cwd=ROOT, env=_compiled_environment())
+    if probe.stdout.strip() != "True":
+        pytest.skip("the compiled modules are not built here (no mypyc or no C compiler)")
+    child = subprocess.run([sys.executable, "-c", _CHILD], input=pickle.dumps(paths),
+                           capture_output=True, cwd=ROOT, env=_compiled_environment())
+    assert child.returncode == 0, child.stderr.decode()
+    return pickle.loads(child.stdout)
+
+
+def test_compiled_and_source_modules_agree_on_every_fixture_and_a_busy_log(inputs, catalog,  # noqa: F811
+                                                                          monkeypatch):
+    assert not compiled.ACTIVE                   # this process runs the sources
+    runs, parts = _compiled_runs(inputs)
+    for path in inputs:
+        assert runs[str(path)] == _run(path, catalog), path
+    busy = runs[str(inputs[-1])]
+    assert len(busy[1]) > 3000 and len(busy[0]["unknown"]) >= 3
+    monkeypatch.setattr(parallel, "MIN_PART", 1 << 18)
+    monkeypatch.setattr(parallel, "HEAD_START", 0)
+    in_parts = Pipeline(Options(jobs=3, catalog=catalog)).analyze([str(inputs[-1])]).to_dict()
+    for mode, analysis in parts.items():
+        assert analysis == in_parts, mode
+
+
+def test_the_sources_run_where_the_compiled_modules_cannot(tmp_path):
+    """Switched off, or compiled from other sources than those beside them (an edited
+    checkout): the sources run, all of them."""
+    code = "import logsleuth.compiled as c, logsleuth.classify as k; print(c.ACTIVE, k.__file__)"
+    for name in ("LOGSLEUTH_NO_COMPILED", "LOGSLEUTH_NO_SPEEDUPS"):
+        ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=tmp_path, env={**_compiled_environment(), name: "1"}, check=True)
+        active, file = ran.stdout.split()
+        assert active == "False" and file.endswith("classify.py")
+    manifest = compiled.HERE / compiled.MANIFEST
+    if not manifest.exists():
+        pytest.skip("the compiled modules are not built here")
+    saved = manifest.read_text()
+    try:
+        manifest.write_text(saved.replace('"', '"0', 3))       # another source's digest
+        ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=tmp_path, env=_compiled_environment(), check=True)
+    finally:
+        manifest.write_text(saved)
+    active, file = ran.stdout.split()
+    assert active == "False" and file.endswith("classify.py")
