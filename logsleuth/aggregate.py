@@ -170,6 +170,11 @@ class HashSample:
     capacity: int
     shift: int = 0
 
+    def over(self, count: int, recheck: bool = False) -> bool:
+        """Whether ``thinned`` has members to look at: past ``capacity``, or ``recheck``
+        under a limit (callers ask first: listing the members costs, every batch)."""
+        return count > self.capacity or (recheck and self.shift > 0)
+
     def admits(self, *parts: str) -> bool:
         return self.shift == 0 or stable_hash(*parts) >> (64 - self.shift) == 0
 
@@ -178,7 +183,7 @@ class HashSample:
         """The members to drop: those the limit does not admit (looked at only when
         ``recheck``, or past ``capacity``), then more as the shift grows until at most
         ``capacity`` of the ``count`` members are left."""
-        if count <= self.capacity and not (recheck and self.shift):
+        if not self.over(count, recheck):
             return set()
         hashes = {member: stable_hash(*member) for member in members}
         dropped = {m for m, h in hashes.items() if self.shift and h >> (64 - self.shift)}
@@ -275,19 +280,22 @@ class Aggregator:
     def _bound(self, recheck: bool = False) -> None:
         """Sample out unknown templates and field values past their bounds (``recheck``:
         also those the current limits no longer admit, after a merge lowered them)."""
-        unknown = ((k,) for k, t in self.tallies.items() if t.pattern_id is None)
-        dropped = self.key_sample.thinned(unknown, self.unknown_keys, recheck)
-        for (key,) in dropped:
-            del self.tallies[key]
-            self.field_values -= sum(map(len, self.fields.pop(key, {}).values()))
-            self.unknown_keys -= 1
-        if dropped:
-            self.buckets = {b: n for b, n in self.buckets.items() if b[0] in self.tallies}
-        triples = ((k, n, v) for k, named in self.fields.items()
-                   for n, values in named.items() for v in values)
-        for key, name, value in self.value_sample.thinned(triples, self.field_values, recheck):
-            del self.fields[key][name][value]
-            self.field_values -= 1
+        if self.key_sample.over(self.unknown_keys, recheck):
+            unknown = [(k,) for k, t in self.tallies.items() if t.pattern_id is None]
+            dropped = self.key_sample.thinned(unknown, self.unknown_keys, recheck)
+            for (key,) in dropped:
+                del self.tallies[key]
+                self.field_values -= sum(map(len, self.fields.pop(key, {}).values()))
+                self.unknown_keys -= 1
+            if dropped:
+                self.buckets = {b: n for b, n in self.buckets.items() if b[0] in self.tallies}
+        if self.value_sample.over(self.field_values, recheck):
+            triples = [(k, n, v) for k, named in self.fields.items()
+                       for n, values in named.items() for v in values]
+            for key, name, value in self.value_sample.thinned(triples, self.field_values,
+                                                              recheck):
+                del self.fields[key][name][value]
+                self.field_values -= 1
         for key, value in self.window_sample.thinned(self.windows, len(self.windows), recheck):
             del self.windows[key, value]
 

@@ -13,7 +13,7 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple, cast
 
@@ -45,9 +45,10 @@ Snapshot = tuple[str | None, str | None, "datetime | None", str | None, "Pattern
                  str | None, "Envelope", str, tuple[tuple[str, str], ...], str | None]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Entry:
-    """One classified log entry (one or more physical lines)."""
+    """One classified log entry (one or more physical lines). (One is made for every
+    candidate line: its ``__init__`` is written out, so that mypyc compiles it.)"""
 
     source: str
     line_no: int
@@ -60,9 +61,20 @@ class Entry:
     severity: str | None
     envelope: Envelope
     line: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    template: str | None = None
-    near_time: datetime | None = None     # an untimed entry: its nearest dated line's time
+    fields: list[tuple[str, str]]
+    template: str | None
+    near_time: datetime | None      # an untimed entry: its nearest dated line's time
+
+    def __init__(self, source: str, line_no: int, last_line: int, service: str | None,
+                 container: str | None, timestamp: datetime | None, level: str | None,
+                 pattern: Pattern | None, severity: str | None, envelope: Envelope,
+                 line: str, fields: list[tuple[str, str]] | None = None,
+                 template: str | None = None, near_time: datetime | None = None) -> None:
+        self.source, self.line_no, self.last_line = source, line_no, last_line
+        self.service, self.container, self.timestamp = service, container, timestamp
+        self.level, self.pattern, self.severity = level, pattern, severity
+        self.envelope, self.line, self.fields = envelope, line, [] if fields is None else fields
+        self.template, self.near_time = template, near_time
 
     def snapshot(self) -> Snapshot:
         """What an identical single line elsewhere shares with this entry (see ``remade``)."""

@@ -40,22 +40,33 @@ _TAILSCALED_PREFIXES = ("magicsock:", "control:", "netcheck:", "wgengine", "Rece
                         "router:", "dns:", "portmapper", "monitor:", "linkChange", "backend error")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Envelope:
     """What a line says, with its wrapping taken off. Console ``key=value`` fields are split
     off the message, and a JSON line's other members made texts, only when someone asks
-    for them (most entries never need them)."""
+    for them (most entries never need them). (One is made for every candidate line: its
+    ``__init__`` is written out, so that mypyc compiles it, not made by ``dataclass``.)"""
 
     body: str
-    service: str | None = None
-    timestamp: datetime | None = None
-    level: str | None = None
-    caller: str | None = None
-    format: str = "plain"
-    parsed: tuple[str, dict[str, str]] | None = None
-    members: dict[str, object] | None = None     # a JSON line's members besides the wrapping
-    inferred: bool = False      # the time took its zone or year from the lines around it
-    container: str | None = None    # the compose container (``headscale-1``), else the service
+    service: str | None
+    timestamp: datetime | None
+    level: str | None
+    caller: str | None
+    format: str
+    parsed: tuple[str, dict[str, str]] | None
+    members: dict[str, object] | None     # a JSON line's members besides the wrapping
+    inferred: bool              # the time took its zone or year from the lines around it
+    container: str | None       # the compose container (``headscale-1``), else the service
+
+    def __init__(self, body: str, service: str | None = None,
+                 timestamp: datetime | None = None, level: str | None = None,
+                 caller: str | None = None, format: str = "plain",
+                 parsed: tuple[str, dict[str, str]] | None = None,
+                 members: dict[str, object] | None = None, inferred: bool = False,
+                 container: str | None = None) -> None:
+        self.body, self.service, self.timestamp, self.level = body, service, timestamp, level
+        self.caller, self.format, self.parsed, self.members = caller, format, parsed, members
+        self.inferred, self.container = inferred, container
 
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
