@@ -2,15 +2,14 @@
 
 - ``logsleuth/_speedups.c``: the byte loops (ANSI strip, hits to lines, console prefix);
 - the per-line path (``logsleuth.compiled.MODULES``), compiled by mypyc from its typed
-  sources, all together or not at all, with a manifest of the sources it was compiled from.
+  sources, all together or not at all, with a manifest of the sources it was compiled from (their checksums).
 
 Without a compiler (or mypyc) the build only warns, and logsleuth runs its pure-Python code.
 """
 
 import ast
-import hashlib
-import json
 import sys
+import zlib
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -31,6 +30,12 @@ def _compiled_names() -> tuple[list[str], str]:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             found[node.targets[0].id] = node.value
     return list(ast.literal_eval(found["MODULES"])), ast.literal_eval(found["MANIFEST"])
+
+
+def _checksum(path: Path) -> str:
+    """What logsleuth.compiled.checksum says of a source: its CRC-32 and length."""
+    data = path.read_bytes()
+    return f"{zlib.crc32(data):08x}:{len(data)}"
 
 
 class BuildExt(build_ext):
@@ -92,9 +97,8 @@ class BuildExt(build_ext):
             print("warning: the per-line path did not compile: it stays pure Python",
                   file=sys.stderr)
             return
-        digests = {name: hashlib.sha256((PACKAGE / f"{name}.py").read_bytes()).hexdigest()
-                   for name in modules}
-        (place / manifest).write_text(json.dumps(digests, indent=1) + "\n")
+        lines = [f"{name} {_checksum(PACKAGE / f'{name}.py')}\n" for name in modules]
+        (place / manifest).write_text("".join(lines))
 
 
 setup(ext_modules=[Extension("logsleuth._speedups", ["logsleuth/_speedups.c"], optional=True)],

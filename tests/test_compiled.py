@@ -30,7 +30,7 @@ from logsleuth.catalog import load_catalog
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline
 from tests.test_fastpath import _run
-assert compiled.ACTIVE and not classify.__file__.endswith(".py"), classify.__file__
+assert compiled.active() and not classify.__file__.endswith(".py"), classify.__file__
 paths = pickle.loads(sys.stdin.buffer.read())
 catalog = load_catalog(())
 runs = {str(path): _run(path, catalog) for path in paths}
@@ -49,7 +49,7 @@ def _compiled_environment() -> dict[str, str]:
 
 
 def _compiled_runs(paths: list[Path]) -> tuple[dict, dict]:
-    probe = subprocess.run([sys.executable, "-c", "import logsleuth.compiled as c; print(c.ACTIVE)"],
+    probe = subprocess.run([sys.executable, "-c", "import logsleuth.compiled as c; print(c.active())"],
                            capture_output=True, text=True, cwd=ROOT, env=_compiled_environment())
     if probe.stdout.strip() != "True":
         pytest.skip("the compiled modules are not built here (no mypyc or no C compiler)")
@@ -61,7 +61,7 @@ def _compiled_runs(paths: list[Path]) -> tuple[dict, dict]:
 
 def test_compiled_and_source_modules_agree_on_every_fixture_and_a_busy_log(inputs, catalog,  # noqa: F811
                                                                           monkeypatch):
-    assert not compiled.ACTIVE                   # this process runs the sources
+    assert not compiled.active()                 # this process runs the sources
     runs, parts = _compiled_runs(inputs)
     for path in inputs:
         assert runs[str(path)] == _run(path, catalog), path
@@ -77,18 +77,18 @@ def test_compiled_and_source_modules_agree_on_every_fixture_and_a_busy_log(input
 def test_the_sources_run_where_the_compiled_modules_cannot(tmp_path):
     """Switched off, or compiled from other sources than those beside them (an edited
     checkout): the sources run, all of them."""
-    code = "import logsleuth.compiled as c, logsleuth.classify as k; print(c.ACTIVE, k.__file__)"
+    code = "import logsleuth.classify as k, logsleuth.compiled as c; print(c.active(), k.__file__)"
     for name in ("LOGSLEUTH_NO_COMPILED", "LOGSLEUTH_NO_SPEEDUPS"):
         ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              cwd=tmp_path, env={**_compiled_environment(), name: "1"}, check=True)
         active, file = ran.stdout.split()
         assert active == "False" and file.endswith("classify.py")
-    manifest = compiled.HERE / compiled.MANIFEST
+    manifest = Path(compiled.HERE, compiled.MANIFEST)
     if not manifest.exists():
         pytest.skip("the compiled modules are not built here")
     saved = manifest.read_text()
     try:
-        manifest.write_text(saved.replace('"', '"0', 3))       # another source's digest
+        manifest.write_text(saved.replace(" ", " 0", 3))       # another source's checksum
         ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              cwd=tmp_path, env=_compiled_environment(), check=True)
     finally:
