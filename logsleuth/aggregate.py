@@ -9,7 +9,7 @@ The results depend only on the entries and their order, never on how they were b
 split into parts merged in order: field values are counted exactly and cut to the
 FIELD_VALUES shown only in ``results()``. Bounds keep memory flat on hostile input;
 past them the members kept are those whose stable hash lies below a limit that halves
-until they fit (:class:`HashSample`), a choice that depends only on the set of members
+until they fit (:class:`~logsleuth.sampling.HashSample`), a choice that depends only on the set of members
 seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
 (key, field, value) triples, more than FLAP_VALUES_KEPT (key, value) flapping windows.
 The one exception: a bucket size chosen while unknown templates later sampled out were
@@ -21,28 +21,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from hashlib import blake2b
-from typing import Callable, Iterable
+from typing import Callable, Final
 from zoneinfo import ZoneInfo
 
 from .catalog import Flapping
 from .flapping import SAMPLE_CHARS, SAMPLE_REACH, Window, keep_sample, show_sample
 from .severity import SEVERITIES, Severity
-from .classify import Entry
+from .entry import Entry
+from .sampling import HashSample
 
-SAMPLES = 3
-FIELD_VALUES = 20                  # shown per field of a key, the most frequent
-FIELD_VALUES_KEPT = 50_000         # (key, field, value) triples counted, over all keys
-MAX_KEYS = 20_000                  # unknown templates counted (patterns always are)
-FLAP_VALUES_KEPT = 20_000          # (key, value) flapping windows tracked (~0.8 KB each)
-MAX_CONTAINERS = 50
-MAX_BUCKET_ROWS = 50_000
-BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
-UTC = ZoneInfo("UTC")              # the zone of every time in the results
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_SECOND = timedelta(seconds=1)
-_MINUTE = timedelta(minutes=1)
-_RANK = {severity: Severity.rank(severity) for severity in SEVERITIES}
+SAMPLES: Final = 3
+FIELD_VALUES: Final = 20                  # shown per field of a key, the most frequent
+FIELD_VALUES_KEPT: Final = 50_000         # (key, field, value) triples counted, over all keys
+MAX_KEYS: Final = 20_000                  # unknown templates counted (patterns always are)
+FLAP_VALUES_KEPT: Final = 20_000          # (key, value) flapping windows tracked (~0.8 KB each)
+MAX_CONTAINERS: Final = 50
+MAX_BUCKET_ROWS: Final = 50_000
+BUCKET_SECONDS: Final = {"1m": 60, "1h": 3600, "1d": 86400}   # finest first
+UTC: Final = ZoneInfo("UTC")              # the zone of every time in the results
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND: Final = timedelta(seconds=1)
+_MINUTE: Final = timedelta(minutes=1)
+_RANK: Final = {severity: Severity.rank(severity) for severity in SEVERITIES}
 
 
 @dataclass
@@ -152,49 +152,6 @@ def in_utc(moment: datetime) -> datetime:
 def top_values(values: dict[str, int], limit: int = FIELD_VALUES) -> dict[str, int]:
     """The ``limit`` most frequent values, most frequent first, ties by value."""
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
-
-
-def stable_hash(*parts: str) -> int:
-    """A 64-bit hash of the parts, the same in every process (unlike ``hash``)."""
-    return int.from_bytes(blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
-                                  digest_size=8).digest(), "big")
-
-
-@dataclass
-class HashSample:
-    """Which members to keep once more than ``capacity`` were seen: those whose stable hash
-    is below ``2**64 >> shift``, the shift growing by one until they fit. The kept members
-    are then exactly the members seen below the smallest such limit: the same whatever the
-    order or batching they came in."""
-
-    capacity: int
-    shift: int = 0
-
-    def over(self, count: int, recheck: bool = False) -> bool:
-        """Whether ``thinned`` has members to look at: past ``capacity``, or ``recheck``
-        under a limit (callers ask first: listing the members costs, every batch)."""
-        return count > self.capacity or (recheck and self.shift > 0)
-
-    def admits(self, *parts: str) -> bool:
-        return self.shift == 0 or stable_hash(*parts) >> (64 - self.shift) == 0
-
-    def thinned(self, members: Iterable[tuple[str, ...]], count: int,
-                recheck: bool = False) -> set[tuple[str, ...]]:
-        """The members to drop: those the limit does not admit (looked at only when
-        ``recheck``, or past ``capacity``), then more as the shift grows until at most
-        ``capacity`` of the ``count`` members are left."""
-        if not self.over(count, recheck):
-            return set()
-        hashes = {member: stable_hash(*member) for member in members}
-        dropped = {m for m, h in hashes.items() if self.shift and h >> (64 - self.shift)}
-        while count - len(dropped) > self.capacity and self.shift < 64:
-            self.shift += 1
-            dropped.update(m for m, h in hashes.items() if h >> (64 - self.shift))
-        return dropped
-
-    def widest(self, other: HashSample) -> None:
-        """Take the other sample's limit when it is the lower one."""
-        self.shift = max(self.shift, other.shift)
 
 
 class Aggregator:

@@ -13,12 +13,11 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import NamedTuple, cast
+from dataclasses import replace
+from typing import Final, NamedTuple, cast
 
-from . import jsonload
 from .catalog import Catalog, Pattern, Trace
+from .entry import Entry, Snapshot, message_of
 from .envelope import Envelope, EnvelopeParser, continuation_body, decode_line
 from .timeparse import Clock
 from .frame import MAX_LINE
@@ -28,107 +27,17 @@ from .lookback import LookBack
 from .masks import TemplateMemo
 from .severity import Severity
 
-MAX_MATCH_CHARS = 64 * 1024
-RECENT_LINES = 512     # identical candidate lines remembered (a flood of one error is cheap)
-RECENT_LINE_BYTES = 4096
-MEMO_PAYS = 16         # the memo stays in use while 1 in 16 of the lines it keeps come again
-MEMO_PAUSE = 4096      # candidates classified without the memo when it did not pay
-MAX_TRACE_LINES = 400  # a trace longer than this continues as lines of their own
-EVIDENCE_LINES = 24    # trace lines kept in an entry's text (the evidence shown)
-CONFIRM_SECONDS = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
-_ELEVATING_LEVELS = {"fatal", "panic"}
-_UNKNOWN_LEVELS = {"warn", "error", "fatal", "panic"}
-_UNSEEN = object()
-#: an entry's shared part: service, container, time, level, pattern, severity, envelope,
-#: line, fields, template
-Snapshot = tuple[str | None, str | None, "datetime | None", str | None, "Pattern | None",
-                 str | None, "Envelope", str, tuple[tuple[str, str], ...], str | None]
-
-
-@dataclass(slots=True, init=False)
-class Entry:
-    """One classified log entry (one or more physical lines). (One is made for every
-    candidate line: its ``__init__`` is written out, so that mypyc compiles it.)"""
-
-    source: str
-    line_no: int
-    last_line: int
-    service: str | None
-    container: str | None
-    timestamp: datetime | None
-    level: str | None
-    pattern: Pattern | None
-    severity: str | None
-    envelope: Envelope
-    line: str
-    fields: list[tuple[str, str]]
-    template: str | None
-    near_time: datetime | None      # an untimed entry: its nearest dated line's time
-
-    def __init__(self, source: str, line_no: int, last_line: int, service: str | None,
-                 container: str | None, timestamp: datetime | None, level: str | None,
-                 pattern: Pattern | None, severity: str | None, envelope: Envelope,
-                 line: str, fields: list[tuple[str, str]] | None = None,
-                 template: str | None = None, near_time: datetime | None = None) -> None:
-        self.source, self.line_no, self.last_line = source, line_no, last_line
-        self.service, self.container, self.timestamp = service, container, timestamp
-        self.level, self.pattern, self.severity = level, pattern, severity
-        self.envelope, self.line, self.fields = envelope, line, [] if fields is None else fields
-        self.template, self.near_time = template, near_time
-
-    def snapshot(self) -> Snapshot:
-        """What an identical single line elsewhere shares with this entry (see ``remade``)."""
-        return (self.service, self.container, self.timestamp, self.level, self.pattern,
-                self.severity, self.envelope, self.line, tuple(self.fields), self.template)
-
-    @classmethod
-    def remade(cls, source: str, line_no: int, snapshot: Snapshot) -> Entry:
-        """The entry of an identical single line at ``line_no``, from its ``snapshot``."""
-        service, container, moment, level, pattern, severity, envelope, line, fields, template = snapshot
-        return cls(source, line_no, line_no, service, container, moment, level, pattern,
-                   severity, envelope, line, list(fields), template)
-
-    @property
-    def message(self) -> str:
-        """The message without its wrapping, with the error field when there is one."""
-        return message_of(self.envelope)
-
-    @property
-    def key(self) -> str:
-        """What the entry is counted under: its pattern, or its template when the entry is
-        grouped by message (unknown errors, unexplained crashes)."""
-        if self.template is None:
-            return self.pattern_id or "unknown:"
-        return f"{self.pattern_id or 'unknown'}:{self.template}"
-
-    @property
-    def category(self) -> str | None:
-        """The pattern's category; None for a line that is a problem only in numbers (one
-        node disconnecting is routine; the pattern's flapping rule decides in diagnose)."""
-        if self.pattern is None or self.pattern.flapping is not None:
-            return None
-        return self.pattern.category
-
-    @property
-    def pattern_id(self) -> str | None:
-        return self.pattern.id if self.pattern else None
-
-
-def message_of(env: Envelope) -> str:
-    """The message without its wrapping, with the error field when there is one. Of a JSON
-    line's members, which the envelope makes texts all at once, only ``error`` is made one
-    here, the same way."""
-    if env.parsed is None and env.members is not None:
-        message = env.body.strip()
-        if "error" not in env.members:
-            return message
-        error = env.members["error"]
-        error = error if isinstance(error, str) else jsonload.dumps(error)
-    else:
-        message, error = env.message, env.fields.get("error")
-    return f"{message} error={error}" if error else message
-
-
+MAX_MATCH_CHARS: Final = 64 * 1024
+RECENT_LINES: Final = 512     # identical candidate lines remembered (a flood of one error is cheap)
+RECENT_LINE_BYTES: Final = 4096
+MEMO_PAYS: Final = 16         # the memo stays in use while 1 in 16 of the lines it keeps come again
+MEMO_PAUSE: Final = 4096      # candidates classified without the memo when it did not pay
+MAX_TRACE_LINES: Final = 400  # a trace longer than this continues as lines of their own
+EVIDENCE_LINES: Final = 24    # trace lines kept in an entry's text (the evidence shown)
+CONFIRM_SECONDS: Final = 0.05  # per regex and line: a backtracking catalog regex cannot hang a run
+_ELEVATING_LEVELS: Final = {"fatal", "panic"}
+_UNKNOWN_LEVELS: Final = {"warn", "error", "fatal", "panic"}
+_UNSEEN: Final = object()
 class RuleSet(NamedTuple):
     """What the scan's rules say about one line."""
 

@@ -21,8 +21,9 @@ import zlib
 from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
 from typing import Sequence
 
-MODULES = ("classify", "envelope", "formats", "fields", "timeparse", "masks", "redact",
-           "jsonload", "lookback", "aggregate", "flapping", "filter", "frame", "reader")
+MODULES = ("classify", "entry", "envelope", "formats", "fields", "timeparse", "masks", "redact",
+           "jsonload", "lookback", "aggregate", "sampling", "flapping", "filter", "frame",
+           "reader")
 MANIFEST = "_compiled.txt"
 HERE = os.path.dirname(os.path.abspath(__file__))
 _decided: list[bool] = []

@@ -10,6 +10,7 @@ is "locked on").
 
 from __future__ import annotations
 
+from typing import Final
 import re
 from datetime import datetime
 from functools import lru_cache
@@ -22,9 +23,9 @@ from .timeparse import Clock, line_zone, parse_time, zone_of
 
 # docker compose's "headscale-1  | " (v1: "headscale_1  | "), or kubectl logs --prefix's
 # "[pod/headscale-7d9f6c-x2x/headscale] "
-_COMPOSE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?"
+_COMPOSE: Final = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254}) +\| ?"
                       r"|\[pod/(?P<pod>[^/\]\s]+)/(?P<kname>[^\]\s]+)\] ")
-_OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
+_OUTER_TS: Final = re.compile(rf"(?P<ts>{RFC3339}) ?")
 # A host name holds no blank, bracket, brace or quote and does not end with a colon (a
 # docker-stamped "<stamp> \t[signal SIGSEGV: ..." frame, "<stamp> Error: initializing: ..."
 # or "<stamp> {"msg":"two words","error":...}" is no syslog line); syslog without one
@@ -32,21 +33,21 @@ _OUTER_TS = re.compile(rf"(?P<ts>{RFC3339}) ?")
 # ("<docker stamp> 2026/07/14 11:10:02 magicsock: ..." is no syslog line; "3proxy[8]:" is).
 _HOST = r'(?P<host>[^\s\[\]{}"]*[^\s\[\]{}":])'
 _IDENT = r'(?P<ident>(?![0-9]+[\[:])[^ \[:{}"]+)'
-_JOURNALD = re.compile(
+_JOURNALD: Final = re.compile(
     r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d{1,2}) "
     rf"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?:{_HOST} )?{_IDENT}(?:\[\d+\])?: ?"
 )
 # rsyslog's and journalctl's ISO stamps carry at most microseconds: docker's -t stamp, nine
 # digits always ("<stamp> fatal error: out of memory"), is no system-log prefix
 _SYSLOG_ISO_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:?\d\d)"
-_JOURNALD_ISO = re.compile(rf"(?P<ts>{_SYSLOG_ISO_STAMP}) {_HOST} {_IDENT}(?:\[\d+\])?: ?")
-_SERVICE_INDEX = re.compile(r"[-_]\d+$")
+_JOURNALD_ISO: Final = re.compile(rf"(?P<ts>{_SYSLOG_ISO_STAMP}) {_HOST} {_IDENT}(?:\[\d+\])?: ?")
+_SERVICE_INDEX: Final = re.compile(r"[-_]\d+$")
 
-_MONTHS = {m: i for i, m in enumerate(
+_MONTHS: Final = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK: Final = re.compile(r"[\u3400-\u9fff]")
 
 
 def decode_line(raw: bytes) -> str:
@@ -109,7 +110,7 @@ def _journald_iso(text: str) -> re.Match | None:
     return match
 
 
-_ZONELESS_FORMATS = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone
+_ZONELESS_FORMATS: Final = ("go-log", "tailscaled")        # Go std-log stamps: local time, no zone
 
 
 class EnvelopeParser:
@@ -323,7 +324,7 @@ def _console_service(container: str) -> tuple[str, str]:
 
 def message_with_error(env: Envelope) -> str:
     """The message without its wrapping, with the error field when there is one: what
-    ``classify.Entry.message`` gives for a classified entry, for any line."""
+    ``entry.Entry.message`` gives for a classified entry, for any line."""
     error = env.fields.get("error")
     return f"{env.message} error={error}" if error else env.message
 

@@ -14,19 +14,20 @@ space-separated ``key=value`` words at its end, found by a plain split.
 
 from __future__ import annotations
 
+from typing import Final
 import json
 import re
 from bisect import bisect_right
 
-_KEY = re.compile(r"[A-Za-z_][\w.\-]*=")
-_SPACED_KEY = re.compile(rf" ({_KEY.pattern})")
-_CLOSERS = {"[": "]", "{": "}"}
-FIELDS_MAX = 64 * 1024
+_KEY: Final = re.compile(r"[A-Za-z_][\w.\-]*=")
+_SPACED_KEY: Final = re.compile(rf" ({_KEY.pattern})")
+_CLOSERS: Final = {"[": "]", "{": "}"}
+FIELDS_MAX: Final = 64 * 1024
 """Fields are looked for in the last FIELDS_MAX characters: a tail longer than this is
 kept as part of the message."""
 
 
-_CHARS = {char: re.compile(re.escape(char)) for char in (" ", '"', *_CLOSERS.values())}
+_CHARS: Final = {char: re.compile(re.escape(char)) for char in (" ", '"', *_CLOSERS.values())}
 
 
 def _positions(text: str, char: str) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .classify import Entry
+from .entry import Entry
 from .options import Options
 from .progress import Progress
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Final, Sequence
 
 from .catalog import Flapping
 from .redact import redact
 
-REACH = 4
-SAMPLE_CHARS = 4096
+REACH: Final = 4
+SAMPLE_CHARS: Final = 4096
 """A sample (a key's, a window's first line) shows at most this much of an entry's text."""
-SAMPLE_REACH = 4096
+SAMPLE_REACH: Final = 4096
 """... and keeps this much more until it is shown: a secret the cut falls in is still
 whole when redaction looks for it (a 48-hex key cut to 40, or a quoted password cut
 between its words, no longer has a shape redaction knows)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from .aggregate import Aggregator
-from .classify import Entry
+from .entry import Entry
 from .frame import LineCutter
 from .pipeline import Pipeline
 from .progress import Progress

@@ -6,6 +6,7 @@ plain text. Each parser gives an :class:`Envelope`, or None for a text not in it
 
 from __future__ import annotations
 
+from typing import Final
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,17 +16,17 @@ from .fields import split_fields
 from .speedups import RFC3339
 from .timeparse import parse_time, unix_time
 
-_CONSOLE_TS = re.compile(rf"(?P<ts>{RFC3339}) ")
-LEVEL_TOKEN = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
-_CALLER = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
-_STDLOG = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
+_CONSOLE_TS: Final = re.compile(rf"(?P<ts>{RFC3339}) ")
+LEVEL_TOKEN: Final = re.compile(r"(?P<lvl>TRC|DBG|INF|WRN|ERR|FTL|PNC|\?\?\?)(?: |$)")
+_CALLER: Final = re.compile(r"(?P<caller>[^ ]+\.go:\d+) > ?")
+_STDLOG: Final = re.compile(r"(?P<ts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?) ")
 
-CONSOLE_LEVELS = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
+CONSOLE_LEVELS: Final = {"TRC": "trace", "DBG": "debug", "INF": "info", "WRN": "warn",
                   "ERR": "error", "FTL": "fatal", "PNC": "panic", "???": None}
-_JSON_LEVEL_NAMES = {name: name for name in ("trace", "debug", "info", "warn", "error", "fatal",
+_JSON_LEVEL_NAMES: Final = {name: name for name in ("trace", "debug", "info", "warn", "error", "fatal",
                                              "panic")} | {"warning": "warn"}
 # Lines that carry no level of their own but say how bad they are by their first word.
-_BARE_PREFIX_LEVELS = (
+_BARE_PREFIX_LEVELS: Final = (
     ("Error: initializing: ", "fatal"),                      # v0.29 `headscale serve` start-up
     ("Error: headscale ran into an error", "fatal"),         # failures: the process exits
     ("Error: ", "error"),            # any other cobra command error (CLI)
@@ -35,7 +36,7 @@ _BARE_PREFIX_LEVELS = (
     ("fatal error: ", "fatal"),      # Go runtime
     ("panic: ", "panic"),
 )
-_TAILSCALED_PREFIXES = ("magicsock:", "control:", "netcheck:", "wgengine", "Received error",
+_TAILSCALED_PREFIXES: Final = ("magicsock:", "control:", "netcheck:", "wgengine", "Received error",
                         "derphttp", "health", "logtail", "ipnlocal", "tstun", "is CONFIG_TUN",
                         "router:", "dns:", "portmapper", "monitor:", "linkChange", "backend error")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Callable
+from typing import Callable, Final
 
 from . import speedups
 
@@ -31,12 +31,12 @@ try:
 except ImportError:  # pragma: no cover - orjson has wheels for the platforms we run on
     _fast_loads = None
 
-_PLAIN = frozenset((str, int, bool, type(None)))
-_WIDE = 2.0 ** 63        # orjson reads an integer this wide or wider as a float
-_WIDE_DIGITS = 19        # ... which takes at least this many digits to write
+_PLAIN: Final = frozenset((str, int, bool, type(None)))
+_WIDE: Final = 2.0 ** 63        # orjson reads an integer this wide or wider as a float
+_WIDE_DIGITS: Final = 19        # ... which takes at least this many digits to write
 
 
-MAX_DEPTH = 512
+MAX_DEPTH: Final = 512
 """JSON nested deeper than this is not read (None): orjson reads 1024 levels, the standard
 library as many as the interpreter's stack lets it, which differs by version and caller;
 one bound for both keeps a line's reading the same everywhere."""

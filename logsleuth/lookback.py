@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterator
+from typing import Final, Iterator
 
 from .envelope import EnvelopeParser, decode_line
 from .timeparse import Clock
 
-LOOKBACK_LINES = 32     # how far an untimed entry looks back for a dated line
-LOOKBACK_BYTES = 64 * 1024
+LOOKBACK_LINES: Final = 32     # how far an untimed entry looks back for a dated line
+LOOKBACK_BYTES: Final = 64 * 1024
 
 
 class LookBack:

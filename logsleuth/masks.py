@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from hashlib import blake2b
-from typing import Callable, NamedTuple
+from typing import Callable, Final, NamedTuple
 
 
 class _Mask(NamedTuple):
@@ -20,7 +20,7 @@ class _Mask(NamedTuple):
     needs: tuple[str, ...] = ()
 
 
-_MASKS: tuple[_Mask, ...] = (
+_MASKS: Final[tuple[_Mask, ...]] = (
     _Mask(re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| UTC)?"),
           "<time>", True, (":",)),
     _Mask(re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "<time>", True, (":",)),
@@ -37,8 +37,8 @@ _MASKS: tuple[_Mask, ...] = (
           "<dur>", True),
     _Mask(re.compile(r"\d+(?:\.\d+)*"), "<n>", True),
 )
-_DIGIT = re.compile(r"\d")
-MAX_TEMPLATE = 240
+_DIGIT: Final = re.compile(r"\d")
+MAX_TEMPLATE: Final = 240
 
 
 def template_of(message: str) -> str:
@@ -51,8 +51,8 @@ def template_of(message: str) -> str:
     return message[:MAX_TEMPLATE]
 
 
-_ASCII_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_SHORT_SHAPE = 2048     # longer shapes are kept as a digest (a memo of 4,096 keys stays light)
+_ASCII_DIGITS: Final = bytes.maketrans(b"123456789", b"000000000")
+_SHORT_SHAPE: Final = 2048     # longer shapes are kept as a digest (a memo of 4,096 keys stays light)
 
 
 def _shape_key(text: str) -> bytes | tuple[bytes]:

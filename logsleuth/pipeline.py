@@ -16,7 +16,7 @@ from typing import BinaryIO, Iterator
 
 from . import parallel
 from .aggregate import Aggregator, KeyStats
-from .classify import Entry
+from .entry import Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
 from .environment import tune_process
 from .options import Options

@@ -8,7 +8,8 @@ from datetime import datetime, tzinfo
 from typing import BinaryIO, Iterator
 
 from .catalog import Catalog, CatalogError, load_catalog
-from .classify import Classifier, Entry
+from .classify import Classifier
+from .entry import Entry
 from .envelope import EnvelopeParser, strip_controls
 from .timeparse import Clock, first_zone
 from .filter import EntryFilter

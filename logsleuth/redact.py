@@ -12,9 +12,9 @@ meet another is bounded, and no rule scans ahead from every position of a long r
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Final
 
-MASK = "[REDACTED]"
+MASK: Final = "[REDACTED]"
 _NOT_MASKED = r"(?!\[REDACTED\])"
 # Every rule starts with a literal or a small character set (no look-behind, no leading
 # (?i) or \b): the engine then skips ahead fast instead of trying each position, which
@@ -47,7 +47,7 @@ def _legacy_api_key(match: re.Match[str]) -> str:
     return _standalone(match)
 
 
-_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+_RULES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]] = (
     (re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----.*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)",
                 re.S), MASK),
     (re.compile(rf"([Aa](?i:uthorization)[\"']?[ \t]{{0,8}}[=:][ \t]{{0,8}}+[\"'\[]?+"
@@ -64,10 +64,10 @@ _RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
     (re.compile(r"[A-Za-z0-9_-]{7}\.[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])"), _legacy_api_key),
 )
 
-_USERINFO = re.compile(r"://[^/\s:@]{1,128}:")
-_PORT_AND_PATH = re.compile(r"\d{1,5}/")
-_SPACE = re.compile(r"\s")
-PASSWORD_MAX = 256
+_USERINFO: Final = re.compile(r"://[^/\s:@]{1,128}:")
+_PORT_AND_PATH: Final = re.compile(r"\d{1,5}/")
+_SPACE: Final = re.compile(r"\s")
+PASSWORD_MAX: Final = 256
 
 
 def _mask_userinfo(text: str) -> str:
@@ -95,9 +95,9 @@ def _mask_userinfo(text: str) -> str:
 # Every rule needs one of these; most lines have none and skip the rules entirely. Plain
 # substring tests on the lower-cased text: a case-insensitive regex alternation would try
 # every position (seconds on a hostile 64 MiB bundle).
-_TRIGGERS = ("priv", "hskey-", "tskey-", "preshared", "bearer", "authorization", "secret",
+_TRIGGERS: Final = ("priv", "hskey-", "tskey-", "preshared", "bearer", "authorization", "secret",
              "pass", "pwd", "api_key", "apikey", "token", "eyj", "://")
-_BARE_TOKENS = (re.compile(r"[0-9a-f]{48}"), re.compile(r"\.[0-9A-Za-z_-]{24}"))
+_BARE_TOKENS: Final = (re.compile(r"[0-9a-f]{48}"), re.compile(r"\.[0-9A-Za-z_-]{24}"))
 
 
 def _maybe_secret(text: str) -> bool:

@@ -12,6 +12,7 @@ everything."""
 
 from __future__ import annotations
 
+from typing import Final
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -65,8 +66,8 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         raise ValueError(f"'{text}' is not a valid time ({exc})") from None
 
 
-_UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z", re.ASCII)
-_MICROSECONDS_Z = len("2024-05-01T10:00:00.123456Z")
+_UTC_STAMP: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z", re.ASCII)
+_MICROSECONDS_Z: Final = len("2024-05-01T10:00:00.123456Z")
 
 
 @lru_cache(maxsize=4096)        # log lines of the same second share their stamp
@@ -119,7 +120,7 @@ def unix_time(value: object) -> datetime | None:
     return None
 
 
-_ZONE_AFTER_HOUR = re.compile(r":\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
+_ZONE_AFTER_HOUR: Final = re.compile(r":\d\d:\d\d(?:\.\d+)?(?P<zone>Z|[+-]\d\d:?\d\d)(?![\d:])")
 
 
 def line_zone(text: str) -> str | None:
@@ -137,7 +138,7 @@ def line_zone(text: str) -> str | None:
             return match["zone"]
         pos = hour + 1
     return None
-_ZONE_BYTES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
+_ZONE_BYTES: Final = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(Z|[+-]\d\d:?\d\d)[ \"]")
 
 
 @lru_cache(maxsize=64)

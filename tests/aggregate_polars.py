@@ -22,11 +22,11 @@ from typing import Callable
 import polars as pl
 
 from logsleuth import aggregate
-from logsleuth.aggregate import (FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats,
-                                 stable_hash)
+from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, SAMPLES, KeyStats
 from logsleuth.catalog import SEVERITIES, Flapping
-from logsleuth.classify import Entry
+from logsleuth.entry import Entry
 from logsleuth.flapping import keep_sample, show_sample, span
+from logsleuth.sampling import stable_hash
 
 _BUCKET_ORDER = ("1m", "1h", "1d")
 _TIMES_SCHEMA = {"key": pl.String, "value": pl.String, "ts": pl.Datetime("us", "UTC"),

@@ -18,7 +18,7 @@ import pytest
 from logsleuth import aggregate
 from logsleuth.aggregate import FIELD_VALUES, MAX_CONTAINERS, Aggregator
 from logsleuth.catalog import SEVERITIES
-from logsleuth.classify import Entry
+from logsleuth.entry import Entry
 from logsleuth.envelope import Envelope
 from logsleuth.sources import Source
 

@@ -51,7 +51,7 @@ def test_a_key_keeps_its_samples_and_latest_line_cut_to_a_bounded_length():
     from datetime import datetime, timezone
 
     from logsleuth.aggregate import Aggregator
-    from logsleuth.classify import Entry
+    from logsleuth.entry import Entry
     from logsleuth.envelope import Envelope
     from logsleuth.flapping import SAMPLE_CHARS
 

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsleuth import classify, fields, masks
+from logsleuth import entry as entry_module
 from logsleuth.envelope import EnvelopeParser
 
 from .conftest import FIXTURES
@@ -223,7 +224,7 @@ def test_recent_line_memo_serves_a_flood_and_pauses_on_lines_that_never_repeat(
                      '"message":"database is locked"}\n' * 6000, encoding="utf-8")
     busy = _lane_log(tmp_path / "busy.log")
     classified = _count_calls(monkeypatch, classify.Classifier, "_classify_line")
-    snapshots = _count_calls(monkeypatch, classify.Entry, "snapshot")
+    snapshots = _count_calls(monkeypatch, entry_module.Entry, "snapshot")
     flood_analysis = _run(flood, catalog)
     assert classified[0] == 2                        # once per pipeline run
     assert flood_analysis[0]["lines"]["matched"] == len(flood_analysis[1]) == 6000

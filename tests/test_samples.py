@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from logsleuth.catalog import CatalogError, load_catalog
-from logsleuth.classify import Classifier, Entry
+from logsleuth.classify import Classifier
+from logsleuth.entry import Entry
 from logsleuth.envelope import strip_controls
 from logsleuth.catalog.lint import lint_catalog
 from logsleuth.scan import candidates

@@ -13,7 +13,7 @@ from .params import Output, UsageProblem
 
 if TYPE_CHECKING:
     from ..options import Options
-    from ..classify import Entry
+    from ..entry import Entry
     from ..follow import Follower
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..classify import Entry
+from ..entry import Entry
 from ..outbound import release
 from ..result import Analysis, iso
 

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..classify import Entry
+from ..entry import Entry
 from ..result import Analysis, iso
 from .common import short_when, sparkline, words
 from .terminal import SEVERITY_STYLE
