@@ -68,17 +68,21 @@ def active() -> bool:
 
 
 class _Chooser:
-    """At the import of a module of :data:`MODULES`: none (the usual finders load the
-    extension) when the compiled ones run, else the spec of its source."""
+    """At the import of a module of the package that has an extension beside its source:
+    none (the usual finders load the extension) when it is one of :data:`MODULES` and the
+    compiled ones run, else the spec of its source (an extension left from a build that
+    compiled more modules than these is never loaded)."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None = None,
                   target: object = None) -> ModuleSpec | None:
         package, _, name = fullname.rpartition(".")
-        if package != __package__ or name not in MODULES or active():
+        source = os.path.join(HERE, name + ".py")
+        if package != __package__ or not _built(name) or not os.path.exists(source) \
+                or (name in MODULES and active()):
             return None
         from importlib.util import spec_from_file_location
 
-        return spec_from_file_location(fullname, os.path.join(HERE, name + ".py"))
+        return spec_from_file_location(fullname, source)
 
 
 if not any(isinstance(finder, _Chooser) for finder in sys.meta_path):

@@ -12,6 +12,7 @@ import os
 import pickle
 import subprocess
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,19 @@ def test_the_sources_run_where_the_compiled_modules_cannot(tmp_path):
         manifest.write_text(saved)
     active, file = ran.stdout.split()
     assert active == "False" and file.endswith("classify.py")
+
+
+def test_an_extension_left_from_another_build_is_never_loaded(tmp_path):
+    """A module compiled by an earlier build but no longer in MODULES (its extension left in
+    an editable checkout) runs from its source, compiled modules or not."""
+    stale = Path(compiled.HERE, "severity" + EXTENSION_SUFFIXES[0])
+    assert "severity" not in compiled.MODULES and not stale.exists()
+    stale.write_bytes(b"not a shared object")
+    try:
+        for environment in (_compiled_environment(), os.environ):
+            ran = subprocess.run([sys.executable, "-c", "import logsleuth.severity as s; "
+                                  "print(s.__file__)"], capture_output=True, text=True,
+                                 cwd=tmp_path, env=dict(environment))
+            assert ran.returncode == 0 and ran.stdout.strip().endswith("severity.py"), ran.stderr
+    finally:
+        stale.unlink()
