@@ -10,8 +10,9 @@ machine's load hits them alike, and prints the medians of wall time and of CPU t
 sys of the whole process tree), MB/s, the peak RSS summed over the process tree, and the
 ratios to ripgrep (`rg -c` with the catalog's own regexes). A baseline that is not installed
 is skipped, saying so. Also times `logsleuth --help` and the 13-line fixture (start-up), and
-checks that the multi-process run and the one-pass run (and, up to 200 MB, the Hyperscan and
-stdlib engines) give identical results.
+checks that the multi-process run and the one-pass run, the compiled path and pure Python
+(`LOGSLEUTH_NO_SPEEDUPS=1`), and, up to 200 MB, the Hyperscan and stdlib engines give
+identical results.
 """
 
 from __future__ import annotations
@@ -183,10 +184,15 @@ def print_table(results: dict[str, Timing], size_mb: float, stdin_repeat: int) -
 
 
 def check_identity(log: Path, engines: bool) -> None:
-    """Parts on several cores vs one pass; Hyperscan vs the stdlib engine when asked."""
+    """Parts on several cores vs one pass; the compiled path vs pure Python; Hyperscan vs
+    the stdlib engine when asked."""
     same = identical(logsleuth(str(log), "--format", "json"),
                      logsleuth(str(log), "--format", "json", "--jobs", "1"))
     print("parts on several cores vs one pass identical (findings, unknown, lines):", same)
+    same = identical(logsleuth(str(log), "--format", "json"),
+                     ["env", "LOGSLEUTH_NO_SPEEDUPS=1", *logsleuth(str(log), "--format", "json")])
+    print("compiled path (C byte loops, mypyc modules) vs pure Python identical (findings, "
+          "unknown, lines):", same)
     if engines:
         same = identical(logsleuth(str(log), "--format", "json", "--engine", "hyperscan"),
                          logsleuth(str(log), "--format", "json", "--engine", "re"))
