@@ -8,6 +8,7 @@ the compiled modules, where they were built.
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 import subprocess
@@ -112,3 +113,16 @@ def test_an_extension_left_from_another_build_is_never_loaded(tmp_path):
             assert ran.returncode == 0 and ran.stdout.strip().endswith("severity.py"), ran.stderr
     finally:
         stale.unlink()
+
+
+def test_the_compiled_modules_type_check_as_the_isolated_build_sees_them():
+    """``pip install .`` into a fresh environment compiles in one that holds setuptools and
+    mypy only (no orjson, no regex...): mypyc must accept the sources there too, or the
+    build quietly stays pure Python."""
+    pytest.importorskip("mypy")
+    options = next(ast.literal_eval(node.value) for node in ast.parse((ROOT / "setup.py").read_text()).body
+                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MYPY_OPTIONS")
+    sources = [str(Path(compiled.HERE, f"{name}.py")) for name in compiled.MODULES]
+    checked = subprocess.run([sys.executable, "-m", "mypy", *options, "--no-site-packages",
+                              "--cache-dir=/dev/null", *sources], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
