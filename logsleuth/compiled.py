@@ -26,6 +26,9 @@ MODULES = ("classify", "entry", "envelope", "formats", "fields", "timeparse", "m
            "reader")
 MANIFEST = "_compiled.txt"
 HERE = os.path.dirname(os.path.abspath(__file__))
+LIBRARY = "logsleuth__mypyc"
+"""The compiled modules' code (mypyc's group ``logsleuth``), which each module's extension
+imports from beside the package."""
 _decided: list[bool] = []
 
 
@@ -42,8 +45,8 @@ def _switched_off() -> bool:
                for name in ("LOGSLEUTH_NO_SPEEDUPS", "LOGSLEUTH_NO_COMPILED"))
 
 
-def _built(name: str) -> bool:
-    return any(os.path.exists(os.path.join(HERE, name + suffix)) for suffix in EXTENSION_SUFFIXES)
+def _built(name: str, place: str = HERE) -> bool:
+    return any(os.path.exists(os.path.join(place, name + suffix)) for suffix in EXTENSION_SUFFIXES)
 
 
 def usable() -> bool:
@@ -54,8 +57,9 @@ def usable() -> bool:
     try:
         with open(os.path.join(HERE, MANIFEST), encoding="ascii") as manifest:
             stated = dict(line.split() for line in manifest if line.strip())
-        return all(_built(name) and stated.get(name) == checksum(os.path.join(HERE, name + ".py"))
-                   for name in MODULES)
+        return _built(LIBRARY, os.path.dirname(HERE)) and all(
+            _built(name) and stated.get(name) == checksum(os.path.join(HERE, name + ".py"))
+            for name in MODULES)
     except (OSError, ValueError):
         return False
 

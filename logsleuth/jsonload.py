@@ -26,8 +26,10 @@ from typing import Callable, Final
 from . import speedups
 
 _fast_loads: Callable[[str], object] | None
-try:
-    from orjson import loads as _fast_loads
+try:    # a module, not `from orjson import loads`: mypyc type-checks this where orjson is absent
+    import orjson
+
+    _fast_loads = orjson.loads
 except ImportError:  # pragma: no cover - orjson has wheels for the platforms we run on
     _fast_loads = None
 

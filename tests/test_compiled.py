@@ -8,6 +8,7 @@ the compiled modules, where they were built.
 
 from __future__ import annotations
 
+import ast
 import os
 import pickle
 import subprocess
@@ -98,6 +99,26 @@ def test_the_sources_run_where_the_compiled_modules_cannot(tmp_path):
     assert active == "False" and file.endswith("classify.py")
 
 
+def test_the_sources_run_where_the_shared_library_of_the_compiled_modules_is_missing(tmp_path):
+    """Every module's extension and the manifest, but not the library holding their code
+    (``logsleuth__mypyc``, beside the package: a package directory copied on its own): the
+    sources run rather than every import failing."""
+    library = next(Path(compiled.HERE).parent.glob(f"{compiled.LIBRARY}.*"), None)
+    if library is None or not Path(compiled.HERE, compiled.MANIFEST).exists():
+        pytest.skip("the compiled modules are not built here")
+    (tmp_path / "aside").mkdir()
+    aside = library.rename(tmp_path / "aside" / library.name)
+    try:
+        ran = subprocess.run([sys.executable, "-c", "import logsleuth.classify as k, logsleuth.compiled as c; "
+                              "print(c.active(), k.__file__)"], capture_output=True, text=True,
+                             cwd=tmp_path, env=_compiled_environment())
+    finally:
+        aside.rename(library)
+    assert ran.returncode == 0, ran.stderr
+    active, file = ran.stdout.split()
+    assert active == "False" and file.endswith("classify.py")
+
+
 def test_an_extension_left_from_another_build_is_never_loaded(tmp_path):
     """A module compiled by an earlier build but no longer in MODULES (its extension left in
     an editable checkout) runs from its source, compiled modules or not."""
@@ -112,3 +133,16 @@ def test_an_extension_left_from_another_build_is_never_loaded(tmp_path):
             assert ran.returncode == 0 and ran.stdout.strip().endswith("severity.py"), ran.stderr
     finally:
         stale.unlink()
+
+
+def test_the_compiled_modules_type_check_as_the_isolated_build_sees_them():
+    """``pip install .`` into a fresh environment compiles in one that holds setuptools and
+    mypy only (no orjson, no regex...): mypyc must accept the sources there too, or the
+    build quietly stays pure Python."""
+    pytest.importorskip("mypy")
+    options = next(ast.literal_eval(node.value) for node in ast.parse((ROOT / "setup.py").read_text()).body
+                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MYPY_OPTIONS")
+    sources = [str(Path(compiled.HERE, f"{name}.py")) for name in compiled.MODULES]
+    checked = subprocess.run([sys.executable, "-m", "mypy", *options, "--no-site-packages",
+                              "--cache-dir=/dev/null", *sources], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
