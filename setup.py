@@ -23,13 +23,16 @@ METADATA_COMMANDS = {"egg_info", "dist_info", "sdist"}      # they build nothing
 MYPY_OPTIONS = ["--config-file=", "--ignore-missing-imports", "--python-version=3.11"]
 
 
-def _compiled_names() -> tuple[list[str], str]:
-    """``MODULES`` and ``MANIFEST`` of logsleuth/compiled.py, read without importing it."""
+def _compiled_names() -> tuple[list[str], str, str]:
+    """``MODULES``, ``MANIFEST`` and mypyc's group name (``LIBRARY`` without ``__mypyc``) of
+    logsleuth/compiled.py, read without importing it."""
     found = {}
     for node in ast.parse((PACKAGE / "compiled.py").read_text()).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             found[node.targets[0].id] = node.value
-    return list(ast.literal_eval(found["MODULES"])), ast.literal_eval(found["MANIFEST"])
+    library = ast.literal_eval(found["LIBRARY"])
+    return (list(ast.literal_eval(found["MODULES"])), ast.literal_eval(found["MANIFEST"]),
+            library.removesuffix("__mypyc"))
 
 
 def _checksum(path: Path) -> str:
@@ -44,15 +47,15 @@ class BuildExt(build_ext):
     compiled: list[Extension] = []
 
     def finalize_options(self) -> None:
-        modules, _ = _compiled_names()
+        modules, _, group = _compiled_names()
         if not self.compiled and not set(self.distribution.commands) <= METADATA_COMMANDS:
-            self.compiled = self._mypyc(modules)
+            self.compiled = self._mypyc(modules, group)
             self.distribution.ext_modules = [*(self.distribution.ext_modules or []),
                                              *self.compiled]
         super().finalize_options()
 
     def run(self) -> None:
-        modules, manifest = _compiled_names()
+        modules, manifest, _ = _compiled_names()
         super().run()
         compiled = self.compiled
         outputs = [Path(self.get_ext_fullpath(ext.name)) for ext in compiled]
@@ -64,7 +67,7 @@ class BuildExt(build_ext):
             self._settle(place, modules, manifest, built)
 
     @staticmethod
-    def _mypyc(modules: list[str]) -> list[Extension]:
+    def _mypyc(modules: list[str], group: str) -> list[Extension]:
         try:
             from mypyc.build import mypycify
         except ImportError:
@@ -73,7 +76,7 @@ class BuildExt(build_ext):
             return []
         try:
             extensions = mypycify([*MYPY_OPTIONS, *(str(PACKAGE / f"{name}.py") for name in modules)],
-                                  opt_level="3", group_name="logsleuth")
+                                  opt_level="3", group_name=group)
         except (Exception, SystemExit) as exc:      # mypyc reports type errors by exiting
             print(f"warning: mypyc failed ({exc}): the per-line path stays pure Python",
                   file=sys.stderr)

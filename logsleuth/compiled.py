@@ -26,7 +26,7 @@ MODULES = ("classify", "entry", "envelope", "formats", "fields", "timeparse", "m
            "reader")
 MANIFEST = "_compiled.txt"
 HERE = os.path.dirname(os.path.abspath(__file__))
-LIBRARY = "logsleuth__mypyc"
+LIBRARY = "logsleuth__mypyc"    # setup.py takes mypyc's group name from it
 """The compiled modules' code (mypyc's group ``logsleuth``), which each module's extension
 imports from beside the package."""
 _decided: list[bool] = []

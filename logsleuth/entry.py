@@ -47,6 +47,13 @@ class Entry:
         self.envelope, self.line, self.fields = envelope, line, [] if fields is None else fields
         self.template, self.near_time = template, near_time
 
+    def __reduce__(self) -> tuple[type[Entry], tuple]:
+        """Pickled and copied by its fields (compiled, the default would call ``__init__``
+        without them)."""
+        return Entry, (self.source, self.line_no, self.last_line, self.service, self.container,
+                       self.timestamp, self.level, self.pattern, self.severity, self.envelope,
+                       self.line, self.fields, self.template, self.near_time)
+
     def snapshot(self) -> Snapshot:
         """What an identical single line elsewhere shares with this entry (see ``remade``)."""
         return (self.service, self.container, self.timestamp, self.level, self.pattern,

@@ -69,6 +69,12 @@ class Envelope:
         self.caller, self.format, self.parsed, self.members = caller, format, parsed, members
         self.inferred, self.container = inferred, container
 
+    def __reduce__(self) -> tuple[type[Envelope], tuple]:
+        """Pickled and copied by its fields (compiled, the default would call ``__init__``
+        without them)."""
+        return Envelope, (self.body, self.service, self.timestamp, self.level, self.caller,
+                          self.format, self.parsed, self.members, self.inferred, self.container)
+
     def _split(self) -> tuple[str, dict[str, str]]:
         if self.parsed is None:
             if self.members is not None:

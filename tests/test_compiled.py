@@ -26,7 +26,8 @@ from .conftest import ROOT
 from .test_fastpath import _run, inputs  # noqa: F401 (the fixture)
 
 _CHILD = """
-import pickle, sys
+import copy, io, pickle, sys
+from logsleuth.sources import Source
 from logsleuth import compiled, classify, parallel
 from logsleuth.catalog import load_catalog
 from logsleuth.options import Options
@@ -36,6 +37,10 @@ assert compiled.active() and not classify.__file__.endswith(".py"), classify.__f
 paths = pickle.loads(sys.stdin.buffer.read())
 catalog = load_catalog(())
 runs = {str(path): _run(path, catalog) for path in paths}
+entries = [e for batch in Pipeline(Options(catalog=catalog)).entries(
+    [Source(str(paths[-1]), paths[-1])], io.BytesIO()) for e in batch]
+assert len(entries) > 3000 and all(copy.copy(e) == e for e in entries[:500])
+assert pickle.loads(pickle.dumps(entries)) == entries
 parallel.MIN_PART, parallel.HEAD_START = 1 << 18, 0     # the generated log in parts
 busy = str(paths[-1])
 parts = {"fork": Pipeline(Options(jobs=3, catalog=catalog)).analyze([busy]).to_dict()}
