@@ -2,7 +2,8 @@
 
 - ``logsleuth/_speedups.c``: the byte loops (ANSI strip, hits to lines, console prefix);
 - the per-line path (``logsleuth.compiled.MODULES``), compiled by mypyc from its typed
-  sources, all together or not at all, with a manifest of the sources it was compiled from (their checksums).
+  sources, all together or not at all, with a manifest of the sources it was compiled
+  from (their checksums).
 
 Without a compiler (or mypyc) the build only warns, and logsleuth runs its pure-Python code.
 """
@@ -63,6 +64,9 @@ class BuildExt(build_ext):
         if self.inplace or getattr(self, "editable_mode", False):
             places.add(PACKAGE)
         built = bool(compiled) and all(self._present(path.name, places) for path in outputs)
+        if compiled and not built:
+            print("warning: the per-line path did not compile: it stays pure Python",
+                  file=sys.stderr)
         for place in places:
             self._settle(place, modules, manifest, built)
 
@@ -75,8 +79,8 @@ class BuildExt(build_ext):
                   file=sys.stderr)
             return []
         try:
-            extensions = mypycify([*MYPY_OPTIONS, *(str(PACKAGE / f"{name}.py") for name in modules)],
-                                  opt_level="3", group_name=group)
+            sources = [str(PACKAGE / f"{name}.py") for name in modules]
+            extensions = mypycify([*MYPY_OPTIONS, *sources], opt_level="3", group_name=group)
         except (Exception, SystemExit) as exc:      # mypyc reports type errors by exiting
             print(f"warning: mypyc failed ({exc}): the per-line path stays pure Python",
                   file=sys.stderr)
@@ -97,8 +101,6 @@ class BuildExt(build_ext):
         did not compile, none runs (no manifest: logsleuth.compiled loads the sources)."""
         if not built:
             (place / manifest).unlink(missing_ok=True)
-            print("warning: the per-line path did not compile: it stays pure Python",
-                  file=sys.stderr)
             return
         lines = [f"{name} {_checksum(PACKAGE / f'{name}.py')}\n" for name in modules]
         (place / manifest).write_text("".join(lines))

@@ -9,8 +9,8 @@ The results depend only on the entries and their order, never on how they were b
 split into parts merged in order: field values are counted exactly and cut to the
 FIELD_VALUES shown only in ``results()``. Bounds keep memory flat on hostile input;
 past them the members kept are those whose stable hash lies below a limit that halves
-until they fit (:class:`~logsleuth.sampling.HashSample`), a choice that depends only on the set of members
-seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
+until they fit (:class:`~logsleuth.sampling.HashSample`), a choice that depends only on
+the set of members seen: more than MAX_KEYS unknown templates, more than FIELD_VALUES_KEPT distinct
 (key, field, value) triples, more than FLAP_VALUES_KEPT (key, value) flapping windows.
 The one exception: a bucket size chosen while unknown templates later sampled out were
 still counted may differ (buckets of 1 h instead of 1 min).

@@ -38,6 +38,8 @@ CONFIRM_SECONDS: Final = 0.05  # per regex and line: a backtracking catalog rege
 _ELEVATING_LEVELS: Final = {"fatal", "panic"}
 _UNKNOWN_LEVELS: Final = {"warn", "error", "fatal", "panic"}
 _UNSEEN: Final = object()
+
+
 class RuleSet(NamedTuple):
     """What the scan's rules say about one line."""
 

@@ -111,12 +111,12 @@ def test_the_sources_run_where_the_shared_library_of_the_compiled_modules_is_mis
     library = next(Path(compiled.HERE).parent.glob(f"{compiled.LIBRARY}.*"), None)
     if library is None or not Path(compiled.HERE, compiled.MANIFEST).exists():
         pytest.skip("the compiled modules are not built here")
-    (tmp_path / "aside").mkdir()
-    aside = library.rename(tmp_path / "aside" / library.name)
+    aside = library.rename(library.with_name(library.name + ".aside"))   # same file system
     try:
-        ran = subprocess.run([sys.executable, "-c", "import logsleuth.classify as k, logsleuth.compiled as c; "
-                              "print(c.active(), k.__file__)"], capture_output=True, text=True,
-                             cwd=tmp_path, env=_compiled_environment())
+        ran = subprocess.run([sys.executable, "-c", "import logsleuth.classify as k, "
+                              "logsleuth.compiled as c; print(c.active(), k.__file__)"],
+                             capture_output=True, text=True, cwd=tmp_path,
+                             env=_compiled_environment())
     finally:
         aside.rename(library)
     assert ran.returncode == 0, ran.stderr
