@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
 from . import jsonload
 from .catalog import Pattern
 from .formats import Envelope
