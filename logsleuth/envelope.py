@@ -10,10 +10,10 @@ is "locked on").
 
 from __future__ import annotations
 
-from typing import Final
 import re
 from datetime import datetime
 from functools import lru_cache
+from typing import Final
 
 from .fields import split_fields  # noqa: F401 (callers' name)
 from .formats import (CONSOLE_LEVELS, INNER_PARSERS, LEVEL_TOKEN, Envelope, plain,

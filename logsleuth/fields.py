@@ -14,10 +14,10 @@ space-separated ``key=value`` words at its end, found by a plain split.
 
 from __future__ import annotations
 
-from typing import Final
 import json
 import re
 from bisect import bisect_right
+from typing import Final
 
 _KEY: Final = re.compile(r"[A-Za-z_][\w.\-]*=")
 _SPACED_KEY: Final = re.compile(rf" ({_KEY.pattern})")

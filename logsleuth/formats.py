@@ -6,10 +6,10 @@ plain text. Each parser gives an :class:`Envelope`, or None for a text not in it
 
 from __future__ import annotations
 
-from typing import Final
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from . import jsonload
 from .fields import split_fields

@@ -12,11 +12,11 @@ everything."""
 
 from __future__ import annotations
 
-from typing import Final
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Final
 
 from dateutil import parser as dateparser
 
