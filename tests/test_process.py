@@ -59,6 +59,31 @@ def test_output_closed_early_ends_quietly():
     assert b"Traceback" not in err and b"BrokenPipe" not in err
 
 
+def test_the_process_ends_with_its_output_flushed_and_its_status():
+    done = subprocess.run([*LOGSLEUTH, "--format", "json", str(FIXTURES / "sample.log")],
+                          capture_output=True)
+    assert done.returncode == 1 and json.loads(done.stdout)["findings"]
+
+
+_LEAVING = """
+import os, sys
+from logsleuth.cli.app import leave
+read_end, write_end = os.pipe()
+if sys.argv[1] == "gone":
+    os.close(read_end)
+sys.stdout = open(1 if sys.argv[1] == "there" else write_end, "w")   # buffered, not sent
+sys.stdout.write("the last block")
+leave(3)
+"""
+
+
+@pytest.mark.parametrize("reader", ["there", "gone"])
+def test_leaving_flushes_what_is_buffered_or_ends_quietly_when_the_reader_is_gone(reader):
+    done = subprocess.run([sys.executable, "-c", _LEAVING, reader], capture_output=True)
+    assert done.returncode == 3 and done.stderr == b""
+    assert done.stdout == (b"the last block" if reader == "there" else b"")
+
+
 _CHUNK_CHURN = """
 import os, sys
 from logsleuth.environment import tune_process

@@ -4,6 +4,7 @@ stderr line and the documented exit status."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -11,7 +12,7 @@ import signal
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
@@ -174,4 +175,15 @@ def main() -> None:
     except click.ClickException as exc:                   # a usage error: click's message
         exc.show()
         sys.exit(exc.exit_code)
-    sys.exit(status if isinstance(status, int) else 0)
+    leave(status if isinstance(status, int) else 0)
+
+
+def leave(status: int) -> NoReturn:
+    """Flush the output and end the process without tearing the interpreter down: freeing
+    a big run's objects one by one takes ~35 ms and nothing is left to run (logsleuth
+    registers no exit handlers; every file it writes is closed by then). A reader gone or a
+    stream closed leaves nothing more to say there."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
