@@ -120,3 +120,24 @@ class Window:
             self.first, self.last, self.sample = later.first, later.last, later.sample
         elif later.first is not None and later.last is not None:
             self.first, self.last = min(self.first, later.first), max(self.last, later.last)
+
+
+WindowColumns = tuple[list[bytes], list[bytes], list[int], list[bool], list[datetime | None],
+                      list[datetime | None], list[str]]
+
+
+def window_columns(windows: Sequence[Window]) -> WindowColumns:
+    """The windows as columns, pickled many at once (a worker sends thousands) in a
+    quarter of the time each one as an object takes."""
+    return ([w.head.tobytes() for w in windows], [w.tail.tobytes() for w in windows],
+            [w.entries for w in windows], [w.flapped for w in windows],
+            [w.first for w in windows], [w.last for w in windows], [w.sample for w in windows])
+
+
+def windows_from(columns: WindowColumns) -> list[Window]:
+    """The windows :func:`window_columns` gave."""
+    heads, tails, entries, flapped, firsts, lasts, samples = columns
+    return [Window(array("q", head), array("q", tail), count, flap, first, last, sample)
+            for head, tail, count, flap, first, last, sample
+            in zip(heads, tails, entries, flapped, firsts, lasts, samples)]
+

@@ -158,6 +158,26 @@ def _merged_parts(entries: list[Entry], make, cuts: list[int]):
     return parts[0], sizes
 
 
+def _state(aggregator: Aggregator) -> tuple:
+    """Everything an aggregator holds, in its order."""
+    return ([(key, aggregate.tally_row(tally)) for key, tally in aggregator.tallies.items()],
+            aggregator.fields, list(aggregator.buckets.items()), aggregator.bucket_every,
+            aggregator.unknown_keys, aggregator.field_values, list(aggregator.windows.items()),
+            aggregator.key_sample, aggregator.value_sample, aggregator.window_sample)
+
+
+def test_an_aggregator_sent_through_pickle_goes_on_as_if_it_had_not_been(generated,
+                                                                          small_bounds):
+    original = _fed(Aggregator(), generated * 2, 5000)     # windows with a head and a tail
+    sent = pickle.loads(pickle.dumps(original))
+    assert any(w.head != w.tail for w in original.windows.values())
+    assert original.value_sample.shift > 0
+    assert _state(sent) == _state(original)
+    for aggregator in (original, sent):
+        _fed(aggregator, generated[:20_000], 5000)
+    assert _snapshot(sent) == _snapshot(original)
+
+
 def test_merged_parts_agree_whatever_their_bucket_sizes(generated, small_bounds):
     entries = generated[:8000] + generated
     plain, sizes = _merged_parts(entries, Aggregator, [5000, 8000])
