@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO
 
-from .bundle.sections import is_bundle_file, peek_bundle
+from .bundle.detect import is_bundle_file, peek_bundle
 from .options import Options
 from .pipeline import Pipeline
 from .result import Analysis

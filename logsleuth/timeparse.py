@@ -18,7 +18,6 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 
-from dateutil import parser as dateparser
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)\s*(?:ago)?\s*$",
                        re.IGNORECASE)
@@ -57,6 +56,8 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         return midnight - timedelta(days=1 if lowered == "yesterday" else 0)
     if not _ABSOLUTE.fullmatch(text.strip()):
         raise ValueError(f"'{text}' is not a time (use {_FORMS})")
+    from dateutil import parser as dateparser      # only for a time the user gives
+
     try:
         moment = dateparser.isoparse(text.strip().replace(" ", "T"))
         if moment.tzinfo is None:

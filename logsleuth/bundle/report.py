@@ -19,10 +19,11 @@ from .checks import run_checks
 from .context import Context
 from .correlations import run_correlations
 from .deployment import fit_fix
+from .detect import BUNDLE_HEAD, looks_like_bundle
 from .facts import facts
 from .model import note_text
 from .registry import registry_problems
-from .sections import BUNDLE_HEAD, looks_like_bundle, parse_bundle
+from .sections import parse_bundle
 
 BUNDLE_MAX_BYTES = 64 << 20  # a diagnostic bundle is kilobytes; more is read no further
 
