@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
 HEAD_START = 24 << 20        # the first part is longer when workers start a new interpreter
+FORK_HEAD_START = 1 / 128    # ... and by this share of the input when they are forks: the
+                             # caller ends its part while they pickle theirs
 
 
 def forks() -> bool:
@@ -67,11 +69,12 @@ def plan(scanner: Scanner, source: Source, jobs: int) -> list[tuple[int, int]]:
     with open(path, "rb") as handle:
         if compression(handle.read(8)) is not None:
             return [(source.offset, -1)]
-    parts = min(jobs, (size - source.offset) // MIN_PART)
+    rest = size - source.offset
+    parts = min(jobs, rest // MIN_PART)
     if parts < 2:
         return [(source.offset, -1)]
-    head = 0 if forks() else min(HEAD_START, (size - source.offset) // (4 * parts))
-    step = (size - source.offset - head) // parts
+    head = int(rest * FORK_HEAD_START) if forks() else min(HEAD_START, rest // (4 * parts))
+    step = (rest - head) // parts
     starts = [source.offset]
     for index in range(1, parts):
         start = clean_start(scanner, path, source.offset + head + index * step)
