@@ -160,7 +160,7 @@ def _merged_parts(entries: list[Entry], make, cuts: list[int]):
 
 def _state(aggregator: Aggregator) -> tuple:
     """Everything an aggregator holds, in its order."""
-    return ([(key, aggregate.tally_row(tally)) for key, tally in aggregator.tallies.items()],
+    return ([(key, tally.row()) for key, tally in aggregator.tallies.items()],
             aggregator.fields, list(aggregator.buckets.items()), aggregator.bucket_every,
             aggregator.unknown_keys, aggregator.field_values, list(aggregator.windows.items()),
             aggregator.key_sample, aggregator.value_sample, aggregator.window_sample)
