@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
 HEAD_START = 24 << 20        # the first part is longer when workers start a new interpreter
-FORK_HEAD_START = 1 / 128    # ... and by this share of the input when they are forks: the
-                             # caller ends its part while they pickle theirs
 
 
 def forks() -> bool:
@@ -73,7 +71,7 @@ def plan(scanner: Scanner, source: Source, jobs: int) -> list[tuple[int, int]]:
     parts = min(jobs, rest // MIN_PART)
     if parts < 2:
         return [(source.offset, -1)]
-    head = int(rest * FORK_HEAD_START) if forks() else min(HEAD_START, rest // (4 * parts))
+    head = 0 if forks() else min(HEAD_START, rest // (4 * parts))
     step = (rest - head) // parts
     starts = [source.offset]
     for index in range(1, parts):

@@ -46,13 +46,13 @@ def test_parts_start_at_a_timed_entry_that_continues_nothing(big_log, monkeypatc
 
 
 @pytest.mark.parametrize("forking", [True, False])
-def test_the_callers_part_is_longer_by_the_head_start_of_its_kind_of_worker(big_log, monkeypatch,
-                                                                           forking):
-    """Forks start at once but pickle their part at the end; new interpreters start late."""
+def test_the_callers_part_is_longer_only_when_workers_start_a_new_interpreter(big_log,
+                                                                             monkeypatch, forking):
+    """Forks start at once; new interpreters start late, so the caller takes more."""
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     monkeypatch.setattr(parallel, "forks", lambda: forking)
     size = big_log.stat().st_size
-    head = size * parallel.FORK_HEAD_START if forking else min(parallel.HEAD_START, size // 8)
+    head = 0 if forking else min(parallel.HEAD_START, size // 8)
     (begin, cut), (_, end) = parallel.plan(Pipeline(Options()).scanner,
                                            Source(str(big_log), big_log), 2)
     assert abs((cut - begin) - (end - cut) - head) < 4096, (size, cut)
