@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, cast
 
 from .classify import Classifier
 from .envelope import continuation_body, decode_line, strip_controls
+from .environment import made_old
 from .progress import Progress
 from .scan import candidates
 from .sources import Source, compression
@@ -144,7 +145,8 @@ class Worker:
             self.output.close()
         self.reap()
         try:
-            return pickle.loads(self.received) if self.received else None
+            with made_old():
+                return pickle.loads(self.received) if self.received else None
         except (pickle.UnpicklingError, EOFError):
             return None
 

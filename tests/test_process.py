@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import pickle
 import platform
 import signal
 import subprocess
@@ -11,6 +13,8 @@ import threading
 import time
 
 import pytest
+
+from logsleuth.environment import made_old
 
 from .conftest import FIXTURES
 
@@ -110,3 +114,29 @@ def test_an_analysis_process_keeps_its_chunk_sized_blocks_instead_of_faulting_th
         return int(done.stdout)
 
     assert faults("tuned") < 5_000 < 50_000 < faults("default")      # 100 x 256 pages: ~100,000
+
+
+def test_what_a_worker_part_unpickles_is_old_at_once_and_own_frozen_objects_stay_frozen():
+    """No young collection walks a worker's unpickled part (~100,000 objects, none garbage);
+    a process that froze objects of its own keeps them frozen; the collector's state is
+    restored."""
+    made = [[index] for index in range(1000)]
+    with made_old():
+        part = pickle.loads(pickle.dumps(made))
+    assert gc.isenabled() and gc.get_count()[0] < 100
+    assert any(item is part[0] for item in gc.get_objects(generation=2))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with made_old():
+            pickle.loads(pickle.dumps(made))
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with made_old():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
