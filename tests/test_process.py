@@ -140,3 +140,18 @@ def test_what_a_worker_part_unpickles_is_old_at_once_and_own_frozen_objects_stay
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_analysing_a_log_loads_neither_the_bundle_parsers_nor_dateutil():
+    """Start-up is paid before the work starts (and before a worker forks): a log needs
+    no bundle section parser, and only a time the user gives needs dateutil."""
+    code = ("import sys; from logsleuth.cli import cli\n"
+            f"sys.argv = ['logsleuth', {str(FIXTURES / 'sample.log')!r}, '--format', 'json']\n"
+            "try: cli()\nexcept SystemExit: pass\n"
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith("
+            "('dateutil', 'logsleuth.bundle.sections')))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert '"findings"' in done.stdout and done.stderr == "[]"
+    since = subprocess.run([*LOGSLEUTH, "--since", "2024-10-02", "--format", "json",
+                            str(FIXTURES / "sample.log")], capture_output=True, text=True)
+    assert since.returncode == 1 and '"findings"' in since.stdout

@@ -167,6 +167,3 @@ def _parse_v1(text: str) -> list[Container]:
         service = re.sub(r"^[^_]+_(.+)_\d+$", r"\1", name)
         containers.append(Container(name, service, "", command, state, code, health, ports))
     return containers
-
-
-# ------------------------------------------------------------------ configuration
