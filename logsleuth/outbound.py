@@ -71,26 +71,34 @@ def release(result: T, *, mask_secrets: bool) -> T:
 def neutralise(value: T, *, mask_secrets: bool = True, for_terminal: bool = True,
                multiline: bool = False) -> T:
     """A copy of ``value`` (a result, summary, dict, list, string) with every string in it
-    passed through :func:`outbound_text`; other values are kept as they are."""
-    def again(item, nested_multiline: bool = False):
-        return neutralise(item, mask_secrets=mask_secrets, for_terminal=for_terminal,
-                          multiline=nested_multiline)
+    passed through :func:`outbound_text`; other values are kept as they are. A result
+    repeats its texts (a sample in a finding and in its cause, a value in many fields):
+    each distinct one is passed once."""
+    passed: dict[tuple[str, bool], str] = {}
 
-    if isinstance(value, str):
-        return outbound_text(value, mask_secrets=mask_secrets, for_terminal=for_terminal,
-                             multiline=multiline)  # type: ignore[return-value]
-    if isinstance(value, list):
-        return [again(item, multiline) for item in value]  # type: ignore[return-value]
-    if isinstance(value, tuple):
-        return tuple(again(item, multiline) for item in value)  # type: ignore[return-value]
-    if isinstance(value, set):
-        return {again(item) for item in value}  # type: ignore[return-value]
-    if isinstance(value, dict):
-        return _neutral_dict(value, again)  # type: ignore[return-value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{f.name: again(getattr(value, f.name), f.name in MULTILINE_FIELDS)
-                                 for f in fields(value) if f.init})
-    return value
+    def again(item, nested_multiline: bool = False):
+        if isinstance(item, str):
+            known = passed.get((item, nested_multiline))
+            if known is None:
+                known = passed[item, nested_multiline] = outbound_text(
+                    item, mask_secrets=mask_secrets, for_terminal=for_terminal,
+                    multiline=nested_multiline)
+            return known
+        if isinstance(item, list):
+            return [again(element, nested_multiline) for element in item]
+        if isinstance(item, tuple):
+            return tuple(again(element, nested_multiline) for element in item)
+        if isinstance(item, set):
+            return {again(element) for element in item}
+        if isinstance(item, dict):
+            return _neutral_dict(item, again)
+        if is_dataclass(item) and not isinstance(item, type):
+            return replace(item, **{f.name: again(getattr(item, f.name),
+                                                  f.name in MULTILINE_FIELDS)
+                                    for f in fields(item) if f.init})
+        return item
+
+    return again(value, multiline)
 
 
 def _neutral_dict(value: dict, again: Callable[[object], object]) -> dict:

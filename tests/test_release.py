@@ -69,3 +69,17 @@ def test_counts_of_values_masked_alike_are_summed():
     released = release(finding, mask_secrets=True)
     assert redact(OTHER_KEY) == MASKED
     assert released.fields == {"key": {MASKED: 2, "plain": 1}}
+
+
+def test_a_text_repeated_in_a_multiline_field_and_elsewhere_keeps_each_fields_form():
+    """Each distinct text is made safe once per form: a log line in ``samples`` keeps its
+    line breaks, the same text in a one-line field shows them as escapes."""
+    from logsleuth.outbound import neutralise
+
+    text = f"panic: nil map\n\x1b[31m{KEY}"
+    finding = _finding(template=text)
+    finding = dataclasses.replace(finding, samples=[text, text], title=text)
+    safe = neutralise(finding, mask_secrets=True, for_terminal=True)
+    one_line = f"panic: nil map\\x0a\\x1b[31m{MASKED}"
+    assert safe.title == safe.template == one_line
+    assert safe.samples == [f"panic: nil map\n\\x1b[31m{MASKED}"] * 2
