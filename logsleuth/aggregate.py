@@ -178,14 +178,13 @@ class Aggregator:
 
     def __reduce__(self) -> tuple[Callable[..., Aggregator], tuple[object, ...]]:
         """Pickled as columns, each key once (a worker's part: half the time of objects)."""
-        one = {key: key for key in self.tallies}        # the copy the pickle shares
-        buckets, windows = self.buckets, self.windows
+        one, buckets = {key: key for key in self.tallies}, self.buckets   # one copy of each key
         return _restored, (
             list(self.tallies), [t.row() for t in self.tallies.values()], self.fields,
             [one.get(key, key) for key, _ in buckets], [start for _, start in buckets],
             list(buckets.values()), self.bucket_every, self.unknown_keys, self.field_values,
-            [(one.get(key, key), value) for key, value in windows],
-            window_columns(list(windows.values())),
+            [(one.get(key, key), value) for key, value in self.windows],
+            window_columns(list(self.windows.values())),
             (self.key_sample, self.value_sample, self.window_sample))
 
     @property
@@ -338,8 +337,9 @@ class Aggregator:
         texts as read (redaction happens where a result leaves the library:
         :func:`logsleuth.outbound.release`)."""
         buckets: dict[str, dict[datetime, int]] = {}
+        moments = {start: datetime.fromtimestamp(start, UTC) for _, start in self.buckets}
         for (key, start), count in sorted(self.buckets.items(), key=lambda kv: kv[0][1]):
-            buckets.setdefault(key, {})[datetime.fromtimestamp(start, UTC)] = count
+            buckets.setdefault(key, {})[moments[start]] = count
         flapped: dict[str, dict[str, Window]] = {}
         for (key, value), window in self.windows.items():
             if window.flapped:
