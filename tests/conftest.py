@@ -29,13 +29,10 @@ def _remember_parsed_pattern_files() -> None:
         return
     parsed: dict[tuple[str, bytes], dict[str, list]] = {}
 
-    def remembered(path: Path) -> dict[str, list]:
-        try:
-            key = (str(path), Path(path).read_bytes())
-        except OSError:
-            return load_file(path)
+    def remembered(path: Path, raw: bytes) -> dict[str, list]:
+        key = (str(path), raw)
         if key not in parsed:
-            parsed[key] = load_file(path)
+            parsed[key] = load_file(path, raw)
         return {kind: list(entries) for kind, entries in parsed[key].items()}
 
     catalog_module._load_file = remembered

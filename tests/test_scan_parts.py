@@ -11,7 +11,8 @@ import regex as regex_module
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from logsleuth.catalog import CatalogError, load_catalog
-from logsleuth.catalog.portable import compile_regex, is_factor, scan_form
+from logsleuth.catalog.portable import is_factor, scan_form
+from logsleuth.catalog.programs import compile_regex
 
 # \x22 is how a TOML single-quoted regex spells a double quote
 UNREACHABLE = r'upstream \x22(?P<host>[^\x22 ]+)\x22 unreachable'

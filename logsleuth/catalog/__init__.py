@@ -7,7 +7,8 @@ sample lines that prove it (run by ``logsleuth patterns lint``); keys nobody rea
 rejected, so a misspelt one cannot silently change nothing.
 
 The package: this loader; ``entries`` (the entry types); ``portable`` (the regex dialect:
-subset rules, tokenizer, scan form, ERE); ``lint`` (``logsleuth patterns lint``);
+subset rules, tokenizer, scan form, ERE); ``programs`` (the compiled regexes, kept between
+runs); ``lint`` (``logsleuth patterns lint``);
 ``export`` (Prometheus/Loki rules, grep and rg pattern lists).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +39,9 @@ from .entries import (
 from .. import cache
 from ..cache import cache_path
 from ..severity import SEVERITIES
-from .portable import compile_regex, is_factor, lint_regex
+from . import programs
+from .portable import is_factor, lint_regex
+from .programs import compile_regex
 
 __all__ = ["CATEGORIES", "SEVERITIES", "Catalog", "CatalogError", "Check", "ChecklistItem",
            "Correlation", "Flapping", "Hint", "Ignore", "Pattern", "Sample", "Trace",
@@ -60,10 +64,13 @@ def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Cata
         if not directory.is_dir():
             raise CatalogError(f"{directory}: not a directory of pattern files")
         files.extend(sorted(directory.glob("*.toml")))
+    raws = [_read(path) for path in files]
+    programs_file = programs.cache_file(raws)
+    recorded = programs.load(programs_file)
     loaded: dict[str, list] = {kind: [] for kind in _TABLES}
     seen: dict[str, str] = {}
-    for index, path in enumerate(files):
-        for kind, entries in _load_file(path).items():
+    for index, (path, raw) in enumerate(zip(files, raws)):
+        for kind, entries in _load_file(path, raw).items():
             for entry in entries:
                 if index >= builtin and kind in ("pattern", "ignore"):
                     _check_user_regex(path, entry.id, entry.regex, strict)
@@ -72,7 +79,21 @@ def load_catalog(extra_dirs: tuple[Path, ...] = (), strict: bool = True) -> Cata
                                        f"(first defined in {seen[entry.id]})")
                 seen[entry.id] = str(path)
             loaded[kind].extend(entries)
-    return Catalog(*(tuple(loaded[kind]) for kind in _TABLES))
+    catalog = Catalog(*(tuple(loaded[kind]) for kind in _TABLES))
+    if not recorded:
+        programs.record(programs_file, _regexes(catalog))
+    return catalog
+
+
+def _regexes(catalog: Catalog) -> Iterator[str]:
+    """Every regex of the catalog that is compiled with :func:`compile_regex`."""
+    for pattern in catalog.patterns:
+        yield pattern.regex
+        if pattern.scan:
+            yield pattern.scan
+    yield from (ignore.regex for ignore in catalog.ignores)
+    for trace in catalog.traces:
+        yield from (form for form in (trace.body, trace.start, trace.frame) if form)
 
 
 def _check_user_regex(path: Path, entry_id: str, pattern: str, strict: bool) -> None:
@@ -84,10 +105,17 @@ def _check_user_regex(path: Path, entry_id: str, pattern: str, strict: bool) -> 
         raise CatalogError(f"{path}: {entry_id}: {reasons[0]}")
 
 
-def _load_file(path: Path) -> dict[str, list]:
+def _read(path: Path) -> bytes:
     try:
-        data = _parsed(path.read_bytes())
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read: {exc}") from None
+
+
+def _load_file(path: Path, raw: bytes) -> dict[str, list]:
+    try:
+        data = _parsed(raw)
+    except UnicodeDecodeError as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: invalid TOML: {exc}") from None

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .. import jsonload
-from .portable import compile_regex
+from .programs import compile_regex
 
 if TYPE_CHECKING:
     from regex import Pattern as CompiledRegex  # Pattern.regex would shadow the module

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import regex
 
 from .entries import Catalog, Ignore, Pattern, Trace
-from .portable import compile_regex, lint_regex
+from .portable import lint_regex
+from .programs import compile_regex
 
 
 @dataclass(frozen=True)

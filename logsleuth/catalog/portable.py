@@ -3,9 +3,9 @@
 Catalog regexes must run unchanged in Hyperscan, RE2/Rust-regex engines (Loki, Vector,
 ClickHouse, ripgrep) and Python, must never match across a line break, and must never
 backtrack catastrophically. This module holds the rules of that subset
-(:func:`lint_regex`), one tokenizer (:func:`tokens`) and the forms built on it: the
-classifier's compiled regex and the scan form (Hyperscan and the stdlib fallback); the
-POSIX ERE form (``grep -E``) is in :mod:`.ere`.
+(:func:`lint_regex`), one tokenizer (:func:`tokens`) and the form built on it for the
+scan (Hyperscan and the stdlib fallback); the POSIX ERE form (``grep -E``) is in
+:mod:`.ere`, the classifier's compiled regex in :mod:`.programs`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ import re
 from collections.abc import Iterator
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    import regex
+from typing import NamedTuple
 
 
 def _regex():
@@ -25,12 +22,6 @@ def _regex():
     import regex
 
     return regex
-
-
-def compile_regex(pattern: str) -> regex.Pattern:
-    """A catalog regex as the classifier runs it: ASCII classes, Python-compatible syntax."""
-    module = _regex()
-    return module.compile(pattern, module.ASCII | module.VERSION0)
 
 
 class Token(NamedTuple):
