@@ -3,6 +3,7 @@
  *
  *   strip_controls(chunk)            ANSI colour/cursor codes and CRs out of a chunk
  *   cut_long_lines(chunk, width)     every line cut at width bytes, and how to map back
+ *   HitList()                        the scan's match callback, keeping (end, rule id) pairs
  *   map_hits(chunk, hits, make)      (end, rule id) hits -> one `make` tuple per line, line count
  *   console_prefix(line)             the groups of envelope._CONSOLE_START's match, or None
  *   digit_run(text, n)               whether text holds n ASCII digits in a row
@@ -188,6 +189,89 @@ cut_long_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t na
     return Py_BuildValue("(NNN)", out, cuts, removed);
 }
 
+/* ---------------------------------------------------------------- HitList */
+
+/* The scan's match callback: Hyperscan's binding calls it with (rule id, start, end, flags,
+ * context) for every match, and it keeps each (end, rule id) in a C array that map_hits
+ * reads as it is, with no Python frame, tuple or list append per match. As a sequence it
+ * gives the pairs as tuples, like the list the pure-Python twin is. */
+typedef struct {
+    Py_ssize_t end;
+    long long rule;
+} Pair;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count, capacity;
+    Pair *pairs;
+} HitList;
+
+static PyObject *
+hitlist_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    HitList *list = (HitList *)self;
+    if (kwargs != NULL || !PyTuple_Check(args) || PyTuple_GET_SIZE(args) != 5
+            || !PyLong_Check(PyTuple_GET_ITEM(args, 0)) || !PyLong_Check(PyTuple_GET_ITEM(args, 2))) {
+        PyErr_SetString(PyExc_TypeError, "HitList(rule id, start, end, flags, context) wants ints");
+        return NULL;
+    }
+    long long rule = PyLong_AsLongLong(PyTuple_GET_ITEM(args, 0));
+    Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(args, 2));
+    if ((rule == -1 || end == -1) && PyErr_Occurred())
+        return NULL;
+    if (list->count == list->capacity) {
+        Py_ssize_t capacity = list->capacity ? 2 * list->capacity : 256;
+        Pair *pairs = PyMem_Resize(list->pairs, Pair, (size_t)capacity);
+        if (pairs == NULL)
+            return PyErr_NoMemory();
+        list->pairs = pairs;
+        list->capacity = capacity;
+    }
+    list->pairs[list->count++] = (Pair){end, rule};
+    Py_RETURN_NONE;
+}
+
+static Py_ssize_t
+hitlist_length(PyObject *self)
+{
+    return ((HitList *)self)->count;
+}
+
+static PyObject *
+hitlist_item(PyObject *self, Py_ssize_t i)
+{
+    HitList *list = (HitList *)self;
+    if (i < 0 || i >= list->count) {
+        PyErr_SetString(PyExc_IndexError, "HitList index out of range");
+        return NULL;
+    }
+    return Py_BuildValue("(nL)", list->pairs[i].end, list->pairs[i].rule);
+}
+
+static void
+hitlist_dealloc(PyObject *self)
+{
+    PyMem_Free(((HitList *)self)->pairs);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PySequenceMethods hitlist_sequence = {
+    .sq_length = hitlist_length,
+    .sq_item = hitlist_item,
+};
+
+static PyTypeObject HitListType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "logsleuth._speedups.HitList",
+    .tp_doc = "The scan's match callback: keeps each (end, rule id), a sequence of them.",
+    .tp_basicsize = sizeof(HitList),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = hitlist_dealloc,
+    .tp_call = hitlist_call,
+    .tp_as_sequence = &hitlist_sequence,
+};
+
 /* ---------------------------------------------------------------- map_hits */
 
 typedef struct {
@@ -256,6 +340,21 @@ lines_of_hits(const unsigned char *s, Py_ssize_t n, Hit *hits, Py_ssize_t count,
     }
     *newlines = line_index + count_newlines(s, counted_to, n);
     return made;
+}
+
+/* A HitList's pairs as Hits; -1 with an exception on an end outside the chunk. */
+static int
+read_hit_list(const HitList *list, Py_ssize_t n, Hit *hits)
+{
+    for (Py_ssize_t k = 0; k < list->count; k++) {
+        Py_ssize_t end = list->pairs[k].end;
+        if (end < 0 || end > n) {
+            PyErr_Format(PyExc_ValueError, "hit end %zd outside the chunk (0..%zd)", end, n);
+            return -1;
+        }
+        hits[k] = (Hit){end > 0 ? end - 1 : 0, list->pairs[k].rule};
+    }
+    return 0;
 }
 
 /* The hits list as C structs; -1 with an exception on anything but (int, int) pairs whose
@@ -429,11 +528,14 @@ map_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                         "map_hits() wants bytes and a tuple subclass without extra storage");
         return NULL;
     }
-    PyObject *seq = PySequence_Fast(args[1], "map_hits() wants a sequence of hits");
+    int collected = Py_IS_TYPE(args[1], &HitListType);
+    PyObject *seq = collected ? Py_NewRef(args[1])
+                              : PySequence_Fast(args[1], "map_hits() wants a sequence of hits");
     if (seq == NULL)
         return NULL;
     const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(chunk);
-    Py_ssize_t n = PyBytes_GET_SIZE(chunk), count = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyBytes_GET_SIZE(chunk);
+    Py_ssize_t count = collected ? ((HitList *)seq)->count : PySequence_Fast_GET_SIZE(seq);
     Hit *hits = PyMem_New(Hit, count ? count : 1);
     Line *lines = PyMem_New(Line, count ? count : 1);
     PyObject *result = NULL;
@@ -441,7 +543,7 @@ map_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyErr_NoMemory();
         goto done;
     }
-    if (read_hits(seq, n, hits) < 0)
+    if ((collected ? read_hit_list((HitList *)seq, n, hits) : read_hits(seq, n, hits)) < 0)
         goto done;
     Py_ssize_t made, newlines;
     Py_BEGIN_ALLOW_THREADS
@@ -681,5 +783,10 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&HitListType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddObjectRef(m, "HitList", (PyObject *)&HitListType) < 0)
+        Py_CLEAR(m);
+    return m;
 }

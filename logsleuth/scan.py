@@ -17,12 +17,12 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, NamedTuple, Protocol
+from typing import Iterable, NamedTuple, Protocol, Sequence
 
 from .cache import cache_path, load, store
 from .catalog import Catalog, CatalogError, Ignore, Pattern
 from .catalog.portable import scan_form
-from .speedups import cut_long_lines, map_hits
+from .speedups import HitList, cut_long_lines, map_hits
 
 # Lines that are warnings or errors by their envelope. Unmatched ones become "unknown".
 LEVEL_MARKERS: tuple[bytes, ...] = (
@@ -60,7 +60,7 @@ class Candidate(NamedTuple):
 class Engine(Protocol):
     name: str
 
-    def hits(self, chunk: bytes) -> list[tuple[int, int]]:
+    def hits(self, chunk: bytes) -> Sequence[tuple[int, int]]:
         """(end offset, rule id) for matches in the chunk; at least one per matching line."""
 
 
@@ -125,15 +125,10 @@ class HyperscanEngine:
             raise CatalogError(f"the fast scanner cannot compile the catalog: {exc}") from None
         store(cached, hyperscan.dumpb(self._db))
 
-    def hits(self, chunk: bytes) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        add = found.append
-
-        def on_match(rule_id: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            add((end, rule_id))
-
+    def hits(self, chunk: bytes) -> Sequence[tuple[int, int]]:
+        found = HitList()
         if chunk:
-            self._db.scan(chunk, match_event_handler=on_match)
+            self._db.scan(chunk, match_event_handler=found)
         return found
 
 
@@ -161,8 +156,8 @@ def _may_hold_long_line(chunk: bytes) -> bool:
     return any(chunk.find(b"\n", start, start + half) < 0 for start in range(0, len(chunk), half))
 
 
-def _original_offsets(hits: list[tuple[int, int]], cuts: list[int],
-                      removed: list[int]) -> list[tuple[int, int]]:
+def _original_offsets(hits: Sequence[tuple[int, int]], cuts: list[int],
+                      removed: list[int]) -> Sequence[tuple[int, int]]:
     """Match end offsets in the cut chunk, moved back to the chunk (a match cannot end
     inside a removed tail: it would have to run past the window's end)."""
     if not cuts:

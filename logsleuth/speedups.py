@@ -4,6 +4,7 @@ and in Python otherwise: one name each for every caller, identical results eithe
 
 - :func:`strip_controls`: ANSI colour/cursor codes and carriage returns out of a chunk;
 - :func:`cut_long_lines`: a chunk's lines cut at a width, and how to map offsets back;
+- :class:`HitList`: the scan's match callback, keeping each match's (end, rule id);
 - :func:`map_hits`: the scan's (end offset, rule id) hits turned into one record per line
   (index, start, end, rule ids) and the chunk's newline count, in one pass;
 - :func:`console_prefix`: the pieces of a Headscale console line's start (compose name,
@@ -75,6 +76,14 @@ def cut_long_lines_py(chunk: bytes, width: int) -> tuple[bytes, list[int], list[
     return b"".join(parts), cuts, removed_total
 
 
+class HitList_py(list):
+    """The scan's match callback (Hyperscan calls it with rule id, start, end, flags and
+    context): keeps each match's (end, rule id), a list of them."""
+
+    def __call__(self, rule_id: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        self.append((end, rule_id))
+
+
 def map_hits_py(chunk: bytes, hits: Sequence[tuple[int, int]],
                 make: Callable[..., Record]) -> tuple[list[Record], int]:
     """One ``make(index, start, end, rule ids)`` per line the hits (match end offset, rule
@@ -121,10 +130,11 @@ def digit_run_py(text: str, count: int) -> bool:
 
 strip_controls = strip_controls_py
 cut_long_lines = cut_long_lines_py
+HitList: type[HitList_py] = HitList_py
 map_hits = map_hits_py
 console_prefix = console_prefix_py
 digit_run = digit_run_py
-NAMES = ("strip_controls", "cut_long_lines", "map_hits", "console_prefix", "digit_run")
+NAMES = ("strip_controls", "cut_long_lines", "HitList", "map_hits", "console_prefix", "digit_run")
 """The byte loops, each with a ``_py`` twin here and a C twin in the extension."""
 ACTIVE = False
 """Whether the C versions are the ones in use."""
@@ -137,6 +147,7 @@ if os.environ.get("LOGSLEUTH_NO_SPEEDUPS", "") in ("", "0"):
     else:
         strip_controls = _speedups.strip_controls
         cut_long_lines = _speedups.cut_long_lines
+        HitList = _speedups.HitList
         map_hits = _speedups.map_hits
         console_prefix = _speedups.console_prefix
         digit_run = _speedups.digit_run

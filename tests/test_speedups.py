@@ -80,6 +80,42 @@ def test_map_hits_agree_on_any_chunk_and_hits(chunk_and_hits):
     assert c.map_hits(chunk, hits, Candidate) == speedups.map_hits_py(chunk, hits, Candidate)
 
 
+def _collected(kind, hits: list[tuple[int, int]]):
+    """``hits`` reported to a match callback of ``kind`` the way Hyperscan's binding calls
+    it: rule id, start, end, flags, context."""
+    collector = kind()
+    for end, rule_id in hits:
+        assert collector(rule_id, 0, end, 0, None) is None
+    return collector
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300).flatmap(lambda chunk: st.tuples(st.just(chunk), st.lists(
+    st.tuples(st.integers(0, len(chunk)), st.integers(0, 2**40)), max_size=600))))
+def test_hit_list_in_c_is_its_python_twin(chunk_and_hits):
+    chunk, hits = chunk_and_hits
+    collected, listed = _collected(c.HitList, hits), _collected(speedups.HitList_py, hits)
+    assert len(collected) == len(listed) == len(hits)
+    assert list(collected) == listed == hits
+    assert c.map_hits(chunk, collected, Candidate) == speedups.map_hits_py(chunk, listed, Candidate)
+
+
+@pytest.mark.parametrize("call", [(), (1, 0, 5, 0), (1, 0, "5", 0, None), ("1", 0, 5, 0, None),
+                                  (1, 0, 2**70, 0, None)])
+def test_hit_list_refuses_what_hyperscan_never_passes(call):
+    with pytest.raises((TypeError, OverflowError)):
+        c.HitList()(*call)
+    with pytest.raises(TypeError):
+        c.HitList()(1, 0, 5, 0, context=None)
+
+
+def test_map_hits_refuses_a_hit_list_ending_outside_the_chunk():
+    with pytest.raises(ValueError):
+        c.map_hits(b"abc\n", _collected(c.HitList, [(1, 1), (5, 2)]), Candidate)
+    with pytest.raises(IndexError):
+        _collected(c.HitList, [(1, 1)])[1]
+
+
 class _ShrinksTheList:
     """An offset whose __index__ would empty the hits list while it is being read."""
 
@@ -190,6 +226,7 @@ def test_nothing_leaks_on_success_or_error():
             c.cut_long_lines(chunk, 50)
             c.console_prefix(f"headscale-1  | {STAMP} INF a.go:1 > m")
             c.digit_run("é" + "1" * 20, 19)
+            c.map_hits(chunk, _collected(c.HitList, hits), Candidate)
             for bad in ([(len(chunk) + 1, 1)], [(1, "x")]):
                 with pytest.raises((ValueError, TypeError)):
                     c.map_hits(chunk, bad, Candidate)
