@@ -243,10 +243,14 @@ class Classifier:
     @staticmethod
     def _winner(text: str, patterns: tuple[Pattern, ...]):
         """The most specific pattern whose regex matches the (possibly cut) line, with its
-        match for the named fields (None when the regex ran out of time: the scan already
-        found it on the line, only its fields are not lifted — unless the scan looked for
-        a part of it only: then it does not count)."""
+        match for the named fields. The match is None when the scan's hit already proves
+        the pattern on an ASCII line (:attr:`Pattern.scan_proves`), or when the regex ran
+        out of time: the scan already found it on the line, only its fields are not lifted
+        — unless the scan looked for a part of it only: then it does not count."""
+        ascii_line = text.isascii()
         for pattern in patterns:
+            if ascii_line and pattern.scan_proves:
+                return pattern, None
             try:       # (string, pos, endpos, concurrent, partial, timeout): by position,
                 # a third faster than by keyword, which a call per candidate notices
                 match = pattern.compiled.search(text, None, None, None, False, CONFIRM_SECONDS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -242,10 +243,56 @@ def test_recent_line_memo_serves_a_flood_and_pauses_on_lines_that_never_repeat(
 
 def test_confirming_a_backtracking_regex_gives_up_after_its_time():
     """The confirm passes its timeout by position (the cheap call): it must still apply."""
-    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"), scan="")    # 2**40 ways to fail
+    slow = SimpleNamespace(compiled=regex.compile(r"(a|aa)+$"), scan="",    # 2**40 ways to fail
+                           scan_proves=False)       # as if the scan had looked for a part
     started = time.process_time()
     assert classify.Classifier._winner("a" * 40 + "b", (slow,)) == (slow, None)
     assert time.process_time() - started < 20 * classify.CONFIRM_SECONDS
-    fast = SimpleNamespace(compiled=regex.compile(r"(?P<n>a+)b"))
+    fast = SimpleNamespace(compiled=regex.compile(r"(?P<n>a+)b"), scan_proves=False)
     pattern, match = classify.Classifier._winner("a" * 40 + "b", (fast,))
     assert pattern is fast and match["n"] == "a" * 40
+
+
+def _unsearchable(pattern_regex: str) -> SimpleNamespace:
+    """A pattern the scan proves, whose regex must never be run."""
+    def search(*args):
+        raise AssertionError(f"searched {pattern_regex!r}")
+    return SimpleNamespace(compiled=SimpleNamespace(search=search), scan="", scan_proves=True)
+
+
+def test_a_pattern_the_scan_proves_wins_an_ascii_line_without_its_regex():
+    proven = _unsearchable("node disconnected")
+    assert classify.Classifier._winner("2026-07-01T10:00:00Z INF node disconnected",
+                                       (proven,)) == (proven, None)
+    with pytest.raises(AssertionError, match="searched"):     # é: bytes are not characters
+        classify.Classifier._winner("2026-07-01T10:00:00Z INF node disconnected é", (proven,))
+
+
+def test_only_a_fieldless_regex_scanned_whole_is_proven_by_the_scan(catalog):
+    slow = catalog.get("perf.slow_request")            # fields, and scanned by a part
+    fieldless = replace(slow, regex=r"http request [^\n]*elapsed=[0-9]{4,}",
+                        scan="elapsed=[0-9]{4,}", json_fields=())
+    assert not slow.scan_proves and not replace(slow, scan="").scan_proves
+    assert not fieldless.scan_proves and replace(fieldless, scan="").scan_proves
+
+
+def test_the_scan_proves_exactly_the_lines_a_fieldless_regex_matches(catalog):
+    """What lets the classifier skip the regex: for every catalog pattern that the scan
+    looks for whole and that lifts no fields, both scan engines find its rule on exactly
+    the ASCII sample lines its regex matches."""
+    pytest.importorskip("hyperscan")
+    from logsleuth.scan import HyperscanEngine, RegexEngine, build_rules, candidates
+    rules = build_rules(catalog)
+    engines = [HyperscanEngine(rules), RegexEngine(rules)]
+    proven = [(i, p) for i, p in enumerate(catalog.patterns) if p.scan_proves]
+    assert len(proven) > 20
+    lines = [line for p in catalog.patterns for line in (*p.samples_match, *p.samples_no_match)
+             if line.isascii() and "\n" not in line]
+    by_id = {(r.kind, r.index): rule_id for rule_id, r in enumerate(rules)}
+    for engine in engines:
+        for line in lines:
+            found, _ = candidates(line.encode() + b"\n", engine)
+            hit = found[0].rules if found else frozenset()
+            for index, pattern in proven:
+                assert (by_id[("pattern", index)] in hit) == bool(
+                    pattern.compiled.search(line)), (engine.name, pattern.id, line)

@@ -171,6 +171,13 @@ class Pattern(Localized):
     def field_names(self) -> tuple[str, ...]:
         return tuple(self.compiled.groupindex)
 
+    @cached_property
+    def scan_proves(self) -> bool:
+        """Whether the scan's hit on an ASCII line is all that confirming would tell: the
+        scan looks for the whole regex (which matches the same lines there, bytes being
+        characters), and the regex lifts no fields."""
+        return not self.scan and not self.compiled.groupindex
+
 
 @dataclass(frozen=True)
 class Ignore:
