@@ -736,6 +736,8 @@ console_prefix(PyObject *Py_UNUSED(module), PyObject *line)
 
 /* ---------------------------------------------------------------- digit_run */
 
+#define IS_DIGIT(ch) ((ch) >= '0' && (ch) <= '9')
+
 static PyObject *
 digit_run(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -750,11 +752,17 @@ digit_run(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (n <= 0)
         Py_RETURN_TRUE;
     Text t = {PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), PyUnicode_GET_LENGTH(args[0])};
-    Py_ssize_t run = 0;
-    for (Py_ssize_t i = 0; i < t.len; i++) {
-        Py_UCS4 ch = AT(&t, i);
-        run = (ch >= '0' && ch <= '9') ? run + 1 : 0;
-        if (run >= n)
+    /* n digits in a row cover one of the positions n-1, 2n-1, 3n-1...: look only there,
+     * and measure the run around a digit found (a shorter run holds one such position) */
+    for (Py_ssize_t i = n - 1; i < t.len; i += n) {
+        if (!IS_DIGIT(AT(&t, i)))
+            continue;
+        Py_ssize_t first = i, last = i;
+        while (first > 0 && IS_DIGIT(AT(&t, first - 1)))
+            first--;
+        while (last + 1 < t.len && IS_DIGIT(AT(&t, last + 1)))
+            last++;
+        if (last - first + 1 >= n)
             Py_RETURN_TRUE;
     }
     Py_RETURN_FALSE;
