@@ -130,25 +130,34 @@ class Worker:
     pid: int
     output: io.BufferedReader
     reap: Callable[[], object]
-    received: bytearray = field(default_factory=bytearray)
+    loaded: list[PartResult | None] = field(default_factory=list)   # once the part is read
 
     def interrupt(self) -> None:
         with contextlib.suppress(ProcessLookupError):     # it has ended already
             os.kill(self.pid, signal.SIGINT)
 
     def result(self) -> PartResult | None:
-        """The part's result, or None if the worker died. Ctrl-C while waiting keeps what
-        has arrived: asked again, it goes on where it was."""
-        if not self.output.closed:
-            while chunk := self.output.read1(1 << 20):
-                self.received += chunk
-            self.output.close()
-        self.reap()
+        """The part's result, or None if the worker died. It is read as it is written, so
+        that the worker's pickling and this unpickling overlap. Ctrl-C may cut the wait
+        for its first byte; once it comes, Ctrl-C waits for the whole part (tens of
+        milliseconds) and then stops the run, the part kept for asking again."""
+        if not self.loaded:
+            self.output.peek(1)              # the worker is still analysing its part
+            with interrupts_held() as held:
+                self.loaded.append(self._read())
+            if held:
+                raise KeyboardInterrupt
+        return self.loaded[0]
+
+    def _read(self) -> PartResult | None:
         try:
             with made_old():
-                return pickle.loads(self.received) if self.received else None
+                return pickle.load(self.output)
         except (pickle.UnpicklingError, EOFError):
             return None
+        finally:
+            self.output.close()
+            self.reap()
 
 
 def start(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
@@ -234,7 +243,7 @@ def send_part(output: BinaryIO, analyse: Callable[[], PartResult],
         result = analyse()
     except KeyboardInterrupt:
         return 130
-    output.write(pickle.dumps(result))
+    pickle.dump(result, output)          # frame by frame: the caller unpickles as they come
     output.flush()
     return 0
 

@@ -282,6 +282,41 @@ def test_ctrl_c_while_waiting_for_a_worker_still_gets_its_result():
     assert stand_in.returncode == -signal.SIGINT          # it was told to stop
 
 
+class _CtrlCMidway(io.RawIOBase):
+    """A worker's pipe that gives its part a few bytes at a time, and on which Ctrl-C
+    comes once the part has begun to arrive."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.reads = data, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.reads += 1
+        if self.reads == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        size = min(len(buffer), len(self.data), 512)
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+def test_ctrl_c_while_a_part_arrives_waits_for_all_of_it_then_stops_the_run():
+    from logsleuth.aggregate import Aggregator
+    from logsleuth.progress import Progress
+
+    sent = parallel.PartResult(Progress(), Aggregator(), interrupted=False)
+    sent.progress.errors.extend(f"line {n}" for n in range(2000))      # many reads' worth
+    stand_in = subprocess.Popen(["true"])                 # a worker ends once it has sent
+    pipe = io.BufferedReader(_CtrlCMidway(pickle.dumps(sent)), buffer_size=512)
+    later = _FinishedWorker(parallel.PartResult(Progress(), Aggregator(), interrupted=False))
+    results, interrupted = parallel.collect(
+        [parallel.Worker(stand_in.pid, pipe, stand_in.wait), later], False)
+    assert pipe.raw.reads > 3 and pipe.closed and stand_in.returncode == 0
+    assert interrupted and later.asked_to_stop
+    assert results[0] is not None and results[0].progress.errors == sent.progress.errors
+
+
 def test_ctrl_c_while_workers_start_stops_and_waits_for_those_started(big_log, monkeypatch):
     """Ctrl-C reaches the caller while it starts its second worker: the run is
     interrupted, and the worker already started is told to stop and waited for (not left
