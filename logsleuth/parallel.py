@@ -144,7 +144,11 @@ class Worker:
         if not self.loaded:
             self.output.peek(1)              # the worker is still analysing its part
             with interrupts_held() as held:
-                self.loaded.append(self._read())
+                try:
+                    self.loaded.append(self._read())
+                except KeyboardInterrupt:    # a stop not held (SIGTERM) cut the part: lost
+                    self.loaded.append(None)
+                    raise
             if held:
                 raise KeyboardInterrupt
         return self.loaded[0]

@@ -317,6 +317,32 @@ def test_ctrl_c_while_a_part_arrives_waits_for_all_of_it_then_stops_the_run():
     assert results[0] is not None and results[0].progress.errors == sent.progress.errors
 
 
+class _StoppedMidway(_CtrlCMidway):
+    """A worker's pipe on which a stop that is not held (the CLI's SIGTERM, raised as
+    KeyboardInterrupt) comes once the part has begun to arrive."""
+
+    def readinto(self, buffer) -> int:
+        if self.reads == 2:
+            self.reads += 1
+            raise KeyboardInterrupt
+        return super().readinto(buffer)
+
+
+def test_a_stop_while_a_part_arrives_loses_that_part_only():
+    from logsleuth.aggregate import Aggregator
+    from logsleuth.progress import Progress
+
+    sent = parallel.PartResult(Progress(), Aggregator(), interrupted=False)
+    sent.progress.errors.extend(f"line {n}" for n in range(2000))
+    stand_in = subprocess.Popen(["true"])
+    pipe = io.BufferedReader(_StoppedMidway(pickle.dumps(sent)), buffer_size=512)
+    later = _FinishedWorker(parallel.PartResult(Progress(), Aggregator(), interrupted=False))
+    results, interrupted = parallel.collect(
+        [parallel.Worker(stand_in.pid, pipe, stand_in.wait), later], False)
+    assert interrupted and later.asked_to_stop and pipe.closed
+    assert results[0] is None and results[1] is not None
+
+
 def test_ctrl_c_while_workers_start_stops_and_waits_for_those_started(big_log, monkeypatch):
     """Ctrl-C reaches the caller while it starts its second worker: the run is
     interrupted, and the worker already started is told to stop and waited for (not left
