@@ -80,10 +80,12 @@ def test_a_damaged_programs_file_is_not_used_and_is_written_again(fresh_programs
     assert locked.compiled.search(locked.samples_match[0])
 
 
-def test_a_program_of_the_wrong_shape_is_not_used(fresh_programs, monkeypatch):
+@pytest.mark.parametrize("body", [b'{"a+":[0,["x"],{},[],0,[],0,0]}',     # code not ints
+                                  b'{"a+":["256",[1],{},[],0,[],0,0]}',   # flags not an int
+                                  b'{"a+":[0,[1],{},[],0,[]]}'])           # too short
+def test_a_program_of_the_wrong_shape_is_not_used(fresh_programs, monkeypatch, body):
     load_catalog()
     path = _programs_file(fresh_programs)
-    body = b'{"a+":[0,["x"],{},[],0,[],0,0]}'
     path.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     _forget(monkeypatch)
     assert not programs.load(path)

@@ -72,9 +72,9 @@ def load(path: Path) -> bool:
 
 
 def record(path: Path, patterns: Iterable[str]) -> None:
-    """Compile ``patterns``, watching the programs handed to the C
-    compiler, and store them at ``path`` (best effort: nothing is stored where ``regex``
-    no longer has the name watched)."""
+    """Compile ``patterns``, watching the programs handed to the C compiler, and store
+    them at ``path`` (best effort: nothing is stored where ``regex`` no longer has the
+    name watched)."""
     programs: dict[str, Program] = {}
     with contextlib.suppress(AttributeError, ImportError), _watching(programs):
         for pattern in sorted(set(patterns)):
@@ -125,8 +125,9 @@ def _to_json(program: Program) -> list:
 
 def _from_json(pattern: str, stored: list) -> Program:
     flags, code, group_index, index_group, req_offset, req_chars, req_flags, group_count = stored
-    if not (all(type(i) is int for i in code) and all(type(c) is int for c in req_chars)
-            and all(type(v) is int for v in group_index.values())):
+    numbers = (flags, req_offset, req_flags, group_count, *code, *req_chars,
+               *group_index.values())
+    if not all(type(number) is int for number in numbers):
         raise TypeError("not a program")
     return (pattern, flags, code, group_index, dict((int(i), str(n)) for i, n in index_group),
             {}, [], req_offset, tuple(req_chars), req_flags, group_count)
