@@ -2,8 +2,9 @@
 part in its own process, and fold the parts' aggregates together in file order.
 
 A part starts just before a line that begins a timed entry continuing nothing (nor could
-continue a trace), so merged continuation lines and traces, and "an untimed entry takes the
-last time seen", come out exactly as in one pass. On Linux, in a process with no other
+continue a trace) whose time is its own (not a year-less syslog time, which takes its year
+from the lines before), so merged continuation lines and traces, and "an untimed entry
+takes the last time seen", come out exactly as in one pass. On Linux, in a process with no other
 thread, a worker is a fork of the caller: it starts at once with the compiled catalog.
 Elsewhere it is a fresh interpreter fed through a pipe (a fork copies other threads' locks,
 held or not, and macOS's system libraries do not survive one).
@@ -20,15 +21,18 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, cast
 
 from .classify import Classifier
-from .envelope import continuation_body, decode_line, strip_controls
+from .entry import Entry
+from .envelope import EnvelopeParser, continuation_body, decode_line, strip_controls
 from .environment import made_old
 from .progress import Progress
 from .scan import candidates
 from .sources import Source, compression
+from .timeparse import Clock
 
 if TYPE_CHECKING:
     from .aggregate import Aggregator
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
 SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
 HEAD_START = 24 << 20        # the first part is longer when workers start a new interpreter
+_LONG_AGO = datetime(1990, 7, 1, tzinfo=timezone.utc)   # a latest time no log line is near
 
 
 def forks() -> bool:
@@ -99,10 +104,18 @@ def clean_start(scanner: Scanner, path: Path, near: int) -> int | None:
         entry = classifier.entry(line, 1, found[0]) if found else None
         if entry is not None and entry.timestamp is not None and not (
                 entry.pattern is not None and entry.pattern.continuation) \
-                and not _may_continue_a_trace(scanner, line, entry.container):
+                and not _may_continue_a_trace(scanner, line, entry.container) \
+                and _time_is_its_own(line, entry):
             return near + pos
         pos = end
     return None
+
+
+def _time_is_its_own(line: bytes, entry: Entry) -> bool:
+    """Whether the line reads the same time after any lines: not a year-less syslog time,
+    whose year is the one that keeps it at or before the latest dated line before it."""
+    after = EnvelopeParser(clock=Clock(latest=_LONG_AGO)).parse(decode_line(line.rstrip(b"\n")))
+    return after.timestamp == entry.timestamp
 
 
 def _may_continue_a_trace(scanner: Scanner, line: bytes, container: str | None) -> bool:

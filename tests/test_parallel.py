@@ -89,6 +89,17 @@ def test_no_part_starts_inside_a_trace_whose_lines_are_all_timed(tmp_path, monke
     assert Pipeline(Options(jobs=2)).analyze([str(path)]).to_dict() == one
 
 
+def test_a_year_less_syslog_line_is_no_clean_start(tmp_path):
+    """Its year is the one that keeps it at or before the latest dated line before it,
+    which a part cannot see: the part starts at the next line whose time is its own."""
+    syslog = b"Mar  2 23:18:12 host headscale[9]: node has disconnected node=laptop-%d\n"
+    dated = b"2025-03-02T23:18:13Z ERR node has disconnected node=laptop-%d\n"
+    path = tmp_path / "mixed.log"
+    path.write_bytes(b"".join(syslog % n for n in range(50)) + b"".join(dated % n for n in range(5)))
+    start = parallel.clean_start(Pipeline(Options()).scanner, path, 0)
+    assert start == len(b"".join(syslog % n for n in range(50)))
+
+
 def test_parts_no_process_could_be_started_for_are_analysed_in_the_caller(big_log, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 16 << 10)
     one = Pipeline(Options(jobs=1)).analyze([str(big_log)]).to_dict()
