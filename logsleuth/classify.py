@@ -14,6 +14,7 @@ catalog's ``unexplained_fatal`` pattern (category ``crash``), grouped by its tem
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Final, NamedTuple, cast
 
 from .catalog import Catalog, Pattern, Trace
@@ -38,6 +39,7 @@ CONFIRM_SECONDS: Final = 0.05  # per regex and line: a backtracking catalog rege
 _ELEVATING_LEVELS: Final = {"fatal", "panic"}
 _UNKNOWN_LEVELS: Final = {"warn", "error", "fatal", "panic"}
 _UNSEEN: Final = object()
+Remembered = tuple["Snapshot | None", "datetime | None"]
 
 
 class RuleSet(NamedTuple):
@@ -74,7 +76,8 @@ class Classifier:
         self._parser = EnvelopeParser(clock=clock)
         self._pending: Entry | None = None
         self._open_trace: Trace | None = None    # the pending entry's trace reached the chunk end
-        self._recent: dict[tuple[bytes, frozenset[int]], Snapshot | None] = {}
+        # a recent line → its entry (None: no problem) and the time it taught the clock
+        self._recent: dict[tuple[bytes, frozenset[int]], Remembered] = {}
         self._memo_hits = 0         # lines found in the memo since it was last emptied
         self._memo_paused = 0       # candidates still to classify without the memo
         self._sorted: dict[frozenset[int], RuleSet] = {}
@@ -142,11 +145,14 @@ class Classifier:
             self._memo_paused -= 1
             return self._classify_line(raw, line_no, rules)
         key = (raw, candidate.rules)
+        clock = self._parser.clock
         known = self._recent.get(key, _UNSEEN)
         if known is not _UNSEEN:                   # only short lines are memoised
             self._memo_hits += 1
-            return None if known is None else Entry.remade(self._source, line_no,
-                                                           cast(Snapshot, known))
+            snapshot, taught = cast(Remembered, known)
+            clock.saw(taught)                      # what reading it taught the clock
+            return None if snapshot is None else Entry.remade(self._source, line_no, snapshot)
+        lessons = clock.taught
         made = self._classify_line(raw, line_no, rules)
         # long lines would make the memo heavy; a time read with the zone or year of the
         # lines around it may differ for the same line elsewhere
@@ -154,7 +160,8 @@ class Classifier:
                                                             or made.timestamp is None)):
             if len(self._recent) >= RECENT_LINES:
                 self._renew_memo()
-            self._recent[key] = None if made is None else made.snapshot()
+            self._recent[key] = (None if made is None else made.snapshot(),
+                                 clock.dated if clock.taught != lessons else None)
         return made
 
     def _renew_memo(self) -> None:

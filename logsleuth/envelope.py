@@ -11,7 +11,7 @@ is "locked on").
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 
@@ -48,6 +48,9 @@ _MONTHS: Final = {m: i for i, m in enumerate(
 
 
 _CJK: Final = re.compile(r"[\u3400-\u9fff]")
+_LONG_AGO: Final = datetime(1990, 7, 1, tzinfo=timezone.utc)    # no log line is near these
+_FAR_AHEAD: Final = datetime(2990, 7, 1, tzinfo=timezone.utc)
+SEED_BYTES: Final = 64 * 1024       # how far a source's head is searched for a dated line
 
 
 def decode_line(raw: bytes) -> str:
@@ -67,6 +70,32 @@ def decode_line(raw: bytes) -> str:
 
 
 @lru_cache(maxsize=256)
+def own_time(line: str, zone: tzinfo | None = None) -> datetime | None:
+    """The line's time when it is its own: not a year-less syslog time, whose year comes
+    from the dated lines before it (``zone``: the source's, for a zone-less time).
+
+    >>> own_time("2024-07-05T19:06:38Z ERR failed")
+    datetime.datetime(2024, 7, 5, 19, 6, 38, tzinfo=datetime.timezone.utc)
+    >>> own_time("Jul  5 19:06:39 host tailscaled[655]: netcheck: UDP is blocked") is None
+    True
+    """
+    early = EnvelopeParser(clock=Clock(zone=zone, dated=_LONG_AGO)).parse(line).timestamp
+    if early is None:
+        return None
+    late = EnvelopeParser(clock=Clock(zone=zone, dated=_FAR_AHEAD)).parse(line).timestamp
+    return early if early == late else None
+
+
+def first_dated(head: bytes, zone: tzinfo | None = None) -> datetime | None:
+    """The time of the first line of ``head`` (a source's first bytes) that has its year:
+    where the year-less lines before it take theirs."""
+    for raw in head[:SEED_BYTES].split(b"\n")[:-1]:
+        moment = own_time(decode_line(strip_controls(raw)), zone)
+        if moment is not None:
+            return moment
+    return None
+
+
 def service_name(container: str) -> str:
     """``headscale-1`` / ``headscale_1`` -> ``headscale``; custom container names stay."""
     return _SERVICE_INDEX.sub("", container)

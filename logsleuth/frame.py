@@ -17,6 +17,14 @@ CHUNK_SIZE = 1 << 20
 MAX_LINE = 1 << 20
 
 
+@dataclass
+class Limit:
+    """How many bytes of a stream to read: lowered while it is read when another process
+    takes over the rest of a file's part (never below what has been read)."""
+
+    size: int
+
+
 @dataclass(frozen=True)
 class Chunk:
     data: bytes          # whole lines, the last one ending in b"\n"
@@ -42,8 +50,9 @@ def looks_binary(data: bytes, sample: int = 64 << 10) -> bool:
 
 
 def frames(stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_line: int = MAX_LINE,
-           limit: int | None = None) -> Iterator[Chunk]:
-    """Yield chunks of whole lines from a binary stream (at most ``limit`` bytes of it).
+           limit: Limit | None = None) -> Iterator[Chunk]:
+    """Yield chunks of whole lines from a binary stream (at most ``limit.size`` bytes of it,
+    however it changes between chunks).
 
     When a damaged compressed stream fails, or the user presses Ctrl-C while a pipe is
     quiet, every line read before is still yielded; then the error is raised again.
@@ -64,12 +73,13 @@ class _Blocks:
     one read. Decompressors and pipes: small ``read1`` calls joined, so a damaged stream or
     Ctrl-C loses nothing already decoded; the error is kept in ``failure``, not raised."""
 
-    def __init__(self, stream: BinaryIO, chunk_size: int, limit: int | None) -> None:
+    def __init__(self, stream: BinaryIO, chunk_size: int, limit: Limit | None) -> None:
         plain_file = isinstance(getattr(stream, "raw", None), io.FileIO) and stream.seekable()
         self._read = stream.read if plain_file else getattr(stream, "read1", stream.read)
         self._read_size = chunk_size if plain_file else min(READ_SIZE, chunk_size)
         self._chunk_size = chunk_size
-        self._remaining = -1 if limit is None else limit
+        self._limit = limit
+        self._done = 0                  # bytes read
         self.failure: BaseException | None = None
 
     def __iter__(self) -> Iterator[bytes]:
@@ -89,16 +99,17 @@ class _Blocks:
 
     def _next(self) -> bytes:
         """The next block read; b"" at the end, the limit, or a failure."""
-        if self._remaining == 0:
-            return b""
-        wanted = self._read_size if self._remaining < 0 else min(self._read_size, self._remaining)
+        wanted = self._read_size
+        if self._limit is not None:
+            wanted = min(wanted, self._limit.size - self._done)
+            if wanted <= 0:
+                return b""
         try:
             block = self._read(wanted)
         except _READ_FAILURES as exc:
             self.failure = exc
             return b""
-        if self._remaining > 0:
-            self._remaining -= len(block)
+        self._done += len(block)
         return block
 
 

@@ -1,13 +1,12 @@
-"""Several cores on one big file: split a plain file into line-aligned parts, analyse each
-part in its own process, and fold the parts' aggregates together in file order.
+"""Several cores on one big file: analyse each part of it (:mod:`logsleuth.cuts` says where
+they start) in its own process, and fold the parts' aggregates together in file order.
 
-A part starts just before a line that begins a timed entry continuing nothing (nor could
-continue a trace) whose time is its own (not a year-less syslog time, which takes its year
-from the lines before), so merged continuation lines and traces, and "an untimed entry
-takes the last time seen", come out exactly as in one pass. On Linux, in a process with no other
-thread, a worker is a fork of the caller: it starts at once with the compiled catalog.
-Elsewhere it is a fresh interpreter fed through a pipe (a fork copies other threads' locks,
-held or not, and macOS's system libraries do not survive one).
+On Linux, in a process with no other thread, a worker is a fork of the caller: it starts
+at once with the compiled catalog, and it lends: the caller's part is the shorter, and
+once it is done the caller takes over the second half of what a worker has left
+(:class:`Lending`), so that a core slowed by a neighbour does not keep the other waiting.
+Elsewhere a worker is a fresh interpreter fed through a pipe (a fork copies other
+threads' locks, held or not, and macOS's system libraries do not survive one).
 """
 
 from __future__ import annotations
@@ -17,32 +16,26 @@ import io
 import os
 import pickle
 import signal
+import struct
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, cast
 
-from .classify import Classifier
-from .entry import Entry
-from .envelope import EnvelopeParser, continuation_body, decode_line, strip_controls
+from . import cuts
 from .environment import made_old
+from .frame import Limit
 from .progress import Progress
-from .scan import candidates
-from .sources import Source, compression
-from .timeparse import Clock
+from .sources import Source
 
 if TYPE_CHECKING:
     from .aggregate import Aggregator
     from .pipeline import Pipeline
     from .reader import Scanner
 
-MIN_PART = 64 << 20          # below this a worker's start-up (~0.5 s) costs more than it saves
-SEARCH_WINDOW = 4 << 20      # how far past a split point to look for a clean entry start
-HEAD_START = 24 << 20        # the first part is longer when workers start a new interpreter
-_LONG_AGO = datetime(1990, 7, 1, tzinfo=timezone.utc)   # a latest time no log line is near
+_SPAN = struct.Struct("<qq")  # a lent byte range, as the worker answers it
 
 
 def forks() -> bool:
@@ -63,68 +56,6 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def plan(scanner: Scanner, source: Source, jobs: int) -> list[tuple[int, int]]:
-    """Byte ranges ``[start, end)`` covering the unread rest of ``source``; a single range
-    when the input is not a plain file or too small to be worth splitting."""
-    path = source.path
-    if path is None or jobs < 2 or not path.is_file():
-        return [(source.offset, -1)]
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        if compression(handle.read(8)) is not None:
-            return [(source.offset, -1)]
-    rest = size - source.offset
-    parts = min(jobs, rest // MIN_PART)
-    if parts < 2:
-        return [(source.offset, -1)]
-    head = 0 if forks() else min(HEAD_START, rest // (4 * parts))
-    step = (rest - head) // parts
-    starts = [source.offset]
-    for index in range(1, parts):
-        start = clean_start(scanner, path, source.offset + head + index * step)
-        if start is not None and start > starts[-1]:
-            starts.append(start)
-    return list(zip(starts, [*starts[1:], size]))
-
-
-def clean_start(scanner: Scanner, path: Path, near: int) -> int | None:
-    """Offset of the first line after ``near`` that begins a timed entry which does not
-    continue the line before it; None when there is none close by."""
-    with open(path, "rb") as handle:
-        handle.seek(near)
-        window = handle.read(SEARCH_WINDOW)
-    classifier = Classifier(scanner.catalog, scanner.rules, "", redact_output=False)
-    pos = window.find(b"\n") + 1
-    while pos:
-        end = window.find(b"\n", pos) + 1
-        if not end:
-            return None
-        line = strip_controls(window[pos:end])
-        found, _ = candidates(line, scanner.engine)
-        entry = classifier.entry(line, 1, found[0]) if found else None
-        if entry is not None and entry.timestamp is not None and not (
-                entry.pattern is not None and entry.pattern.continuation) \
-                and not _may_continue_a_trace(scanner, line, entry.container) \
-                and _time_is_its_own(line, entry):
-            return near + pos
-        pos = end
-    return None
-
-
-def _time_is_its_own(line: bytes, entry: Entry) -> bool:
-    """Whether the line reads the same time after any lines: not a year-less syslog time,
-    whose year is the one that keeps it at or before the latest dated line before it."""
-    after = EnvelopeParser(clock=Clock(latest=_LONG_AGO)).parse(decode_line(line.rstrip(b"\n")))
-    return after.timestamp == entry.timestamp
-
-
-def _may_continue_a_trace(scanner: Scanner, line: bytes, container: str | None) -> bool:
-    """Whether a line could continue a trace begun above it: with docker -t every line of a
-    stack or of a pasted JSON document is timed, and a known one is an entry by itself."""
-    body = continuation_body(decode_line(line.rstrip(b"\n")), container)
-    return body is not None and any(t.compiled_body.match(body) for t in scanner.catalog.traces)
-
-
 @dataclass
 class PartResult:
     """What one part of the input gave: its progress, its aggregate, and whether Ctrl-C
@@ -135,15 +66,84 @@ class PartResult:
     interrupted: bool
 
 
+class Lending:
+    """A forked worker's side of lending: between chunks it answers an ask of the caller,
+    whose own part is done, by giving up the second half of what it has left to read (from
+    a clean start: see :func:`~logsleuth.cuts.clean_start`), or nothing when too little is left. Once its
+    reading ends it answers no more: it closes both ends, and the caller's wait ends."""
+
+    def __init__(self, asks: int, answers: int) -> None:
+        self._asks, self._answers = asks, answers
+        os.set_blocking(asks, False)
+
+    def answer(self, scanner: Scanner, path: Path, begin: int, at: int, limit: Limit) -> None:
+        """Answer the caller if it asked; ``at``: the offset read up to in the part that
+        began at ``begin`` and reads ``limit`` bytes, which the answer lowers."""
+        if self._asks < 0:
+            return
+        try:
+            if not os.read(self._asks, 64):     # the caller is gone
+                return
+        except BlockingIOError:                 # nothing asked
+            return
+        end = begin + limit.size
+        cut = cuts.clean_start(scanner, path, at + (end - at) // 2) \
+            if end - at >= 2 * cuts.MIN_LENT else None
+        if cut is None or not at <= cut < end:
+            cut = end
+        limit.size = cut - begin
+        os.write(self._answers, _SPAN.pack(cut, end))
+
+    def close(self) -> None:
+        if self._asks >= 0:
+            os.close(self._asks)
+            os.close(self._answers)
+            self._asks = self._answers = -1
+
+
 @dataclass
 class Worker:
     """One part being analysed in a child process, which writes its pickled PartResult to
-    ``output`` and exits."""
+    ``output`` and exits. ``lends``: the ends (ask, answer) of a fork that lends, and
+    ``taken`` the PartResults of what the caller took over from it, by their offset (each
+    one taken lies before those taken earlier)."""
 
     pid: int
     output: io.BufferedReader
     reap: Callable[[], object]
     loaded: list[PartResult | None] = field(default_factory=list)   # once the part is read
+    lends: tuple[int, int] | None = None
+    taken: dict[int, PartResult] = field(default_factory=dict)
+
+    def borrow(self) -> tuple[int, int] | None:
+        """Ask the worker for the second half of what it has left: the byte range it gives
+        up, or None (too little is left, it is done reading, or it died). The wait is for
+        the chunk it is analysing; Ctrl-C waits for the answer, then stops the run."""
+        if self.lends is None:
+            return None
+        ask, answers = self.lends
+        with interrupts_held() as held:
+            try:
+                os.write(ask, b"?")
+                answer = os.read(answers, _SPAN.size)
+            except BrokenPipeError:                 # it is done reading
+                answer = b""
+        if len(answer) < _SPAN.size:
+            self._stop_lending()
+            answer = _SPAN.pack(0, 0)
+        begin, end = _SPAN.unpack(answer)
+        if held:
+            raise KeyboardInterrupt
+        if begin >= end:
+            self._stop_lending()
+            return None
+        return begin, end
+
+    def _stop_lending(self) -> None:
+        if self.lends is not None:
+            for fd in self.lends:
+                os.close(fd)
+            self.lends = None
 
     def interrupt(self) -> None:
         with contextlib.suppress(ProcessLookupError):     # it has ended already
@@ -173,6 +173,7 @@ class Worker:
         except (pickle.UnpicklingError, EOFError):
             return None
         finally:
+            self._stop_lending()
             self.output.close()
             self.reap()
 
@@ -215,28 +216,32 @@ def start_all(pipeline: Pipeline, source: Source,
 def _forked(pipeline: Pipeline, source: Source, begin: int, end: int) -> Worker:
     """Fork a worker. Ctrl-C is held back across the fork: the child takes it only once its
     own handlers are in place (not inside the interpreter's after-fork hooks)."""
-    read_end, write_end = os.pipe()
+    pipes = [os.pipe() for _ in range(3)]           # the part; asks; answers
+    (read_end, write_end), (asks, ask), (answers, answer) = pipes
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         try:
             pid = os.fork()
         except OSError:
-            os.close(read_end)
-            os.close(write_end)
+            for fd in sum(pipes, ()):
+                os.close(fd)
             raise
         if pid == 0:                                     # the child: never returns
-            os.close(read_end)
+            for fd in (read_end, ask, answers):
+                os.close(fd)
             status = 1
             try:
+                lending = Lending(asks, answer)
                 with os.fdopen(write_end, "wb") as output:
-                    status = send_part(output, lambda: pipeline.aggregate_part(source, begin, end),
-                                       mask)
+                    status = send_part(output, lambda: pipeline.aggregate_part(
+                        source, begin, end, lending), mask)
             finally:
                 os._exit(status)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    os.close(write_end)
-    return Worker(pid, os.fdopen(read_end, "rb"), lambda: _reap(pid))
+    for fd in (write_end, asks, answer):
+        os.close(fd)
+    return Worker(pid, os.fdopen(read_end, "rb"), lambda: _reap(pid), lends=(ask, answers))
 
 
 def _reap(pid: int) -> None:

@@ -14,14 +14,15 @@ import sys
 from dataclasses import replace
 from typing import BinaryIO, Iterator
 
-from . import parallel
+from . import cuts, parallel
 from .aggregate import Aggregator, KeyStats
 from .entry import Entry
 from .diagnose import build_causes, build_findings, build_unknown, rank_causes
 from .environment import tune_process
+from .frame import Limit
 from .options import Options
 from .outbound import release
-from .parallel import PartResult
+from .parallel import Lending, PartResult, Worker
 from .progress import Progress, nothing_to_analyse, time_notes
 from .reader import Scanner, read_source
 from .result import Analysis, Cause, Finding
@@ -111,31 +112,40 @@ class Pipeline:
                 break
         return result
 
-    def aggregate_part(self, source: Source, begin: int, end: int) -> PartResult:
-        """Aggregate the bytes ``[begin, end)`` of a plain file (a worker's share)."""
+    def aggregate_part(self, source: Source, begin: int, end: int,
+                       lending: Lending | None = None) -> PartResult:
+        """Aggregate the bytes ``[begin, end)`` of a plain file (a worker's share), lending
+        the rest of it to the caller when asked."""
         result = PartResult(Progress(), Aggregator(), False)
-        result.interrupted = self._aggregate_range(source, io.BytesIO(), result.progress,
-                                                   result.aggregator, begin, end)
+        try:
+            result.interrupted = self._aggregate_range(source, io.BytesIO(), result.progress,
+                                                       result.aggregator, begin, end, lending)
+        finally:
+            if lending is not None:
+                lending.close()
         return result
 
     def _aggregate_source(self, source: Source, stdin: BinaryIO, progress: Progress,
                           aggregator: Aggregator) -> bool:
         """Aggregate one source, a big plain file in parts on several cores; True when
         interrupted."""
-        ranges = parallel.plan(self.scanner, source, self.options.jobs or parallel.usable_cores())
+        ranges = cuts.plan(self.scanner, source, self.options.jobs or parallel.usable_cores(),
+                           parallel.forks())
         with parallel.interrupts_held() as held:     # else a worker started would be lost
             workers, left = parallel.start_all(self, source, ranges[1:])
         interrupted = bool(held) or self._aggregate_range(source, stdin, progress, aggregator,
-                                                          *ranges[0])
+                                                          *ranges[0]) \
+            or self._take_over(source, stdin, workers)
         parts, interrupted = parallel.collect(workers, interrupted)
         with parallel.interrupts_held() as held:
-            for part in parts:
-                if part is not None:
-                    progress.merge(part.progress)
-                    aggregator.merge(part.aggregator)
-                elif not interrupted:       # interrupted while starting: nothing to report
+            for worker, part in zip(workers, parts):
+                if part is None and not interrupted:    # interrupted while starting: not
                     progress.errors.append(f"{source.name}: a worker process failed; part "
                                            "of the file was not analysed")
+                for piece in [part, *(worker.taken[at] for at in sorted(worker.taken))]:
+                    if piece is not None:
+                        progress.merge(piece.progress)
+                        aggregator.merge(piece.aggregator)
         interrupted |= bool(held)
         for begin, end in left:             # no process could be started for these: here
             if interrupted:
@@ -143,11 +153,28 @@ class Pipeline:
             interrupted = self._aggregate_range(source, stdin, progress, aggregator, begin, end)
         return interrupted
 
+    def _take_over(self, source: Source, stdin: BinaryIO, workers: list[Worker]) -> bool:
+        """With its own part done, take over the second half of what a worker has left to
+        read, again while that is worth it; True when interrupted."""
+        for worker in workers:
+            try:
+                while (lent := worker.borrow()) is not None:
+                    piece = worker.taken[lent[0]] = PartResult(Progress(), Aggregator(), False)
+                    piece.interrupted = self._aggregate_range(source, stdin, piece.progress,
+                                                              piece.aggregator, *lent)
+                    if piece.interrupted:
+                        return True
+            except KeyboardInterrupt:
+                return True
+        return False
+
     def _aggregate_range(self, source: Source, stdin: BinaryIO, progress: Progress,
-                         aggregator: Aggregator, begin: int, end: int) -> bool:
+                         aggregator: Aggregator, begin: int, end: int,
+                         lending: Lending | None = None) -> bool:
         """Aggregate a source from byte ``begin`` to ``end`` (-1: to its end), each chunk's
         entries as they come: an entry's text lives no longer than its chunk, so hostile
-        input of long lines weighs a chunk's worth, not thousands of entries' worth."""
+        input of long lines weighs a chunk's worth, not thousands of entries' worth.
+        ``lending``: answer the caller's asks for the rest between chunks."""
         source = replace(source, offset=begin)
         try:
             stream = open_source(source, stdin)
@@ -156,7 +183,7 @@ class Pipeline:
             return False
         except KeyboardInterrupt:               # Ctrl-C before the first byte arrived
             return True
-        limit = None if end < 0 else end - begin
+        limit = None if end < 0 else Limit(end - begin)
         entries = read_source(self.scanner, self.options, source, stream, progress, limit)
         try:
             for batch in entries:
@@ -164,6 +191,8 @@ class Pipeline:
                     aggregator.add(batch)
                 if held:
                     return True
+                if lending is not None and limit is not None and source.path is not None:
+                    lending.answer(self.scanner, source.path, begin, stream.tell(), limit)
         except KeyboardInterrupt:
             return True
         return False

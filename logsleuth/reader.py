@@ -3,21 +3,21 @@ batches of kept entries. Shared by the batch pipeline, follow mode and parallel 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import BinaryIO, Iterator
 
 from .catalog import Catalog, CatalogError, load_catalog
 from .classify import Classifier
 from .entry import Entry
-from .envelope import EnvelopeParser, strip_controls
+from .envelope import SEED_BYTES, EnvelopeParser, first_dated, strip_controls
 from .timeparse import Clock, first_zone
 from .filter import EntryFilter
-from .frame import Chunk, frames, looks_binary
+from .frame import Chunk, Limit, frames, looks_binary
 from .options import Options
 from .progress import Progress
 from .scan import Engine, Rule, build_rules, candidates, compile_check, make_engine
-from .sources import DECOMPRESSION_ERRORS, Source
+from .sources import DECOMPRESSION_ERRORS, Source, compression
 
 EDGE_LINES = 8          # timed lines looked for at each end of a chunk for the window
 
@@ -50,7 +50,7 @@ class SourceReader:
     is the newest time seen at a chunk's edges; the filter keeps the last entry time."""
 
     def __init__(self, scanner: Scanner, options: Options, name: str, progress: Progress,
-                 zone: tzinfo | None = None) -> None:
+                 zone: tzinfo | None = None, head: bytes | None = None) -> None:
         self.name = name
         self.progress = progress
         self.filter = EntryFilter(options, progress)
@@ -60,7 +60,9 @@ class SourceReader:
         time_filtered = bool(options.since or options.until or options.skip_until)
         self._classifier = Classifier(scanner.catalog, scanner.rules, name, options.redact,
                                       self._clock, near_times=time_filtered)
-        self._edges = EnvelopeParser(clock=self._clock)
+        self._head = head           # the file's first bytes from where this source starts
+        self._guessed: list[datetime] = []   # year-less edge times read against today: the
+        # first and last, while the source has shown no time of its own
         self._next_line = 1
         self._binary = False
         self._kept = 0
@@ -73,6 +75,8 @@ class SourceReader:
             self._binary = looks_binary(data)
             if self._clock.zone is None:
                 self._clock.zone = first_zone(data)
+            head = data if self._head is None else self._head
+            self._clock.dated = first_dated(head, self._clock.zone)
         self._see_edges(data)
         found, lines = candidates(data, self._scanner.engine)
         first_line, self._next_line = self._next_line, self._next_line + lines
@@ -93,6 +97,10 @@ class SourceReader:
         if self._binary and not self._kept:
             progress.errors.append(f"{self.name}: does not look like text (many NUL or other "
                                    "control bytes) and nothing in it read as a log line")
+        if self.latest is None and self.filter.last_time is None and self._guessed:
+            for moment in self._guessed:        # no time but year-less ones
+                self._window(moment)
+            self.latest = max(self._guessed)
         seen = [t for t in (self.latest, self.filter.last_time) if t is not None]
         if seen:
             progress.last_time[self.name] = max(seen)
@@ -104,26 +112,45 @@ class SourceReader:
         return kept
 
     def _see_edges(self, data: bytes) -> None:
-        """Widen the window by the first and last timed line of a chunk (cheaply: the
-        filter only sees candidates); the last one is the source's latest time so far. Every
-        edge line is read once before: a year-less line at either end takes the year of a
-        dated one at the other (the end's, the latest, where both have one)."""
+        """Widen the window by the first and last line of a chunk whose time is its own
+        (cheaply: the filter only sees candidates); the last one is the source's latest
+        time so far. A year-less syslog time is not its own: its year comes from the dated
+        lines before it, which the edges skip (they are read with a copy of the source's
+        clock, which they do not teach: every time depends on the lines before it only,
+        wherever chunks end); read against today, they are the window of a source that
+        shows no other time (see :meth:`finish`)."""
+        edges = EnvelopeParser(clock=replace(self._clock))
         head = data[:64 * 1024].split(b"\n", EDGE_LINES)[:EDGE_LINES]
         tail = data[-64 * 1024:].rsplit(b"\n", EDGE_LINES + 1)[1:]
-        for raw in (*reversed(tail), *head):
-            self._edges.parse(raw[:4096].decode("utf-8", "replace"))
         last = None
         for group in (reversed(tail), head):
             for raw in group:
-                envelope = self._edges.parse(raw[:4096].decode("utf-8", "replace"))
+                guesses = edges.clock.guesses
+                envelope = edges.parse(raw[:4096].decode("utf-8", "replace"))
                 if envelope.service:
                     self.progress.seen_services.add(envelope.service)
-                if envelope.timestamp is not None:
-                    self._window(envelope.timestamp)
-                    last = last or envelope.timestamp
-                    break
+                if envelope.timestamp is None:
+                    continue
+                if edges.clock.guesses != guesses:
+                    self._guess(raw)
+                    continue
+                self._window(envelope.timestamp)
+                last = last or envelope.timestamp
+                break
+        self._clock.assumed_utc |= edges.clock.assumed_utc
         if last is not None:
             self.latest = max(self.latest or last, last)
+
+    def _guess(self, raw: bytes) -> None:
+        """Widen the first and last year-less edge times, read with no dated line before
+        them, while the source has shown no time of its own."""
+        if self.latest is not None or self.filter.last_time is not None:
+            return
+        today = EnvelopeParser(clock=Clock(zone=self._clock.zone))
+        moment = today.parse(raw[:4096].decode("utf-8", "replace")).timestamp
+        if moment is not None:
+            guessed = [*self._guessed, moment]
+            self._guessed = [min(guessed), max(guessed)]
 
     def _window(self, moment: datetime) -> None:
         """A chunk edge's time: what the input covers, and the analysis window when the
@@ -135,10 +162,11 @@ class SourceReader:
 
 
 def read_source(scanner: Scanner, options: Options, source: Source, stream: BinaryIO,
-                progress: Progress, limit: int | None = None) -> Iterator[list[Entry]]:
+                progress: Progress, limit: Limit | None = None) -> Iterator[list[Entry]]:
     """Batches of kept entries from one opened source; damage to a compressed input is an
     error in the progress, Ctrl-C passes after the held-back entry is given out."""
-    reader = SourceReader(scanner, options, source.name, progress, source_zone(source))
+    reader = SourceReader(scanner, options, source.name, progress, source_zone(source),
+                          source_head(source))
     interrupted: KeyboardInterrupt | None = None
     try:
         for chunk in frames(stream, limit=limit):
@@ -153,6 +181,21 @@ def read_source(scanner: Scanner, options: Options, source: Source, stream: Bina
         progress.end_offset[source.name] = stream.tell()
     if interrupted is not None:
         raise interrupted
+
+
+def source_head(source: Source) -> bytes | None:
+    """A file's first bytes from the source's offset (None for a stream: its first chunk
+    serves; a FIFO is no file: opening it would wait for a writer), so that a part of a file
+    ending early finds the dated line that one pass does."""
+    if source.path is None or not source.path.is_file():
+        return None
+    try:
+        with open(source.path, "rb") as handle:
+            handle.seek(source.offset)
+            head = handle.read(SEED_BYTES)
+    except OSError:
+        return None
+    return None if compression(head[:8]) else strip_controls(head)   # compressed: never split
 
 
 def source_zone(source: Source) -> tzinfo | None:

@@ -13,7 +13,7 @@ everything."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
@@ -159,14 +159,23 @@ def first_zone(data: bytes) -> tzinfo | None:
     return zone_of(match[1].decode()) if match else None
 
 
+_HALF_A_YEAR = timedelta(days=184)     # a year-less day is at most this far from its reference
+
+
 @dataclass
 class Clock:
     """What a source's lines say about time, lent to the lines that say less: the zone of the
-    zoned lines around them, and the latest dated line (a year-less syslog line takes the
-    year that keeps it at or before that line, not the current year)."""
+    zoned lines around them, and the last dated line before them (a year-less syslog line
+    takes the year that puts it nearest that line, not the current year). Both depend only
+    on the lines before, in order: a part of a file that starts at a dated line reads every
+    time as one pass does."""
 
     zone: tzinfo | None = None
-    latest: datetime | None = None
+    dated: datetime | None = None       # the time of the last line that had its year
+    # how many lines have set ``dated``, how many year-less times were read (counters for
+    # the memo and the chunk edges: not what a clock knows)
+    taught: int = field(default=0, compare=False)
+    guesses: int = field(default=0, compare=False)
     assumed_utc: bool = False           # a zone-less line was read as UTC: no zone known
     year: int | None = None             # a fixed year for year-less lines (tests)
 
@@ -178,23 +187,39 @@ class Clock:
         return moment.replace(tzinfo=self.zone).astimezone(timezone.utc)
 
     def without_year(self, month: int, day: int, clock: str) -> datetime | None:
-        """A syslog ``Mon DD HH:MM:SS``: in the latest dated line's year, or the year
-        before when that would put it more than a day after that line (now when nothing
-        is dated yet)."""
-        reference = self.latest or datetime.now(timezone.utc)
-        years = [self.year] if self.year else [reference.year, reference.year - 1]
+        """A syslog ``Mon DD HH:MM:SS``: in the year that puts it nearest the last dated
+        line (None when no year puts it within half a year: 29 February); with none yet,
+        in this year or the last, never more than a day ahead of now.
+
+        >>> from datetime import datetime, timezone
+        >>> Clock(dated=datetime(2023, 12, 31, 23, 59, tzinfo=timezone.utc)).without_year(1, 1, "00:00:02")
+        datetime.datetime(2024, 1, 1, 0, 0, 2, tzinfo=datetime.timezone.utc)
+        """
+        if self.year:
+            years = [self.year]
+        elif self.dated is None:
+            this_year = datetime.now(timezone.utc).year
+            years = [this_year, this_year - 1]
+        else:
+            years = [self.dated.year, self.dated.year - 1, self.dated.year + 1]
+        self.guesses += 1
         hour, minute, second = (int(part) for part in clock.split(":"))
+        moments = []
         for year in years:
             try:
-                moment = self.localize(datetime(year, month, day, hour, minute, second,
-                                                tzinfo=timezone.utc))
+                moments.append(self.localize(datetime(year, month, day, hour, minute, second,
+                                                      tzinfo=timezone.utc)))
             except ValueError:          # 29 Feb in a year without it, a bad day
                 continue
-            if self.year or moment <= reference + timedelta(days=1):
-                return moment
-        return None
+        if self.year or self.dated is None:
+            ahead = datetime.now(timezone.utc) + timedelta(days=1)
+            return next((m for m in moments if self.year or m <= ahead), None)
+        dated = self.dated
+        nearest = min(moments, key=lambda moment: abs(moment - dated), default=None)
+        return nearest if nearest is not None and abs(nearest - dated) <= _HALF_A_YEAR else None
 
     def saw(self, moment: datetime | None) -> None:
-        """A line with its year: the reference for later year-less lines."""
-        if moment is not None and (self.latest is None or moment > self.latest):
-            self.latest = moment
+        """A line with its year: the reference for the year-less lines after it."""
+        if moment is not None:
+            self.dated = moment
+            self.taught += 1

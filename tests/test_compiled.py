@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from logsleuth import compiled, parallel
+from logsleuth import compiled, cuts
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline
 
@@ -28,7 +28,7 @@ from .test_fastpath import _run, inputs  # noqa: F401 (the fixture)
 _CHILD = """
 import copy, io, pickle, sys
 from logsleuth.sources import Source
-from logsleuth import compiled, classify, parallel
+from logsleuth import compiled, classify, cuts, parallel
 from logsleuth.catalog import load_catalog
 from logsleuth.options import Options
 from logsleuth.pipeline import Pipeline
@@ -41,7 +41,7 @@ entries = [e for batch in Pipeline(Options(catalog=catalog)).entries(
     [Source(str(paths[-1]), paths[-1])], io.BytesIO()) for e in batch]
 assert len(entries) > 3000 and all(copy.copy(e) == e for e in entries[:500])
 assert pickle.loads(pickle.dumps(entries)) == entries
-parallel.MIN_PART, parallel.HEAD_START = 1 << 18, 0     # the generated log in parts
+cuts.MIN_PART, cuts.HEAD_START = 1 << 18, 0     # the generated log in parts
 busy = str(paths[-1])
 parts = {"fork": Pipeline(Options(jobs=3, catalog=catalog)).analyze([busy]).to_dict()}
 parallel.forks = lambda: False
@@ -74,8 +74,8 @@ def test_compiled_and_source_modules_agree_on_every_fixture_and_a_busy_log(input
         assert runs[str(path)] == _run(path, catalog), path
     busy = runs[str(inputs[-1])]
     assert len(busy[1]) > 3000 and len(busy[0]["unknown"]) >= 3
-    monkeypatch.setattr(parallel, "MIN_PART", 1 << 18)
-    monkeypatch.setattr(parallel, "HEAD_START", 0)
+    monkeypatch.setattr(cuts, "MIN_PART", 1 << 18)
+    monkeypatch.setattr(cuts, "HEAD_START", 0)
     in_parts = Pipeline(Options(jobs=3, catalog=catalog)).analyze([str(inputs[-1])]).to_dict()
     for mode, analysis in parts.items():
         assert analysis == in_parts, mode

@@ -11,7 +11,7 @@ import struct
 import pytest
 import zstandard
 
-from logsleuth.frame import frames
+from logsleuth.frame import Limit, frames
 from logsleuth.sources import InputError, Source, expand, open_source
 
 from .conftest import FIXTURES, run_json
@@ -65,8 +65,22 @@ def test_a_file_part_stops_at_its_limit(tmp_path):
     path.write_bytes(b"one\ntwo\nthree\nfour\n")
     with open(path, "rb") as handle:
         handle.seek(4)
-        chunks = list(frames(handle, chunk_size=5, limit=10))
+        chunks = list(frames(handle, chunk_size=5, limit=Limit(10)))
         assert b"".join(c.data for c in chunks) == b"two\nthree\n" and handle.tell() == 14
+
+
+def test_a_limit_lowered_between_chunks_stops_the_part_there(tmp_path):
+    """Another process took the rest of the part over: reading ends at the new limit."""
+    path = tmp_path / "log"
+    path.write_bytes(b"".join(b"line %02d\n" % n for n in range(20)))
+    limit = Limit(160)
+    with open(path, "rb") as handle:
+        read = []
+        for chunk in frames(handle, chunk_size=32, limit=limit):
+            read.append(chunk.data)
+            if len(read) == 1:
+                limit.size = 72               # 9 lines, past the 4 of the first chunk
+        assert b"".join(read) == path.read_bytes()[:72] and handle.tell() == 72
 
 
 @pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress,

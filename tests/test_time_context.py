@@ -1,5 +1,6 @@
 """Times that match the paste: zone-less lines take the zone of their neighbours, year-less
-syslog lines the year that keeps them before the latest dated line."""
+syslog lines the year that puts them nearest the last dated line before them (or, before
+any, the first one)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_zone_less_lines_alone_are_utc_and_the_report_says_so_once():
     assert text.count("read as UTC") == 1
 
 
-def test_year_less_lines_take_the_year_before_the_latest_dated_line():
+def test_year_less_lines_before_any_dated_line_take_the_year_nearest_the_first():
     _, data = run_json(["-"], NEW_YEAR)
     assert data["window"] == {"first": "2023-12-31T23:59:50Z", "last": "2024-01-01T00:00:05Z"}
     udp = by_pattern(data)["net.udp_blocked"]
@@ -59,9 +60,17 @@ def test_year_less_lines_with_no_dated_line_are_never_in_the_future():
         moment = Clock().without_year(month, 28, "23:59:59")
         assert moment.year in (now.year, now.year - 1)
         assert now - moment < timedelta(days=367) and moment <= now + timedelta(days=1)
-    dated = Clock(latest=datetime(2023, 3, 1, tzinfo=timezone.utc))
-    assert dated.without_year(2, 29, "12:00:00") is None          # 2023 has no 29 February
-    assert dated.without_year(3, 2, "12:00:00").year == 2022      # a day after: last year
+
+
+def test_year_less_lines_take_the_year_nearest_the_last_dated_line():
+    dated = Clock(dated=datetime(2023, 3, 1, tzinfo=timezone.utc))
+    assert dated.without_year(2, 29, "12:00:00") is None          # no 29 February near 2023
+    assert dated.without_year(3, 2, "12:00:00").year == 2023      # a day after: that year
+    assert dated.without_year(12, 30, "12:00:00").year == 2022    # two months before
+    new_year = Clock(dated=datetime(2023, 12, 31, 23, 59, tzinfo=timezone.utc))
+    assert new_year.without_year(1, 1, "00:00:02").year == 2024   # two minutes after
+    back = Clock(dated=datetime(2024, 1, 1, 0, 0, 5, tzinfo=timezone.utc))
+    assert back.without_year(12, 31, "23:59:50").year == 2023
 
 
 # journalctl: the server's first line carries its year inside, the lines at the end (a stack
