@@ -188,8 +188,9 @@ class Clock:
 
     def without_year(self, month: int, day: int, clock: str) -> datetime | None:
         """A syslog ``Mon DD HH:MM:SS``: in the year that puts it nearest the last dated
-        line (None when no year puts it within half a year: 29 February); with none yet,
-        in this year or the last, never more than a day ahead of now.
+        line (None when no year puts it within half a year of it: 29 February), or the
+        year before when that would be more than a day ahead of now; with none yet, in this
+        year or the last, never more than a day ahead of now.
 
         >>> from datetime import datetime, timezone
         >>> Clock(dated=datetime(2023, 12, 31, 23, 59, tzinfo=timezone.utc)).without_year(1, 1, "00:00:02")
@@ -204,19 +205,25 @@ class Clock:
             years = [self.dated.year, self.dated.year - 1, self.dated.year + 1]
         self.guesses += 1
         hour, minute, second = (int(part) for part in clock.split(":"))
-        moments = []
+        moments: dict[int, datetime] = {}
         for year in years:
             try:
-                moments.append(self.localize(datetime(year, month, day, hour, minute, second,
-                                                      tzinfo=timezone.utc)))
+                moments[year] = self.localize(datetime(year, month, day, hour, minute, second,
+                                                       tzinfo=timezone.utc))
             except ValueError:          # 29 Feb in a year without it, a bad day
                 continue
-        if self.year or self.dated is None:
-            ahead = datetime.now(timezone.utc) + timedelta(days=1)
-            return next((m for m in moments if self.year or m <= ahead), None)
+        if self.year:
+            return moments.get(self.year)
+        ahead = datetime.now(timezone.utc) + timedelta(days=1)
+        if self.dated is None:
+            return next((m for m in moments.values() if m <= ahead), None)
         dated = self.dated
-        nearest = min(moments, key=lambda moment: abs(moment - dated), default=None)
-        return nearest if nearest is not None and abs(nearest - dated) <= _HALF_A_YEAR else None
+        nearest = min(moments, key=lambda y: abs(moments[y] - dated), default=None)
+        if nearest is None or abs(moments[nearest] - dated) > _HALF_A_YEAR:
+            return None
+        if moments[nearest] > ahead:            # never in the future: a year before
+            return moments.get(nearest - 1)
+        return moments[nearest]
 
     def saw(self, moment: datetime | None) -> None:
         """A line with its year: the reference for the year-less lines after it."""

@@ -71,6 +71,10 @@ def test_year_less_lines_take_the_year_nearest_the_last_dated_line():
     assert new_year.without_year(1, 1, "00:00:02").year == 2024   # two minutes after
     back = Clock(dated=datetime(2024, 1, 1, 0, 0, 5, tzinfo=timezone.utc))
     assert back.without_year(12, 31, "23:59:50").year == 2023
+    now = datetime.now(timezone.utc)
+    recent = Clock(dated=now - timedelta(days=2))             # never ahead of the analysis
+    ahead = now + timedelta(days=60)
+    assert recent.without_year(ahead.month, ahead.day, "12:00:00").year == ahead.year - 1
 
 
 # journalctl: the server's first line carries its year inside, the lines at the end (a stack
