@@ -139,7 +139,7 @@ class Pipeline:
         parts, interrupted = parallel.collect(workers, interrupted)
         with parallel.interrupts_held() as held:
             for worker, part in zip(workers, parts):
-                if part is None and not interrupted:    # interrupted while starting: not
+                if part is None and not interrupted:    # (interrupted: nothing to report)
                     progress.errors.append(f"{source.name}: a worker process failed; part "
                                            "of the file was not analysed")
                 for piece in [part, *(worker.taken[at] for at in sorted(worker.taken))]:
