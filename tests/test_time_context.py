@@ -4,6 +4,7 @@ any, the first one)."""
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime, timedelta, timezone
 
 from logsleuth.timeparse import Clock
@@ -93,3 +94,16 @@ def test_year_less_lines_at_the_end_take_the_year_of_a_dated_line_at_the_start()
     assert data["window"] == {"first": "2024-07-05T19:06:38Z", "last": "2024-07-05T19:06:40Z"}
     udp = by_pattern(data)["net.udp_blocked"]
     assert (udp["first_seen"], udp["last_seen"]) == ("2024-07-05T19:06:39Z", "2024-07-05T19:06:40Z")
+
+
+def test_a_compressed_file_takes_its_years_from_its_text_not_its_compressed_bytes(tmp_path):
+    """Lines before any dated one take the year nearest the first dated line of the
+    source's head: for a gzip file, the head of what it decompresses to."""
+    plain, packed = tmp_path / "new-year.log", tmp_path / "new-year.log.gz"
+    plain.write_text(NEW_YEAR)
+    packed.write_bytes(gzip.compress(NEW_YEAR.encode()))
+    _, want = run_json([str(plain)])
+    _, got = run_json([str(packed)])
+    assert got["window"] == want["window"] == {"first": "2023-12-31T23:59:50Z",
+                                               "last": "2024-01-01T00:00:05Z"}
+    assert by_pattern(got)["net.udp_blocked"]["first_seen"] == "2023-12-31T23:59:50Z"
